@@ -1,0 +1,1 @@
+"""AqStream: an open-source, self-hosted event platform."""

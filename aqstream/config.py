@@ -1,0 +1,61 @@
+"""Configuration from the environment, with safe defaults for a single-machine try-out."""
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+
+def data_dir() -> Path:
+    path = Path(os.environ.get("AQSTREAM_DATA_DIR", ".aqstream")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url() -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        # Accept the common postgres:// spelling and pick the psycopg 3 driver.
+        if url.startswith("postgres://"):
+            url = "postgresql://" + url[len("postgres://"):]
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://"):]
+        return url
+    return f"sqlite:///{data_dir() / 'aqstream.db'}"
+
+
+@lru_cache(maxsize=1)
+def secret_key() -> str:
+    """The signing key: from AQSTREAM_SECRET_KEY, else generated once and kept in the data directory."""
+    env = os.environ.get("AQSTREAM_SECRET_KEY")
+    if env:
+        if len(env) < 32:
+            raise RuntimeError("AQSTREAM_SECRET_KEY must be at least 32 characters")
+        return env
+    path = data_dir() / "secret_key"
+    if not path.exists():
+        # O_EXCL: two processes starting at once must not both write a different key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+    key = path.read_text().strip()
+    if len(key) < 32:
+        raise RuntimeError(f"secret key in {path} is too short")
+    return key
+
+
+def public_base_url() -> str:
+    return os.environ.get("AQSTREAM_BASE_URL", "http://localhost:3000").rstrip("/")
+
+
+def cookie_secure() -> bool:
+    """Send the session cookie over HTTPS only; on by default when the public URL is https."""
+    flag = os.environ.get("AQSTREAM_COOKIE_SECURE")
+    if flag is not None:
+        return flag.lower() in ("1", "true", "yes")
+    return public_base_url().startswith("https://")

@@ -1,0 +1,68 @@
+"""Translations (one JSON catalogue per language) and locale formatting with Babel."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time, get_date_format, get_datetime_format, get_timezone_name
+from babel.numbers import format_decimal
+
+LOCALES = ("en", "ru")
+DEFAULT_LOCALE = "en"
+_DIR = Path(__file__).parent
+
+
+@lru_cache(maxsize=None)
+def catalogue(locale: str) -> dict[str, str]:
+    if locale not in LOCALES:
+        locale = DEFAULT_LOCALE
+    return json.loads((_DIR / f"{locale}.json").read_text(encoding="utf-8"))
+
+
+def t(key: str, locale: str = DEFAULT_LOCALE, **params) -> str:
+    text = catalogue(locale).get(key) or catalogue(DEFAULT_LOCALE).get(key) or key
+    if params:
+        try:
+            return text.format(**params)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text
+
+
+def local_time(dt_utc: datetime, tz_name: str) -> datetime:
+    aware = dt_utc if dt_utc.tzinfo else dt_utc.replace(tzinfo=timezone.utc)
+    return aware.astimezone(ZoneInfo(tz_name))
+
+
+def format_datetime(dt_utc: datetime | None, tz_name: str, locale: str) -> str:
+    """A stored UTC time in the given zone and language, e.g. "Sat, Dec 12, 2026, 7:00 PM"."""
+    if dt_utc is None:
+        return ""
+    loc = locale if locale in LOCALES else DEFAULT_LOCALE
+    local = local_time(dt_utc, tz_name)
+    date_part = format_date(local, format="EEE, " + _medium_date_pattern(loc), locale=loc)
+    return get_datetime_format("medium", locale=loc).format(format_time(local, format="short", locale=loc), date_part)
+
+
+def format_range(start_utc: datetime, end_utc: datetime, tz_name: str, locale: str) -> str:
+    """Start and end with the zone's name, e.g. "Sat, Dec 12, 2026, 7:00 PM – 9:00 PM (Moscow Time)"."""
+    loc = locale if locale in LOCALES else DEFAULT_LOCALE
+    start, end = local_time(start_utc, tz_name), local_time(end_utc, tz_name)
+    first = format_datetime(start_utc, tz_name, loc)
+    if start.date() == end.date():
+        second = format_time(end, format="short", locale=loc)
+    else:
+        second = format_datetime(end_utc, tz_name, loc)
+    zone = get_timezone_name(start.tzinfo, width="long", locale=loc)
+    return f"{first} – {second} ({zone})"
+
+
+def _medium_date_pattern(locale: str) -> str:
+    return get_date_format("medium", locale=locale).pattern
+
+
+def format_number(value: int | float, locale: str) -> str:
+    return format_decimal(value, locale=locale if locale in LOCALES else "en")

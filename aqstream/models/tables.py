@@ -1,0 +1,196 @@
+"""Table definitions. Times are aware UTC datetimes (DESIGN invariant 6); money is integer minor units."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Organization(SQLModel, table=True):
+    __tablename__ = "organization"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=63, unique=True, index=True)
+    name: str = Field(max_length=200)
+    status: str = Field(default="active", max_length=20)  # active | suspended
+    default_locale: str = Field(default="en", max_length=10)
+    currency: str = Field(default="EUR", max_length=3)
+    time_zone: str = Field(default="UTC", max_length=64)
+    created_at: datetime
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    # Stored lower-cased, which makes the unique index case-insensitive.
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(max_length=200)
+    password_hash: str = Field(max_length=255)
+    locale: str = Field(default="en", max_length=10)
+    is_platform_admin: bool = Field(default=False)
+    created_at: datetime
+
+
+class Membership(SQLModel, table=True):
+    __tablename__ = "membership"
+    __table_args__ = (UniqueConstraint("user_id", "organization_id", name="uq_membership_user_org"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    role: str = Field(max_length=20)  # owner | admin | staff | checkin
+    created_at: datetime
+
+
+class UserSession(SQLModel, table=True):
+    """A browser sign-in. Only the SHA-256 of the token is stored, so a database leak signs nobody in."""
+
+    __tablename__ = "user_session"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    revoked_at: Optional[datetime] = None
+    user_agent: str = Field(default="", max_length=300)
+
+
+class LoginTicket(SQLModel, table=True):
+    """A single-use, short-lived voucher that the backend exchanges for an HttpOnly session cookie."""
+
+    __tablename__ = "login_ticket"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    ticket_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="user_account.id")
+    next_path: str = Field(default="/", max_length=300)
+    expires_at: datetime
+    used_at: Optional[datetime] = None
+
+
+class LoginAttempt(SQLModel, table=True):
+    """Failed sign-ins, counted per email and per client address to slow down guessing."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (
+        Index("ix_login_attempt_email_at", "email", "at"),
+        Index("ix_login_attempt_address_at", "address", "at"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254)
+    address: str = Field(max_length=64)
+    at: datetime
+
+
+class Event(SQLModel, table=True):
+    __tablename__ = "event"
+    __table_args__ = (UniqueConstraint("organization_id", "slug", name="uq_event_org_slug"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    slug: str = Field(max_length=80)
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=20000)
+    venue: str = Field(default="", max_length=300)
+    online_url: str = Field(default="", max_length=500)
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str = Field(max_length=64)
+    status: str = Field(default="draft", max_length=20, index=True)  # draft|published|cancelled|archived
+    capacity: Optional[int] = None  # None: only the ticket types limit
+    sold: int = Field(default=0)  # tickets holding a place; guarded against capacity
+    registration_opens_at: Optional[datetime] = None
+    registration_closes_at: Optional[datetime] = None
+    created_at: datetime
+    published_at: Optional[datetime] = None
+
+
+class TicketType(SQLModel, table=True):
+    __tablename__ = "ticket_type"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True)
+    name: str = Field(max_length=120)
+    description: str = Field(default="", max_length=2000)
+    price_minor: int = Field(default=0)
+    currency: str = Field(default="EUR", max_length=3)
+    quantity: int
+    sold: int = Field(default=0)  # guarded against quantity
+    sales_start_at: Optional[datetime] = None
+    sales_end_at: Optional[datetime] = None
+    min_per_order: int = Field(default=1)
+    max_per_order: int = Field(default=10)
+    hidden: bool = Field(default=False)
+    sort_order: int = Field(default=0)
+
+
+class Order(SQLModel, table=True):
+    __tablename__ = "ticket_order"
+    __table_args__ = (UniqueConstraint("event_id", "idempotency_key", name="uq_order_event_idem"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    event_id: int = Field(foreign_key="event.id", index=True)
+    user_id: Optional[int] = Field(default=None, foreign_key="user_account.id", index=True)
+    buyer_name: str = Field(max_length=200)
+    buyer_email: str = Field(max_length=254, index=True)
+    status: str = Field(default="confirmed", max_length=20)  # pending|confirmed|cancelled|refunded
+    total_minor: int = Field(default=0)
+    currency: str = Field(default="EUR", max_length=3)
+    locale: str = Field(default="en", max_length=10)
+    # The secret in the confirmation link: whoever has it may see (and later manage) the order.
+    access_token: str = Field(max_length=64, unique=True, index=True)
+    idempotency_key: Optional[str] = Field(default=None, max_length=200)
+    created_at: datetime
+
+
+class Ticket(SQLModel, table=True):
+    __tablename__ = "ticket"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="ticket_order.id", index=True)
+    event_id: int = Field(foreign_key="event.id", index=True)
+    ticket_type_id: int = Field(foreign_key="ticket_type.id", index=True)
+    attendee_name: str = Field(max_length=200)
+    attendee_email: str = Field(default="", max_length=254)
+    code: str = Field(max_length=64, unique=True, index=True)
+    status: str = Field(default="valid", max_length=20)  # valid | cancelled
+    checked_in_at: Optional[datetime] = None
+    created_at: datetime
+
+
+class OutboxMessage(SQLModel, table=True):
+    __tablename__ = "outbox_message"
+    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    organization_id: Optional[int] = Field(default=None, foreign_key="organization.id", index=True)
+    kind: str = Field(max_length=60)  # e.g. email.registration_confirmation
+    recipient: str = Field(max_length=254)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="pending", max_length=20)  # pending | sending | sent | failed
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime
+    last_error: str = Field(default="", max_length=2000)
+    created_at: datetime
+    sent_at: Optional[datetime] = None
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_entry"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    organization_id: Optional[int] = Field(default=None, foreign_key="organization.id", index=True)
+    actor_user_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    actor_label: str = Field(default="", max_length=254)  # who, when not a user (a guest's email, "api")
+    action: str = Field(max_length=60)  # e.g. event.publish
+    object_type: str = Field(max_length=40)
+    object_id: Optional[int] = None
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    at: datetime = Field(index=True)

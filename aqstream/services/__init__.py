@@ -1,0 +1,1 @@
+"""Business rules. Plain Python over a DB session; nothing here imports Reflex or FastAPI."""

@@ -1,0 +1,34 @@
+"""Audit log: who did what to which object. Written inside the caller's transaction."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session
+
+from aqstream.models import AuditEntry
+from aqstream.services.clock import utcnow
+
+
+def record(
+    session: Session,
+    *,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    organization_id: int | None = None,
+    actor_user_id: int | None = None,
+    actor_label: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    entry = AuditEntry(
+        organization_id=organization_id,
+        actor_user_id=actor_user_id,
+        actor_label=actor_label[:254],
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        data=data or {},
+        at=utcnow(),
+    )
+    session.add(entry)
+    return entry

@@ -1,0 +1,38 @@
+"""Outbox: messages to deliver, written in the same transaction as the change they belong to.
+
+Delivery (SMTP workers claiming rows with FOR UPDATE SKIP LOCKED, retries) comes with the email issue;
+until then rows wait here with status "pending"."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from aqstream.models import OutboxMessage
+from aqstream.services.clock import utcnow
+
+
+def enqueue(
+    session: Session, *, kind: str, recipient: str, payload: dict[str, Any], organization_id: int | None = None
+) -> OutboxMessage:
+    now = utcnow()
+    message = OutboxMessage(
+        organization_id=organization_id,
+        kind=kind,
+        recipient=recipient,
+        payload=payload,
+        status="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(message)
+    return message
+
+
+def pending(session: Session, limit: int = 100) -> list[OutboxMessage]:
+    return list(
+        session.exec(
+            select(OutboxMessage).where(OutboxMessage.status == "pending").order_by(OutboxMessage.id).limit(limit)
+        ).all()
+    )
