@@ -1,0 +1,27 @@
+"""The FastAPI application that wraps the Reflex backend (mounted with api_transformer)."""
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from aqstream.api import browser_auth, v1
+from aqstream.api.errors import domain_error_handler
+from aqstream.services.errors import DomainError
+
+
+def create_api() -> FastAPI:
+    api = FastAPI(
+        title="AqStream API",
+        version="1.0.0",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+    )
+    api.add_exception_handler(DomainError, domain_error_handler)
+    api.include_router(v1.router)
+    api.include_router(browser_auth.router)
+
+    @api.get("/healthz", include_in_schema=False)
+    def healthz() -> dict:
+        return {"status": "ok"}
+
+    return api

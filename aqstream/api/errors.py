@@ -1,0 +1,39 @@
+"""The one place that maps domain errors to HTTP status codes and JSON bodies."""
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from aqstream.i18n import t
+from aqstream.services import errors
+
+STATUS = {
+    errors.NotFound: 404,
+    errors.Forbidden: 403,
+    errors.Unauthenticated: 401,
+    errors.ValidationError: 422,
+    errors.Conflict: 409,
+    errors.SoldOut: 409,
+    errors.RegistrationClosed: 409,
+    errors.TooManyAttempts: 429,
+}
+
+
+def _locale(request: Request) -> str:
+    return "ru" if request.headers.get("accept-language", "").lower().startswith("ru") else "en"
+
+
+def domain_error_handler(request: Request, exc: errors.DomainError) -> JSONResponse:
+    status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
+    locale = _locale(request)
+    body: dict = {"code": exc.code, "message": t(exc.message_key, locale, **exc.params)}
+    if isinstance(exc, errors.ValidationError):
+        body["fields"] = {name: t(key, locale, **exc.params) for name, key in exc.errors.items()}
+    elif exc.field:
+        body["field"] = exc.field
+    headers = {}
+    if isinstance(exc, errors.TooManyAttempts):
+        headers["Retry-After"] = str(exc.params.get("seconds", 60))
+    if isinstance(exc, errors.Unauthenticated):
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse({"error": body}, status_code=status, headers=headers)

@@ -1,0 +1,27 @@
+"""The Reflex app: pages, plus the REST API and the cookie routes mounted into the same backend."""
+import reflex as rx
+
+from aqstream.api.app import create_api
+from aqstream.pages.auth import sign_in, sign_up
+from aqstream.pages.home import home, new_organization
+from aqstream.pages.organizer.events import dashboard, manage_event, new_event
+from aqstream.pages.public.event import event_page
+from aqstream.pages.public.order import order_page
+from aqstream.state.auth import AuthFormState
+from aqstream.state.home import CreateOrgState, HomeState
+from aqstream.state.organizer import DashboardState, EventFormState, EventManageState
+from aqstream.state.public import OrderState, PublicEventState
+
+app = rx.App(
+    api_transformer=create_api(),
+    head_components=[rx.el.meta(name="theme-color", content="#3e63dd")],
+)
+app.add_page(home, route="/", title="AqStream", on_load=HomeState.on_load)
+app.add_page(sign_up, route="/signup", title="Sign up · AqStream", on_load=AuthFormState.on_load)
+app.add_page(sign_in, route="/signin", title="Sign in · AqStream", on_load=AuthFormState.on_load)
+app.add_page(new_organization, route="/orgs/new", title="New organization · AqStream", on_load=CreateOrgState.on_load)
+app.add_page(dashboard, route="/o/[org]", title="Dashboard · AqStream", on_load=DashboardState.on_load)
+app.add_page(new_event, route="/o/[org]/events/new", title="New event · AqStream", on_load=EventFormState.on_load)
+app.add_page(manage_event, route="/o/[org]/events/[event_id]", title="Event · AqStream", on_load=EventManageState.on_load)
+app.add_page(event_page, route="/e/[org]/[event]", title="Event · AqStream", on_load=PublicEventState.on_load)
+app.add_page(order_page, route="/order/[token]", title="Your tickets · AqStream", on_load=OrderState.on_load)

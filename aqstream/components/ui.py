@@ -1,0 +1,151 @@
+"""Layout and form pieces shared by every page. Text comes from the catalogues through T()."""
+from __future__ import annotations
+
+import reflex as rx
+
+from aqstream.state.base import AppState
+
+
+def T(key: str) -> rx.Var:
+    """The translation of a catalogue key in the visitor's language."""
+    return AppState.tr[key]
+
+
+def language_switch() -> rx.Component:
+    def button(code: str, label: str, name: str) -> rx.Component:
+        return rx.button(
+            label,
+            on_click=AppState.set_language(code),
+            variant=rx.cond(AppState.lang == code, "solid", "soft"),
+            size="2",
+            aria_label=name,
+            aria_pressed=rx.cond(AppState.lang == code, "true", "false"),
+            min_height="44px",
+            min_width="44px",
+        )
+
+    return rx.hstack(
+        button("en", "EN", "English"),
+        button("ru", "RU", "Русский"),
+        spacing="1",
+        role="group",
+        aria_label="Language / Язык",
+    )
+
+
+def signout_form(everywhere: bool = False) -> rx.Component:
+    # A plain form POST: the backend route revokes the session and clears the HttpOnly cookie.
+    return rx.el.form(
+        *([rx.el.input(type="hidden", name="everywhere", value="1")] if everywhere else []),
+        rx.button(
+            T("nav.signout_everywhere") if everywhere else T("nav.signout"),
+            type="submit",
+            variant="ghost",
+            size="2",
+            min_height="44px",
+        ),
+        action="/auth/signout",
+        method="post",
+        style={"margin": 0},
+    )
+
+
+def header() -> rx.Component:
+    return rx.el.header(
+        rx.hstack(
+            rx.link(rx.heading("AqStream", size="5"), href="/", underline="none", aria_label="AqStream"),
+            rx.spacer(),
+            rx.el.nav(
+                rx.hstack(
+                    rx.cond(
+                        AppState.signed_in,
+                        rx.hstack(
+                            rx.link(T("nav.dashboard"), href="/", padding_y="10px"),
+                            signout_form(),
+                            align="center",
+                            spacing="3",
+                        ),
+                        rx.hstack(
+                            rx.link(T("nav.signin"), href="/signin", padding_y="10px"),
+                            rx.link(T("nav.signup"), href="/signup", padding_y="10px"),
+                            align="center",
+                            spacing="3",
+                        ),
+                    ),
+                    language_switch(),
+                    align="center",
+                    spacing="3",
+                    wrap="wrap",
+                    justify="end",
+                ),
+                aria_label=T("nav.main"),
+            ),
+            align="center",
+            width="100%",
+            wrap="wrap",
+            spacing="2",
+        ),
+        style={"padding": "12px 16px", "border_bottom": "1px solid var(--gray-a5)"},
+    )
+
+
+def shell(*children: rx.Component, size: str = "3") -> rx.Component:
+    return rx.box(
+        header(),
+        rx.el.main(
+            rx.container(rx.vstack(*children, spacing="5", width="100%"), size=size, padding_x="16px", padding_y="24px"),
+        ),
+        width="100%",
+        overflow_x="hidden",
+    )
+
+
+def field(
+    label_key: str,
+    name: str,
+    errors: rx.Var,
+    *,
+    type: str = "text",
+    hint_key: str | None = None,
+    default_value: str | rx.Var | None = None,
+    **props,
+) -> rx.Component:
+    """A labelled input with its hint and, when the server refused it, the error right below it."""
+    field_id = f"f-{name.replace('.', '-')}"
+    has_error = errors.contains(name)
+    described = f"{field_id}-error" + (f" {field_id}-hint" if hint_key else "")
+    return rx.vstack(
+        rx.el.label(T(label_key), html_for=field_id, style={"font_weight": "500"}),
+        rx.input(
+            id=field_id,
+            name=name,
+            type=type,
+            default_value=default_value,
+            aria_invalid=rx.cond(has_error, "true", "false"),
+            aria_describedby=described,
+            size="3",
+            width="100%",
+            **props,
+        ),
+        *([rx.text(T(hint_key), id=f"{field_id}-hint", size="2", color_scheme="gray")] if hint_key else []),
+        rx.text(rx.cond(has_error, errors[name], ""), id=f"{field_id}-error", size="2", color_scheme="red", role="alert"),
+        spacing="1",
+        width="100%",
+        align="stretch",
+    )
+
+
+def form_error(errors: rx.Var) -> rx.Component:
+    return rx.cond(
+        errors.contains("form"),
+        rx.callout(errors["form"], icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
+        rx.fragment(),
+    )
+
+
+def not_found_block() -> rx.Component:
+    return rx.vstack(
+        rx.heading(T("error.not_found"), size="7"),
+        rx.text(T("error.not_found_lead")),
+        rx.link(T("nav.home"), href="/"),
+    )

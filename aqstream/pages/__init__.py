@@ -1,0 +1,1 @@
+"""Reflex pages, named for what the user sees."""

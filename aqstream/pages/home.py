@@ -1,0 +1,82 @@
+"""Home page and organization creation."""
+import reflex as rx
+
+from aqstream.components.ui import T, field, form_error, shell
+from aqstream.state.base import AppState
+from aqstream.state.home import CreateOrgState, HomeState
+from aqstream.state.organizer import time_zone_choices
+
+
+def home() -> rx.Component:
+    visitor = rx.vstack(
+        rx.heading(T("home.title"), size="8", as_="h1"),
+        rx.text(T("home.lead"), size="4"),
+        rx.flex(
+            rx.link(rx.button(T("home.cta_signup"), size="3", min_height="44px"), href="/signup"),
+            rx.link(rx.button(T("home.cta_signin"), size="3", variant="outline", min_height="44px"), href="/signin"),
+            spacing="3",
+            wrap="wrap",
+        ),
+        spacing="4",
+    )
+    member = rx.vstack(
+        rx.heading(AppState.user_name, size="7", as_="h1"),
+        rx.heading(T("home.orgs_title"), size="5", as_="h2"),
+        rx.cond(
+            HomeState.orgs.length() > 0,
+            rx.vstack(
+                rx.foreach(
+                    HomeState.orgs,
+                    lambda o: rx.card(
+                        rx.link(rx.text(o["name"], weight="bold", size="4"), href="/o/" + o["slug"]),
+                        width="100%",
+                    ),
+                ),
+                width="100%",
+            ),
+            rx.text(T("home.no_orgs")),
+        ),
+        rx.link(rx.button(T("home.create_org"), size="3", min_height="44px"), href="/orgs/new"),
+        spacing="4",
+        width="100%",
+    )
+    return shell(rx.cond(AppState.signed_in, member, visitor))
+
+
+def tz_select(name: str, label_key: str, default: rx.Var | str) -> rx.Component:
+    field_id = f"f-{name}"
+    return rx.vstack(
+        rx.el.label(T(label_key), html_for=field_id, style={"font_weight": "500"}),
+        rx.el.select(
+            *[rx.el.option(z, value=z) for z in time_zone_choices()],
+            id=field_id,
+            name=name,
+            default_value=default,
+            key=default,
+            style={"padding": "10px", "font_size": "16px", "border_radius": "6px", "border": "1px solid var(--gray-a7)",
+                   "width": "100%", "background": "var(--color-background)", "color": "var(--gray-12)"},
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def new_organization() -> rx.Component:
+    return shell(
+        rx.heading(T("org.new.title"), size="7", as_="h1"),
+        rx.text(T("org.new.lead")),
+        rx.form(
+            rx.vstack(
+                form_error(CreateOrgState.errors),
+                field("org.name", "name", CreateOrgState.errors, required=True, max_length=200),
+                field("org.slug", "slug", CreateOrgState.errors, hint_key="org.slug_hint", max_length=63),
+                tz_select("time_zone", "org.time_zone", "UTC"),
+                rx.button(T("org.create.button"), type="submit", size="3", loading=CreateOrgState.busy, min_height="44px"),
+                spacing="4",
+                width="100%",
+            ),
+            on_submit=CreateOrgState.create,
+            width="100%",
+        ),
+        size="2",
+    )

@@ -1,0 +1,1 @@
+"""Public pages: what a visitor without an account sees."""

@@ -1,0 +1,86 @@
+"""The root page state: language, the signed-in user (from the HttpOnly cookie), translations."""
+from __future__ import annotations
+
+import json
+from http.cookies import CookieError, SimpleCookie
+
+import reflex as rx
+
+from aqstream.api.browser_auth import SESSION_COOKIE
+from aqstream.db import session_scope
+from aqstream.i18n import LOCALES, catalogue, t
+from aqstream.services import accounts
+from aqstream.services.errors import DomainError, ValidationError
+
+
+def go(url: str) -> rx.event.EventSpec:
+    """A full page load (not client-side routing), for backend routes such as /auth/session."""
+    return rx.call_script(f"window.location.assign({json.dumps(url)})")
+
+
+class AppState(rx.State):
+    # The language choice is not a secret, so a script-readable cookie is fine; it is remembered a year.
+    locale: str = rx.Cookie("", name="aq_locale", max_age=365 * 24 * 3600, same_site="lax")
+    user_name: str = ""
+    signed_in: bool = False
+    _user_id: int = 0
+
+    @rx.var
+    def lang(self) -> str:
+        if self.locale in LOCALES:
+            return self.locale
+        accept = (self.router.headers.accept_language or "").lower()
+        return "ru" if accept.startswith("ru") else "en"
+
+    @rx.var
+    def tr(self) -> dict[str, str]:
+        return catalogue(self.lang)
+
+    def t(self, key: str, **params) -> str:
+        return t(key, self.lang, **params)
+
+    def _session_token(self) -> str | None:
+        raw = self.router.headers.cookie or ""
+        try:
+            jar = SimpleCookie(raw)
+        except CookieError:
+            return None
+        morsel = jar.get(SESSION_COOKIE)
+        return morsel.value if morsel else None
+
+    def _load_user(self) -> int:
+        """Resolve the session cookie to a user on every call: a revoked session ends at once."""
+        with session_scope() as session:
+            user = accounts.user_for_session(session, self._session_token())
+        if user is None:
+            self._user_id, self.signed_in, self.user_name = 0, False, ""
+            return 0
+        self._user_id, self.signed_in, self.user_name = user.id, True, user.name
+        if self.locale not in LOCALES:
+            self.locale = user.locale
+        return user.id
+
+    def _require_user(self):
+        """The signed-in user's id, or an event that sends the browser to the sign-in page."""
+        if self._load_user():
+            return None
+        path = self.router.url.path or "/"
+        return rx.redirect(f"/signin?next={path}")
+
+    def _errors_text(self, exc: DomainError) -> dict[str, str]:
+        if isinstance(exc, ValidationError):
+            return {field: self.t(key, **exc.params) for field, key in exc.errors.items()}
+        return {exc.field or "form": self.t(exc.message_key, **exc.params)}
+
+    @rx.event
+    def load_user(self):
+        self._load_user()
+
+    @rx.event
+    def set_language(self, lang: str):
+        if lang not in LOCALES:
+            return
+        self.locale = lang
+        if self._load_user():
+            with session_scope() as session:
+                accounts.set_locale(session, self._user_id, lang)
