@@ -1,0 +1,119 @@
+"""REST API v1 as an integration would use it: tokens, events, ticket types, registration, orders."""
+from datetime import datetime, timedelta, timezone
+
+from jose import jwt
+
+from aqstream import config
+from tests.conftest import unique
+
+EVENT = {
+    "title": "API Conf",
+    "venue": "Hall 1",
+    "starts_at": "2031-09-01T10:00:00",
+    "ends_at": "2031-09-01T18:00:00",
+    "time_zone": "Europe/Berlin",
+    "capacity": 100,
+    "ticket_types": [{"name": "Standard", "quantity": 80}, {"name": "Speaker", "quantity": 20}],
+}
+
+
+def test_openapi_is_served(client):
+    spec = client.get("/api/v1/openapi.json").json()
+    assert spec["info"]["title"] == "AqStream API"
+    assert "/api/v1/public/events/{org_slug}/{event_slug}/registrations" in spec["paths"]
+
+
+def test_organizer_creates_publishes_and_reads_an_event(client, login, make):
+    owner, org = make.org()
+    auth = login(owner)
+    created = client.post("/api/v1/events", json=EVENT, headers=auth)
+    assert created.status_code == 201, created.text
+    event = created.json()
+    assert event["status"] == "draft" and event["public_url"] is None
+    assert event["starts_at"].startswith("2031-09-01T08:00:00")  # Berlin summer time is UTC+2
+    assert [t["name"] for t in event["ticket_types"]] == ["Standard", "Speaker"]
+    published = client.post(f"/api/v1/events/{event['id']}/publish", headers=auth).json()
+    assert published["status"] == "published" and published["public_url"].endswith(f"/e/{org.slug}/api-conf")
+    listed = client.get("/api/v1/events", headers=auth).json()
+    assert [e["id"] for e in listed] == [event["id"]]
+    added = client.post(f"/api/v1/events/{event['id']}/ticket-types", json={"name": "Student", "quantity": 5},
+                        headers=auth)
+    assert added.status_code == 201
+    types = client.get(f"/api/v1/events/{event['id']}/ticket-types", headers=auth).json()
+    assert [t["name"] for t in types] == ["Standard", "Speaker", "Student"]
+
+
+def test_anyone_registers_with_an_idempotency_key_and_the_organizer_sees_the_order(client, login, make):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org, quantities=(3,))
+    url = f"/api/v1/public/events/{org.slug}/{event.slug}/registrations"
+    body = {"ticket_type_id": tt.id, "name": "Анна Иванова", "email": "anna@example.com"}
+    first = client.post(url, json=body, headers={"Idempotency-Key": "abc-1"})
+    assert first.status_code == 201, first.text
+    replay = client.post(url, json=body, headers={"Idempotency-Key": "abc-1"})
+    assert replay.status_code == 200 and replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json()["id"] == first.json()["id"]
+    assert first.json()["tickets"][0]["code"] == replay.json()["tickets"][0]["code"]
+    orders = client.get(f"/api/v1/events/{event.id}/orders", headers=login(owner)).json()
+    assert [(o["buyer_name"], len(o["tickets"])) for o in orders] == [("Анна Иванова", 1)]
+    public = client.get(f"/api/v1/public/events/{org.slug}/{event.slug}").json()
+    assert public["ticket_types"][0]["available"] == 2 and public["registration_open"] is True
+
+
+def test_sold_out_is_a_409_with_a_clear_message(client, make):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org, quantities=(1,))
+    url = f"/api/v1/public/events/{org.slug}/{event.slug}/registrations"
+    assert client.post(url, json={"ticket_type_id": tt.id, "name": "A", "email": "a@example.com"}).status_code == 201
+    refused = client.post(url, json={"ticket_type_id": tt.id, "name": "B", "email": "b@example.com"})
+    assert refused.status_code == 409
+    assert refused.json()["error"] == {"code": "sold_out", "message": "Sorry, this ticket is sold out.",
+                                       "field": "ticket_type_id"}
+    ru = client.post(url, json={"ticket_type_id": tt.id, "name": "B", "email": "b@example.com"},
+                     headers={"Accept-Language": "ru-RU"})
+    assert ru.json()["error"]["message"] == "К сожалению, билеты этого типа закончились."
+
+
+def test_bad_input_is_a_422_naming_the_field(client, login, make):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org)
+    url = f"/api/v1/public/events/{org.slug}/{event.slug}/registrations"
+    missing = client.post(url, json={"name": "A"})
+    assert missing.status_code == 422
+    assert {tuple(e["loc"]) for e in missing.json()["detail"]} >= {("body", "ticket_type_id"), ("body", "email")}
+    bad_email = client.post(url, json={"ticket_type_id": tt.id, "name": "A", "email": "nope"})
+    assert bad_email.status_code == 422 and set(bad_email.json()["error"]["fields"]) == {"email"}
+    bad_event = client.post("/api/v1/events", json={**EVENT, "ends_at": "2031-09-01T09:00:00"}, headers=login(owner))
+    assert bad_event.status_code == 422 and bad_event.json()["error"]["fields"] == {
+        "ends_at": "The end must be after the start."}
+
+
+def test_tokens_are_checked(client, make):
+    owner, org = make.org()
+    assert client.get("/api/v1/events").status_code == 401
+    assert client.get("/api/v1/events", headers={"Authorization": "Bearer nonsense"}).status_code == 401
+    claims = {"sub": str(owner.id), "org": org.id, "iss": "aqstream", "aud": "aqstream-api",
+              "exp": int((datetime.now(timezone.utc) - timedelta(minutes=1)).timestamp())}
+    expired = jwt.encode(claims, config.secret_key(), algorithm="HS256")
+    assert client.get("/api/v1/events", headers={"Authorization": f"Bearer {expired}"}).status_code == 401
+    claims["exp"] = int((datetime.now(timezone.utc) + timedelta(minutes=5)).timestamp())
+    forged = jwt.encode(claims, "another-secret-key-that-is-long-enough-000", algorithm="HS256")
+    assert client.get("/api/v1/events", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+    unsigned = jwt.encode(claims, "", algorithm="HS256").rsplit(".", 1)[0] + "."
+    assert client.get("/api/v1/events", headers={"Authorization": f"Bearer {unsigned}"}).status_code == 401
+    wrong = client.post("/api/v1/auth/token", json={"email": owner.email, "password": "wrong-password"})
+    assert wrong.status_code == 422
+
+
+def test_user_in_several_organizations_must_name_one(client, login, make):
+    from aqstream.services import organizations
+    from aqstream.services.permissions import Principal
+
+    owner, first = make.org()
+    second = organizations.create_organization(make.session, Principal(owner.id), name=f"Second {unique()}")
+    response = client.post("/api/v1/auth/token", json={"email": owner.email, "password": "a-good-long-passphrase"})
+    assert response.status_code == 422 and "organization" in response.json()["error"]["fields"]
+    auth = login(owner, organization=second.slug)
+    client.post("/api/v1/events", json=EVENT, headers=auth)
+    assert len(client.get("/api/v1/events", headers=login(owner, organization=first.slug)).json()) == 0
+    assert len(client.get("/api/v1/events", headers=auth).json()) == 1

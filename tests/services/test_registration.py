@@ -1,0 +1,148 @@
+"""Registration: confirmed orders with outbox and audit in one transaction, limits, windows, idempotency."""
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from aqstream.models import AuditEntry, Event, Order, OutboxMessage, Ticket, TicketType
+from aqstream.services import accounts, registration
+from aqstream.services.errors import Conflict, NotFound, RegistrationClosed, SoldOut, ValidationError
+from aqstream.services.clock import utcnow
+from tests.conftest import unique
+
+
+def reg(session, org, event, tt, **kw):
+    args = dict(org_slug=org.slug, event_slug=event.slug, ticket_type_id=tt.id, buyer_name="Ivan Petrov",
+                buyer_email=f"{unique('b')}@example.com")
+    args.update(kw)
+    return registration.register(session, **args)
+
+
+def test_registration_confirms_an_order_with_ticket_outbox_and_audit(make, session):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org, quantities=(5,))
+    result = reg(session, org, event, tt, buyer_email="Ivan@Example.COM")
+    order = session.get(Order, result.order.id)
+    assert order.status == "confirmed" and order.buyer_email == "ivan@example.com"
+    (ticket,) = session.exec(select(Ticket).where(Ticket.order_id == order.id)).all()
+    assert len(ticket.code) >= 22 and ticket.attendee_name == "Ivan Petrov"  # >= 128 bits, URL-safe
+    mail = session.exec(select(OutboxMessage).where(OutboxMessage.recipient == "ivan@example.com")).one()
+    assert mail.kind == registration.CONFIRMATION_EMAIL and mail.status == "pending"
+    assert mail.payload["ticket_codes"] == [ticket.code] and mail.payload["access_token"] == order.access_token
+    assert session.exec(select(AuditEntry).where(AuditEntry.action == "order.create",
+                                                 AuditEntry.object_id == order.id)).one()
+    assert session.get(TicketType, tt.id).sold == 1 and session.get(Event, event.id).sold == 1
+
+
+def test_ticket_codes_are_unique_and_unguessable(make, session):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org, quantities=(50,))
+    codes = [reg(session, org, event, tt).tickets[0].code for _ in range(20)]
+    assert len(set(codes)) == 20 and all(len(c) >= 22 for c in codes)
+
+
+def test_sold_out_ticket_type_refuses_and_leaves_nothing_behind(make, session):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org, quantities=(2,))
+    reg(session, org, event, tt)
+    reg(session, org, event, tt)
+    late = f"{unique('late')}@example.com"
+    with pytest.raises(SoldOut):
+        reg(session, org, event, tt, buyer_email=late)
+    assert session.exec(select(Order).where(Order.buyer_email == late)).first() is None
+    assert session.exec(select(OutboxMessage).where(OutboxMessage.recipient == late)).first() is None
+    assert session.get(TicketType, tt.id).sold == 2
+
+
+def test_event_capacity_is_shared_by_all_ticket_types(make, session):
+    owner, org = make.org()
+    event, (a, b) = make.event(owner, org, quantities=(3, 3), capacity=4)
+    for _ in range(3):
+        reg(session, org, event, a)
+    reg(session, org, event, b)
+    with pytest.raises(SoldOut):
+        reg(session, org, event, b)  # b has 2 places of its own, but the event is full
+    assert session.get(TicketType, b.id).sold == 1 and session.get(Event, event.id).sold == 4
+
+
+def test_draft_event_cannot_be_registered_for(make, session):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org, publish=False)
+    with pytest.raises(NotFound):
+        reg(session, org, event, tt)
+
+
+def test_registration_closes_when_the_event_has_ended(make, session):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org, starts="2020-01-01T10:00", ends="2020-01-01T12:00")
+    with pytest.raises(RegistrationClosed) as err:
+        reg(session, org, event, tt)
+    assert err.value.message_key == "registration.closed"
+
+
+def test_registration_window_not_yet_open(make, session):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org)
+    row = session.get(Event, event.id)
+    row.registration_opens_at = utcnow() + timedelta(days=1)
+    session.add(row)
+    session.commit()
+    with pytest.raises(RegistrationClosed) as err:
+        reg(session, org, event, tt)
+    assert err.value.message_key == "registration.not_open_yet"
+
+
+def test_ticket_type_of_another_event_is_refused(make, session):
+    owner, org = make.org()
+    event, _ = make.event(owner, org)
+    _other, (foreign,) = make.event(owner, org)
+    with pytest.raises(NotFound):
+        reg(session, org, event, foreign)
+
+
+def test_bad_input_names_the_fields_and_saves_nothing(make, session):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org)
+    with pytest.raises(ValidationError) as err:
+        reg(session, org, event, tt, buyer_name="  ", buyer_email="nope", quantity=0)
+    assert set(err.value.errors) == {"name", "email", "quantity"}
+    assert session.get(TicketType, tt.id).sold == 0
+
+
+def test_same_idempotency_key_returns_the_same_order(make, session):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org, quantities=(5,))
+    first = reg(session, org, event, tt, buyer_email="same@example.com", idempotency_key="k-1")
+    again = reg(session, org, event, tt, buyer_email="same@example.com", idempotency_key="k-1")
+    assert again.replayed and again.order.id == first.order.id
+    assert [t.code for t in again.tickets] == [t.code for t in first.tickets]
+    assert session.get(TicketType, tt.id).sold == 1
+    assert len(session.exec(select(Order).where(Order.event_id == event.id)).all()) == 1
+
+
+def test_idempotency_key_reused_for_different_data_is_a_conflict(make, session):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org)
+    reg(session, org, event, tt, buyer_email="one@example.com", idempotency_key="k-2")
+    with pytest.raises(Conflict):
+        reg(session, org, event, tt, buyer_email="two@example.com", idempotency_key="k-2")
+
+
+def test_guest_orders_appear_in_the_account_created_later(make, session):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org)
+    address = f"{unique('g')}@example.com"
+    order = reg(session, org, event, tt, buyer_email=address).order
+    assert order.user_id is None
+    user = accounts.sign_up(session, name="Guest", email=address, password="a-good-long-passphrase")
+    assert session.get(Order, order.id).user_id == user.id
+
+
+def test_confirmation_link_shows_the_order(make, session):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org)
+    result = reg(session, org, event, tt)
+    view = registration.get_order_by_token(session, result.order.access_token)
+    assert view.order.id == result.order.id and view.tickets[0][1] == tt.name
+    with pytest.raises(NotFound):
+        registration.get_order_by_token(session, "guess")

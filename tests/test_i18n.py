@@ -1,0 +1,38 @@
+"""Both languages complete; every message key the code uses exists; Babel formats in the event's zone."""
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+from aqstream.i18n import catalogue, format_datetime, format_number, format_range
+
+ROOT = Path(__file__).resolve().parent.parent / "aqstream"
+
+
+def test_catalogues_have_the_same_keys_and_no_empty_text():
+    en, ru = catalogue("en"), catalogue("ru")
+    assert set(en) == set(ru)
+    assert all(v.strip() for v in [*en.values(), *ru.values()])
+
+
+def test_every_key_used_in_the_code_is_translated():
+    en = catalogue("en")
+    used = set()
+    for path in ROOT.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        used |= set(re.findall(r'["\']((?:auth|field|org|event|registration|public|confirmation|error|nav|home|'
+                               r'dashboard|attendee|api)\.[a-z_.]+[a-z_])["\']', text))
+    missing = sorted(k for k in used if k not in en and not k.endswith("."))
+    assert missing == []
+
+
+def test_dates_are_shown_in_the_event_zone_and_language():
+    start = datetime(2026, 12, 12, 16, 0, tzinfo=timezone.utc)
+    end = datetime(2026, 12, 12, 18, 0, tzinfo=timezone.utc)
+    assert format_range(start, end, "Europe/Moscow", "ru") == "сб, 12 дек. 2026 г., 19:00 – 21:00 (Москва)"
+    assert format_range(start, end, "Europe/Moscow", "en") == "Sat, Dec 12, 2026, 7:00 PM – 9:00 PM (Moscow Time)"
+    assert format_datetime(start, "America/New_York", "en") == "Sat, Dec 12, 2026, 11:00 AM"
+
+
+def test_numbers_follow_the_language():
+    assert format_number(12345, "en") == "12,345"
+    assert format_number(12345, "ru") == "12\xa0345"
