@@ -18,7 +18,9 @@ def test_every_key_used_in_the_code_is_translated():
     en = catalogue("en")
     used = set()
     for path in ROOT.rglob("*.py"):
-        text = path.read_text(encoding="utf-8")
+        if "models" in path.parts:
+            continue  # foreign keys ("event.id") are not messages
+        text = re.sub(r'action="[^"]*"', "", path.read_text(encoding="utf-8"))  # audit actions neither
         used |= set(re.findall(r'["\']((?:auth|field|org|event|registration|public|confirmation|error|nav|home|'
                                r'dashboard|attendee|api)\.[a-z_.]+[a-z_])["\']', text))
     missing = sorted(k for k in used if k not in en and not k.endswith("."))
@@ -28,9 +30,9 @@ def test_every_key_used_in_the_code_is_translated():
 def test_dates_are_shown_in_the_event_zone_and_language():
     start = datetime(2026, 12, 12, 16, 0, tzinfo=timezone.utc)
     end = datetime(2026, 12, 12, 18, 0, tzinfo=timezone.utc)
-    assert format_range(start, end, "Europe/Moscow", "ru") == "сб, 12 дек. 2026 г., 19:00 – 21:00 (Москва)"
-    assert format_range(start, end, "Europe/Moscow", "en") == "Sat, Dec 12, 2026, 7:00 PM – 9:00 PM (Moscow Time)"
-    assert format_datetime(start, "America/New_York", "en") == "Sat, Dec 12, 2026, 11:00 AM"
+    assert format_range(start, end, "Europe/Moscow", "ru") == "сб, 12 дек. 2026\u202fг., 19:00 – 21:00 (Москва)"
+    assert format_range(start, end, "Europe/Moscow", "en") == "Sat, Dec 12, 2026, 7:00\u202fPM – 9:00\u202fPM (Moscow Time)"
+    assert format_datetime(start, "America/New_York", "en") == "Sat, Dec 12, 2026, 11:00\u202fAM"
 
 
 def test_numbers_follow_the_language():
