@@ -3,12 +3,18 @@ import os
 
 import reflex as rx
 
+PORT = int(os.environ.get("AQSTREAM_PORT", "3000"))
+# The address people open; the page's websocket goes there too, so the session cookie travels with it.
+BASE_URL = os.environ.get("AQSTREAM_BASE_URL", f"http://localhost:{PORT}").rstrip("/")
+
 config = rx.Config(
     app_name="aqstream",
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    frontend_port=int(os.environ.get("AQSTREAM_PORT", "3000")),
-    backend_port=int(os.environ.get("AQSTREAM_BACKEND_PORT", os.environ.get("AQSTREAM_PORT", "3000"))),
+    frontend_port=PORT,
+    backend_port=PORT,
+    api_url=BASE_URL,
+    deploy_url=BASE_URL,
     # Redis makes several backend workers share page state; without it, one in-process worker.
     redis_url=os.environ.get("REDIS_URL") or None,
     disable_plugins=[rx.plugins.sitemap.SitemapPlugin],

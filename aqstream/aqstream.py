@@ -15,6 +15,7 @@ from aqstream.state.public import OrderState, PublicEventState
 app = rx.App(
     api_transformer=create_api(),
     head_components=[rx.el.meta(name="theme-color", content="#3e63dd")],
+    stylesheets=["/aqstream.css"],
 )
 app.add_page(home, route="/", title="AqStream", on_load=HomeState.on_load)
 app.add_page(sign_up, route="/signup", title="Sign up · AqStream", on_load=AuthFormState.on_load)

@@ -47,6 +47,6 @@ async def sign_out(request: Request):
                 accounts.sign_out_everywhere(session, user.id)
         else:
             accounts.sign_out(session, token)
-    response = RedirectResponse("/?signed_out=1", status_code=303)
+    response = RedirectResponse("/", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=config.cookie_secure())
     return response

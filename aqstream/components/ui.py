@@ -33,20 +33,21 @@ def language_switch() -> rx.Component:
     )
 
 
-def signout_form(everywhere: bool = False) -> rx.Component:
-    # A plain form POST: the backend route revokes the session and clears the HttpOnly cookie.
-    return rx.el.form(
-        *([rx.el.input(type="hidden", name="everywhere", value="1")] if everywhere else []),
-        rx.button(
-            T("nav.signout_everywhere") if everywhere else T("nav.signout"),
-            type="submit",
-            variant="ghost",
-            size="2",
-            min_height="44px",
-        ),
-        action="/auth/signout",
-        method="post",
-        style={"margin": 0},
+def signout_button(everywhere: bool = False) -> rx.Component:
+    # A POST to the backend route, which revokes the session and clears the HttpOnly cookie; then a full
+    # page load. (Reflex forms always prevent the browser's own submit, so this goes through fetch.)
+    body = "everywhere=1" if everywhere else ""
+    script = (
+        "fetch('/auth/signout', {method: 'POST', credentials: 'same-origin', "
+        f"headers: {{'Content-Type': 'application/x-www-form-urlencoded'}}, body: '{body}'}})"
+        ".finally(() => window.location.assign('/'))"
+    )
+    return rx.button(
+        T("nav.signout_everywhere") if everywhere else T("nav.signout"),
+        on_click=rx.call_script(script),
+        variant="ghost",
+        size="2",
+        min_height="44px",
     )
 
 
@@ -61,7 +62,7 @@ def header() -> rx.Component:
                         AppState.signed_in,
                         rx.hstack(
                             rx.link(T("nav.dashboard"), href="/", padding_y="10px"),
-                            signout_form(),
+                            signout_button(),
                             align="center",
                             spacing="3",
                         ),
@@ -141,6 +142,15 @@ def form_error(errors: rx.Var) -> rx.Component:
         rx.callout(errors["form"], icon="triangle_alert", color_scheme="red", role="alert", width="100%"),
         rx.fragment(),
     )
+
+
+def loading() -> rx.Component:
+    return rx.center(rx.spinner(size="3"), padding="48px", width="100%", aria_busy="true")
+
+
+def when_loaded(loaded: rx.Var, found: rx.Var, content: rx.Component) -> rx.Component:
+    """The page's content once on_load has answered; a spinner before, "not found" if nothing was there."""
+    return rx.cond(loaded, rx.cond(found, content, not_found_block()), loading())
 
 
 def not_found_block() -> rx.Component:

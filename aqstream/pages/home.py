@@ -1,7 +1,7 @@
 """Home page and organization creation."""
 import reflex as rx
 
-from aqstream.components.ui import T, field, form_error, shell
+from aqstream.components.ui import T, field, form_error, loading, shell
 from aqstream.state.base import AppState
 from aqstream.state.home import CreateOrgState, HomeState
 from aqstream.state.organizer import time_zone_choices
@@ -40,7 +40,7 @@ def home() -> rx.Component:
         spacing="4",
         width="100%",
     )
-    return shell(rx.cond(AppState.signed_in, member, visitor))
+    return shell(rx.cond(HomeState.loaded, rx.cond(AppState.signed_in, member, visitor), loading()))
 
 
 def tz_select(name: str, label_key: str, default: rx.Var | str) -> rx.Component:
@@ -68,7 +68,7 @@ def new_organization() -> rx.Component:
         rx.form(
             rx.vstack(
                 form_error(CreateOrgState.errors),
-                field("org.name", "name", CreateOrgState.errors, required=True, max_length=200),
+                field("org.name", "name", CreateOrgState.errors, max_length=200),
                 field("org.slug", "slug", CreateOrgState.errors, hint_key="org.slug_hint", max_length=63),
                 tz_select("time_zone", "org.time_zone", "UTC"),
                 rx.button(T("org.create.button"), type="submit", size="3", loading=CreateOrgState.busy, min_height="44px"),
@@ -76,6 +76,7 @@ def new_organization() -> rx.Component:
                 width="100%",
             ),
             on_submit=CreateOrgState.create,
+            no_validate=True,
             width="100%",
         ),
         size="2",

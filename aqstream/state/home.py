@@ -12,10 +12,11 @@ from aqstream.state.base import AppState
 
 class HomeState(AppState):
     orgs: list[dict[str, str]] = []
+    loaded: bool = False
 
     @rx.event
     def on_load(self):
-        self.orgs = []
+        self.orgs, self.loaded = [], True
         if not self._load_user():
             return
         with session_scope() as session:

@@ -21,6 +21,7 @@ class OrgState(AppState):
     org_name: str = ""
     role: str = ""
     found: bool = True
+    loaded: bool = False  # False until on_load has answered: the page shows a spinner, not stale data
     org_time_zone: str = "UTC"
     _org_id: int = 0
 
@@ -45,6 +46,7 @@ class DashboardState(OrgState):
         self.events_raw = []
         if redirect := self._require_user():
             return redirect
+        self.loaded = True
         if not self._open_org():
             return
         with session_scope() as session:
@@ -89,6 +91,7 @@ class EventFormState(OrgState):
         self.errors, self.busy, self.tt_rows, self._next_row = {}, False, [0], 1
         if redirect := self._require_user():
             return redirect
+        self.loaded = True
         self._open_org(MANAGE_EVENTS)
 
     @rx.event
@@ -213,6 +216,7 @@ class EventManageState(OrgState):
         self.error, self.attendees_raw, self.ticket_types, self.found, self.event_raw = "", [], [], True, {}
         if redirect := self._require_user():
             return redirect
+        self.loaded = True
         self._load()
 
     @rx.event

@@ -16,6 +16,7 @@ from aqstream.state.base import AppState
 
 class PublicEventState(AppState):
     found: bool = True
+    loaded: bool = False
     org_slug: str = ""
     event_slug: str = ""
     org_name: str = ""
@@ -33,7 +34,7 @@ class PublicEventState(AppState):
 
     @rx.event
     def on_load(self):
-        self.errors, self.busy, self.found = {}, False, True
+        self.errors, self.busy, self.found, self.loaded = {}, False, True, True
         self.form_key = uuid.uuid4().hex
         self._load_user()
         params = self.router.page.params
@@ -137,6 +138,7 @@ class PublicEventState(AppState):
 
 class OrderState(AppState):
     found: bool = True
+    loaded: bool = False
     title: str = ""
     org_name: str = ""
     event_path: str = ""
@@ -147,7 +149,7 @@ class OrderState(AppState):
 
     @rx.event
     def on_load(self):
-        self.found, self.tickets = True, []
+        self.found, self.tickets, self.loaded = True, [], True
         self._load_user()
         token = self.router.page.params.get("token", "")
         try:

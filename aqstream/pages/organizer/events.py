@@ -1,7 +1,7 @@
 """Organizer pages: the organization's events, the new-event form, and one event with its attendees."""
 import reflex as rx
 
-from aqstream.components.ui import T, field, form_error, not_found_block, shell
+from aqstream.components.ui import T, field, form_error, shell, when_loaded
 from aqstream.pages.home import tz_select
 from aqstream.state.organizer import DashboardState, EventFormState, EventManageState
 
@@ -16,7 +16,8 @@ def status_badge(status: rx.Var, text: rx.Var) -> rx.Component:
 
 def dashboard() -> rx.Component:
     return shell(
-        rx.cond(
+        when_loaded(
+            DashboardState.loaded,
             DashboardState.found,
             rx.vstack(
                 rx.text(DashboardState.org_name, color_scheme="gray"),
@@ -61,7 +62,6 @@ def dashboard() -> rx.Component:
                 spacing="4",
                 width="100%",
             ),
-            not_found_block(),
         )
     )
 
@@ -119,7 +119,8 @@ def _dyn_field(label_key: str, name: rx.Var, type_: str) -> rx.Component:
 def new_event() -> rx.Component:
     errors = EventFormState.errors
     return shell(
-        rx.cond(
+        when_loaded(
+            EventFormState.loaded,
             EventFormState.found,
             rx.vstack(
                 rx.link(T("event.back"), href="/o/" + EventFormState.org_slug),
@@ -162,13 +163,13 @@ def new_event() -> rx.Component:
                         width="100%",
                     ),
                     on_submit=EventFormState.save,
+                    no_validate=True,
                     reset_on_submit=False,
                     width="100%",
                 ),
                 spacing="4",
                 width="100%",
             ),
-            not_found_block(),
         ),
         size="2",
     )
@@ -178,6 +179,7 @@ def manage_event() -> rx.Component:
     s = EventManageState
     attendees_table = rx.box(
         rx.table.root(
+            rx.el.caption(T("event.attendees"), class_name="sr-only"),
             rx.table.header(
                 rx.table.row(
                     rx.table.column_header_cell(T("attendee.name")),
@@ -200,13 +202,13 @@ def manage_event() -> rx.Component:
                 )
             ),
             width="100%",
-            aria_label=T("event.attendees"),
         ),
         width="100%",
         overflow_x="auto",
     )
     return shell(
-        rx.cond(
+        when_loaded(
+            s.loaded,
             s.found,
             rx.vstack(
                 rx.link(T("event.back"), href="/o/" + s.org_slug),
@@ -263,6 +265,5 @@ def manage_event() -> rx.Component:
                 spacing="4",
                 width="100%",
             ),
-            not_found_block(),
         )
     )

@@ -1,7 +1,7 @@
 """A published event's page with its registration form, phone first."""
 import reflex as rx
 
-from aqstream.components.ui import T, field, form_error, not_found_block, shell
+from aqstream.components.ui import T, field, form_error, shell, when_loaded
 from aqstream.state.public import PublicEventState as S
 
 
@@ -59,6 +59,7 @@ def registration_form() -> rx.Component:
             width="100%",
         ),
         on_submit=S.register,
+        no_validate=True,
         reset_on_submit=False,
         width="100%",
     )
@@ -66,7 +67,8 @@ def registration_form() -> rx.Component:
 
 def event_page() -> rx.Component:
     return shell(
-        rx.cond(
+        when_loaded(
+            S.loaded,
             S.found,
             rx.vstack(
                 rx.text(S.org_name, color_scheme="gray"),
@@ -89,7 +91,6 @@ def event_page() -> rx.Component:
                 spacing="4",
                 width="100%",
             ),
-            not_found_block(),
         ),
         size="2",
     )

@@ -1,7 +1,7 @@
 """The confirmation an attendee sees after registering; its secret URL shows the tickets any time."""
 import reflex as rx
 
-from aqstream.components.ui import T, not_found_block, shell
+from aqstream.components.ui import T, shell, when_loaded
 from aqstream.state.public import OrderState as S
 
 
@@ -20,7 +20,8 @@ def ticket_card(ticket: rx.Var) -> rx.Component:
 
 def order_page() -> rx.Component:
     return shell(
-        rx.cond(
+        when_loaded(
+            S.loaded,
             S.found,
             rx.vstack(
                 rx.callout(T("confirmation.title"), icon="circle_check", color_scheme="green", size="3", width="100%",
@@ -35,7 +36,6 @@ def order_page() -> rx.Component:
                 spacing="4",
                 width="100%",
             ),
-            not_found_block(),
         ),
         size="2",
     )

@@ -1,0 +1,25 @@
+"""`aqstream` command: migrate the database, load demo data."""
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["migrate"]:
+        from alembic import command
+        from alembic.config import Config
+
+        command.upgrade(Config("alembic.ini"), "head")
+        return 0
+    if args[:1] == ["demo"]:
+        from aqstream.demo import main as demo
+
+        demo()
+        return 0
+    print("usage: aqstream migrate | aqstream demo", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

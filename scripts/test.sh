@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Sets up and runs the whole test suite: services and API on SQLite and PostgreSQL, the concurrency
+# rush, and the browser tests in Chromium. Extra arguments go to pytest.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+cd "$ROOT"
+scripts/setup.sh --test
+
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = "0" ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  else
+    echo "Chromium is missing: run 'sudo apt-get install -y chromium'" >&2
+    exit 1
+  fi
+fi
+
+# PostgreSQL is part of the suite, not an option: fail here rather than skip quietly.
+if [ "${AQSTREAM_SKIP_PG:-0}" != "1" ]; then
+  python - <<'PY'
+import getpass, os, sys
+import psycopg
+dsn = os.environ.get("AQSTREAM_TEST_PG_URL", f"postgresql://{os.environ.get('PGUSER', getpass.getuser())}@127.0.0.1:5432/postgres")
+dsn = dsn.replace("postgresql+psycopg://", "postgresql://")
+try:
+    psycopg.connect(dsn, connect_timeout=5).close()
+except Exception as exc:
+    sys.exit(f"PostgreSQL is not reachable at {dsn}: {exc}")
+print(f"postgresql: reachable at {dsn}")
+PY
+fi
+
+mkdir -p test-artifacts
+exec python -m pytest "$@"
