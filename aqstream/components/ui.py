@@ -54,7 +54,7 @@ def signout_button(everywhere: bool = False) -> rx.Component:
 def header() -> rx.Component:
     return rx.el.header(
         rx.hstack(
-            rx.link(rx.heading("AqStream", size="5"), href="/", underline="none", aria_label="AqStream"),
+            rx.link(rx.text("AqStream", size="5", weight="bold"), href="/", underline="none"),
             rx.spacer(),
             rx.el.nav(
                 rx.hstack(

@@ -31,7 +31,7 @@ def dashboard() -> rx.Component:
                     width="100%",
                     align="center",
                     wrap="wrap",
-                    gap="3",
+                    spacing="3",
                 ),
                 rx.cond(
                     DashboardState.rows.length() > 0,
@@ -50,7 +50,7 @@ def dashboard() -> rx.Component:
                                     status_badge(e["status"], e["status_text"]),
                                     width="100%",
                                     wrap="wrap",
-                                    gap="2",
+                                    spacing="2",
                                 ),
                                 width="100%",
                             ),
@@ -82,10 +82,9 @@ def ticket_type_row(row: rx.Var) -> rx.Component:
                 aria_label=T("event.remove_ticket_type"),
                 min_height="44px",
                 min_width="44px",
-                align_self="end",
-                margin_bottom="26px",
+                align_self="center",
             ),
-            gap="3",
+            spacing="3",
             wrap="wrap",
             width="100%",
         ),
@@ -140,7 +139,7 @@ def new_event() -> rx.Component:
                         rx.flex(
                             rx.box(field("event.starts_at", "starts_at", errors, type="datetime-local"), flex="1 1 220px"),
                             rx.box(field("event.ends_at", "ends_at", errors, type="datetime-local"), flex="1 1 220px"),
-                            gap="3",
+                            spacing="3",
                             wrap="wrap",
                             width="100%",
                         ),
@@ -215,7 +214,7 @@ def manage_event() -> rx.Component:
                 rx.flex(
                     rx.heading(s.title, size="7", as_="h1"),
                     status_badge(s.status, s.status_text),
-                    gap="3",
+                    spacing="3",
                     align="center",
                     wrap="wrap",
                 ),
@@ -224,7 +223,7 @@ def manage_event() -> rx.Component:
                 rx.cond(s.error != "", rx.callout(s.error, color_scheme="red", role="alert", width="100%"), rx.fragment()),
                 rx.cond(
                     s.status == "draft",
-                    rx.callout(
+                    rx.callout.root(
                         rx.flex(
                             rx.text(T("event.publish_hint")),
                             rx.cond(
@@ -232,7 +231,7 @@ def manage_event() -> rx.Component:
                                 rx.button(T("event.publish"), on_click=s.publish, size="3", min_height="44px"),
                                 rx.fragment(),
                             ),
-                            gap="3",
+                            spacing="3",
                             wrap="wrap",
                             align="center",
                         ),
@@ -240,11 +239,11 @@ def manage_event() -> rx.Component:
                     ),
                     rx.cond(
                         s.status == "published",
-                        rx.callout(
+                        rx.callout.root(
                             rx.flex(
                                 rx.text(T("event.published_notice")),
                                 rx.link(s.public_url, href=s.public_path, id="public-link", word_break="break-all"),
-                                gap="2",
+                                spacing="2",
                                 wrap="wrap",
                             ),
                             color_scheme="green",

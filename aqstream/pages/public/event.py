@@ -24,11 +24,11 @@ def ticket_choice(tt: rx.Var) -> rx.Component:
                 rx.text(T("event.ticket_type.free") + " · " + tt["availability"], size="2", color_scheme="gray"),
                 spacing="1",
             ),
-            gap="3",
+            spacing="3",
             align="start",
         ),
         html_for=choice_id,
-        style={"display": "block", "padding": "12px", "border": "1px solid var(--gray-a6)", "border_radius": "8px",
+        style={"display": "block", "width": "100%", "padding": "12px", "border": "1px solid var(--gray-a6)", "border_radius": "8px",
                "min_height": "44px", "cursor": "pointer"},
     )
 
