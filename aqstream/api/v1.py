@@ -11,7 +11,7 @@ from aqstream import config
 from aqstream.api import schemas
 from aqstream.db import session_scope
 from aqstream.models import Event, Order, Ticket, TicketType
-from aqstream.services import api_tokens, events, registration
+from aqstream.services import api_tokens, events, organizations, registration
 from aqstream.services.api_tokens import ApiIdentity
 
 router = APIRouter(prefix="/api/v1")
@@ -33,7 +33,7 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _ticket_type_out(tt: TicketType) -> schemas.TicketTypeOut:
+def _ticket_type_out(tt: TicketType, event: Event) -> schemas.TicketTypeOut:
     return schemas.TicketTypeOut(
         id=tt.id,
         name=tt.name,
@@ -42,7 +42,7 @@ def _ticket_type_out(tt: TicketType) -> schemas.TicketTypeOut:
         currency=tt.currency,
         quantity=tt.quantity,
         sold=tt.sold,
-        available=max(0, tt.quantity - tt.sold),
+        available=events.places_left(event, tt),
     )
 
 
@@ -61,7 +61,7 @@ def _event_out(session: Session, event: Event, org_slug: str) -> schemas.EventOu
         capacity=event.capacity,
         registered=event.sold,
         public_url=f"{config.public_base_url()}/e/{org_slug}/{event.slug}" if event.status == "published" else None,
-        ticket_types=[_ticket_type_out(tt) for tt in events.list_ticket_types(session, event.id)],
+        ticket_types=[_ticket_type_out(tt, event) for tt in events.list_ticket_types(session, event.id)],
     )
 
 
@@ -88,9 +88,7 @@ def _order_out(order: Order, tickets: list[Ticket]) -> dict:
 
 
 def _org_slug(session: Session, who: ApiIdentity) -> str:
-    from aqstream.models import Organization
-
-    return session.get(Organization, who.organization_id).slug
+    return organizations.organization_slug(session, who.organization_id)
 
 
 @router.post("/auth/token", response_model=schemas.TokenResponse, tags=["auth"])
@@ -140,9 +138,8 @@ def publish_event(event_id: int, who: ApiIdentity = Depends(identity), session: 
 
 @router.get("/events/{event_id}/ticket-types", response_model=list[schemas.TicketTypeOut], tags=["events"])
 def list_ticket_types(event_id: int, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
-    return [
-        _ticket_type_out(tt) for tt in events.event_ticket_types(session, who.principal, who.organization_id, event_id)
-    ]
+    event = events.get_event(session, who.principal, who.organization_id, event_id)
+    return [_ticket_type_out(tt, event) for tt in events.list_ticket_types(session, event.id)]
 
 
 @router.post(
@@ -158,7 +155,7 @@ def create_ticket_type(
         event_id,
         events.TicketTypeInput(body.name, body.quantity, body.description),
     )
-    return _ticket_type_out(tt)
+    return _ticket_type_out(tt, events.get_event(session, who.principal, who.organization_id, event_id))
 
 
 @router.get("/events/{event_id}/orders", response_model=list[schemas.OrderOut], tags=["orders"])
@@ -191,7 +188,7 @@ def read_public_event(org_slug: str, event_slug: str, session: Session = Depends
         time_zone=event.time_zone,
         status=event.status,
         registration_open=registration.registration_closed_reason(event) is None,
-        ticket_types=[_ticket_type_out(tt) for tt in types],
+        ticket_types=[_ticket_type_out(tt, event) for tt in types],
     )
 
 

@@ -1,7 +1,7 @@
 """Home page and organization creation."""
 import reflex as rx
 
-from aqstream.components.ui import T, field, form_error, loading, shell
+from aqstream.components.ui import T, field, form_error, loading, shell, signout_button
 from aqstream.state.base import AppState
 from aqstream.state.home import CreateOrgState, HomeState
 from aqstream.state.organizer import time_zone_choices
@@ -37,6 +37,8 @@ def home() -> rx.Component:
             rx.text(T("home.no_orgs")),
         ),
         rx.link(rx.button(T("home.create_org"), size="3", min_height="44px"), href="/orgs/new"),
+        rx.divider(),
+        signout_button(everywhere=True),
         spacing="4",
         width="100%",
     )

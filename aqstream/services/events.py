@@ -200,6 +200,14 @@ def list_events(session: Session, principal: Principal, organization_id: int) ->
     )
 
 
+def places_left(event: Event, ticket_type: TicketType) -> int:
+    """What a buyer can still get of a ticket type: its own places, never more than the event has left."""
+    left = max(0, ticket_type.quantity - ticket_type.sold)
+    if event.capacity is not None:
+        left = min(left, max(0, event.capacity - event.sold))
+    return left
+
+
 def list_ticket_types(session: Session, event_id: int) -> list[TicketType]:
     """Ticket types of an event the caller has already been allowed to see."""
     return list(

@@ -12,7 +12,7 @@ from aqstream.models import Membership, Organization
 from aqstream.services import audit
 from aqstream.services.accounts import normalize_locale
 from aqstream.services.clock import utcnow
-from aqstream.services.errors import ValidationError
+from aqstream.services.errors import NotFound, ValidationError
 from aqstream.services.permissions import OWNER, Principal
 from aqstream.services.validation import Checker
 
@@ -87,3 +87,10 @@ def memberships(session: Session, principal: Principal) -> list[MembershipView]:
         .order_by(Organization.name)
     ).all()
     return [MembershipView(org.id, org.slug, org.name, role) for org, role in rows]
+
+
+def organization_slug(session: Session, organization_id: int) -> str:
+    slug = session.exec(select(Organization.slug).where(Organization.id == organization_id)).first()
+    if slug is None:
+        raise NotFound()
+    return slug

@@ -10,7 +10,7 @@ from aqstream.db import session_scope
 from aqstream.i18n import format_number, format_range, t
 from aqstream.services import registration
 from aqstream.services.errors import DomainError, NotFound
-from aqstream.services.events import get_public_event
+from aqstream.services.events import get_public_event, places_left
 from aqstream.state.base import AppState
 
 
@@ -52,15 +52,8 @@ class PublicEventState(AppState):
         self._set_types(event, types)
 
     def _set_types(self, event, types) -> None:
-        # What a visitor can still get: the ticket type's places, never more than the event has left.
-        event_left = None if event.capacity is None else max(0, event.capacity - event.sold)
         self.types_raw = [
-            {
-                "id": tt.id,
-                "name": tt.name,
-                "description": tt.description,
-                "left": max(0, tt.quantity - tt.sold) if event_left is None else min(max(0, tt.quantity - tt.sold), event_left),
-            }
+            {"id": tt.id, "name": tt.name, "description": tt.description, "left": places_left(event, tt)}
             for tt in types
         ]
 

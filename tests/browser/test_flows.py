@@ -186,3 +186,18 @@ def test_every_page_fits_the_screen(app_url, new_page, viewport, label):
     expect(page.locator("#f-title-error")).to_have_text("This field is required.")
     assert no_horizontal_scroll(page)
     shot(page, f"event-form-errors-{label}")
+
+
+def test_sign_out_everywhere_ends_the_other_browsers_sessions(app_url, new_page):
+    laptop = new_page(DESKTOP)
+    sign_up(laptop, app_url, "Eve Everywhere", "eve@example.com")
+    phone = new_page(PHONE)
+    phone.goto(f"{app_url}/signin")
+    phone.get_by_label("Email").fill("eve@example.com")
+    phone.get_by_label("Password").fill(PASSWORD)
+    phone.get_by_role("button", name="Sign in").click()
+    expect(phone.get_by_role("heading", name="Your organizations")).to_be_visible()
+    laptop.get_by_role("button", name="Sign out everywhere").click()
+    expect(laptop.get_by_role("link", name="Sign up")).to_be_visible()
+    phone.goto(f"{app_url}/orgs/new")
+    expect(phone).to_have_url(re.compile(r"/signin\?next=/orgs/new"))

@@ -125,3 +125,17 @@ def test_checkin_role_cannot_create_events(make, session):
         events.create_event(session, Principal(door.id), org.id, data)
     # ...but may see the events and their attendees.
     assert events.list_events(session, Principal(door.id), org.id) == []
+
+
+def test_places_left_never_exceed_what_the_event_has_left(make, session):
+    from aqstream.services import registration
+
+    owner, org = make.org()
+    event, (a, b) = make.event(owner, org, quantities=(5, 5), capacity=6)
+    for _ in range(4):
+        registration.register(session, org_slug=org.slug, event_slug=event.slug, ticket_type_id=a.id,
+                              buyer_name="A", buyer_email=f"{unique('p')}@example.com")
+    session.rollback()
+    event = session.get(Event, event.id)
+    a, b = session.get(TicketType, a.id), session.get(TicketType, b.id)
+    assert (events.places_left(event, a), events.places_left(event, b)) == (1, 2)
