@@ -141,7 +141,7 @@ def test_sign_out_ends_the_session_and_sign_in_is_checked(app_url, new_page):
     assert cookies["aq_session"]["httpOnly"] and cookies["aq_session"]["sameSite"] == "Lax"
     assert page.evaluate("document.cookie").find("aq_session") == -1  # page scripts cannot read it
     stolen = cookies["aq_session"]["value"]
-    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign out", exact=True).click()
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
     assert "aq_session" not in {c["name"] for c in page.context.cookies()}
 
