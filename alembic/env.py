@@ -1,11 +1,11 @@
 """Alembic environment: migrations are the schema (DESIGN invariant 7)."""
 from logging.config import fileConfig
 
-from alembic import context
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import aqstream.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from alembic import context
 from aqstream import config as app_config
 
 config = context.config

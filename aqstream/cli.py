@@ -7,8 +7,9 @@ import sys
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] == ["migrate"]:
-        from alembic import command
         from alembic.config import Config
+
+        from alembic import command
 
         command.upgrade(Config("alembic.ini"), "head")
         return 0

@@ -30,5 +30,6 @@ print(f"postgresql: reachable at {dsn}")
 PY
 fi
 
+ruff check aqstream tests alembic/env.py
 mkdir -p test-artifacts
 exec python -m pytest "$@"

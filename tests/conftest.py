@@ -17,10 +17,10 @@ _DATA = tempfile.mkdtemp(prefix="aqstream-test-")
 os.environ["AQSTREAM_DATA_DIR"] = _DATA
 os.environ.pop("DATABASE_URL", None)
 
-from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
+from alembic import command  # noqa: E402
 from aqstream.db import make_engine  # noqa: E402
 from aqstream.services import accounts, events, organizations  # noqa: E402
 from aqstream.services.permissions import Principal  # noqa: E402

@@ -4,7 +4,7 @@ import pytest
 
 from aqstream.services import events
 from aqstream.services.errors import NotFound
-from aqstream.services.permissions import Principal, access_by_slug, MANAGE_EVENTS
+from aqstream.services.permissions import MANAGE_EVENTS, Principal, access_by_slug
 
 
 @pytest.fixture

@@ -31,41 +31,36 @@ class AuthFormState(AppState):
         if self._load_user():
             return rx.redirect(self._next_path())
 
-    @rx.event
-    def sign_up(self, form: dict):
+    def _signed_in(self, authenticate) -> rx.event.EventSpec | None:
+        """Run the sign-up or sign-in, then send the browser to swap its login ticket for the cookie."""
         self.busy = True
         try:
             with session_scope() as session:
-                user = accounts.sign_up(
-                    session,
-                    name=form.get("name", ""),
-                    email=form.get("email", ""),
-                    password=form.get("password", ""),
-                    locale=self.lang,
-                )
+                user = authenticate(session)
                 ticket = accounts.create_login_ticket(session, user.id, self._next_path())
         except DomainError as exc:
             self.errors = self._errors_text(exc)
             self.busy = False
-            return
+            return None
         self.errors = {}
         return go(f"/auth/session?ticket={ticket}")
 
     @rx.event
+    def sign_up(self, form: dict):
+        return self._signed_in(
+            lambda session: accounts.sign_up(
+                session,
+                name=form.get("name", ""),
+                email=form.get("email", ""),
+                password=form.get("password", ""),
+                locale=self.lang,
+            )
+        )
+
+    @rx.event
     def sign_in(self, form: dict):
-        self.busy = True
-        try:
-            with session_scope() as session:
-                user = accounts.authenticate(
-                    session,
-                    email=form.get("email", ""),
-                    password=form.get("password", ""),
-                    address=self._client_address(),
-                )
-                ticket = accounts.create_login_ticket(session, user.id, self._next_path())
-        except DomainError as exc:
-            self.errors = self._errors_text(exc)
-            self.busy = False
-            return
-        self.errors = {}
-        return go(f"/auth/session?ticket={ticket}")
+        return self._signed_in(
+            lambda session: accounts.authenticate(
+                session, email=form.get("email", ""), password=form.get("password", ""), address=self._client_address()
+            )
+        )

@@ -2,15 +2,28 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from http.cookies import CookieError, SimpleCookie
 
 import reflex as rx
 
 from aqstream.api.browser_auth import SESSION_COOKIE
 from aqstream.db import session_scope
-from aqstream.i18n import LOCALES, catalogue, t
+from aqstream.i18n import LOCALES, catalogue, format_range, t
 from aqstream.services import accounts
 from aqstream.services.errors import DomainError, ValidationError
+
+
+def event_times(event) -> dict[str, str]:
+    """An event's start, end and zone as plain strings a page state can keep."""
+    return {"starts": event.starts_at.isoformat(), "ends": event.ends_at.isoformat(), "tz": event.time_zone}
+
+
+def when_text(times: dict[str, str], lang: str) -> str:
+    """The kept times, formatted for the visitor's language in the event's zone."""
+    if not times:
+        return ""
+    return format_range(datetime.fromisoformat(times["starts"]), datetime.fromisoformat(times["ends"]), times["tz"], lang)
 
 
 def go(url: str) -> rx.event.EventSpec:

@@ -7,11 +7,11 @@ import reflex as rx
 
 from aqstream import config
 from aqstream.db import session_scope
-from aqstream.i18n import format_datetime, format_number, format_range, t
+from aqstream.i18n import format_datetime, format_number, t
 from aqstream.services import events
 from aqstream.services.errors import DomainError, NotFound
 from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access_by_slug
-from aqstream.state.base import AppState
+from aqstream.state.base import AppState, event_times, when_text
 
 
 class OrgState(AppState):
@@ -172,7 +172,7 @@ class EventManageState(OrgState):
         except NotFound:
             self.found = False
             return
-        self.event_raw = {"starts": event.starts_at.isoformat(), "ends": event.ends_at.isoformat(), "tz": event.time_zone}
+        self.event_raw = event_times(event)
         self.title, self.status = event.title, event.status
         self.where = event.venue or event.online_url
         self.can_manage = self.role in MANAGE_EVENTS
@@ -194,10 +194,7 @@ class EventManageState(OrgState):
 
     @rx.var
     def when(self) -> str:
-        raw = self.event_raw
-        if not raw:
-            return ""
-        return format_range(datetime.fromisoformat(raw["starts"]), datetime.fromisoformat(raw["ends"]), raw["tz"], self.lang)
+        return when_text(self.event_raw, self.lang)
 
     @rx.var
     def status_text(self) -> str:

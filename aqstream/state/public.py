@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 import reflex as rx
 
 from aqstream.db import session_scope
-from aqstream.i18n import format_number, format_range, t
+from aqstream.i18n import format_number, t
 from aqstream.services import registration
 from aqstream.services.errors import DomainError, NotFound
 from aqstream.services.events import get_public_event, places_left
-from aqstream.state.base import AppState
+from aqstream.state.base import AppState, event_times, when_text
 
 
 class PublicEventState(AppState):
@@ -47,7 +46,7 @@ class PublicEventState(AppState):
             return
         self.org_name, self.title, self.description = org.name, event.title, event.description
         self.venue, self.online_url = event.venue, event.online_url
-        self.event_raw = {"starts": event.starts_at.isoformat(), "ends": event.ends_at.isoformat(), "tz": event.time_zone}
+        self.event_raw = event_times(event)
         self.closed_key = registration.registration_closed_reason(event) or ""
         self._set_types(event, types)
 
@@ -59,10 +58,7 @@ class PublicEventState(AppState):
 
     @rx.var
     def when(self) -> str:
-        raw = self.event_raw
-        if not raw:
-            return ""
-        return format_range(datetime.fromisoformat(raw["starts"]), datetime.fromisoformat(raw["ends"]), raw["tz"], self.lang)
+        return when_text(self.event_raw, self.lang)
 
     @rx.var
     def closed_text(self) -> str:
@@ -155,11 +151,7 @@ class OrderState(AppState):
         self.event_path = f"/e/{view.organization.slug}/{view.event.slug}"
         self.buyer_email = view.order.buyer_email
         self.venue = view.event.venue or view.event.online_url
-        self.event_raw = {
-            "starts": view.event.starts_at.isoformat(),
-            "ends": view.event.ends_at.isoformat(),
-            "tz": view.event.time_zone,
-        }
+        self.event_raw = event_times(view.event)
         self.tickets = [
             {"code": ticket.code, "name": ticket.attendee_name, "type": type_name, "status": ticket.status}
             for ticket, type_name in view.tickets
@@ -167,10 +159,7 @@ class OrderState(AppState):
 
     @rx.var
     def when(self) -> str:
-        raw = self.event_raw
-        if not raw:
-            return ""
-        return format_range(datetime.fromisoformat(raw["starts"]), datetime.fromisoformat(raw["ends"]), raw["tz"], self.lang)
+        return when_text(self.event_raw, self.lang)
 
     @rx.var
     def lead(self) -> str:

@@ -38,8 +38,7 @@ def _wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 900)
                 if response.status == 200:
                     return
         except OSError:
-            pass
-        time.sleep(1)
+            time.sleep(1)
     raise RuntimeError(f"the app did not answer at {url} in {timeout}s:\n{log.read_text()[-4000:]}")
 
 

@@ -6,8 +6,8 @@ from sqlmodel import select
 
 from aqstream.models import AuditEntry, Event, Order, OutboxMessage, Ticket, TicketType
 from aqstream.services import accounts, registration
-from aqstream.services.errors import Conflict, NotFound, RegistrationClosed, SoldOut, ValidationError
 from aqstream.services.clock import utcnow
+from aqstream.services.errors import Conflict, NotFound, RegistrationClosed, SoldOut, ValidationError
 from tests.conftest import unique
 
 

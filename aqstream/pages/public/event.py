@@ -28,8 +28,8 @@ def ticket_choice(tt: rx.Var) -> rx.Component:
             align="start",
         ),
         html_for=choice_id,
-        style={"display": "block", "width": "100%", "padding": "12px", "border": "1px solid var(--gray-a6)", "border_radius": "8px",
-               "min_height": "44px", "cursor": "pointer"},
+        style={"display": "block", "width": "100%", "padding": "12px", "border": "1px solid var(--gray-a6)",
+               "border_radius": "8px", "min_height": "44px", "cursor": "pointer"},
     )
 
 
