@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Literal, Optional, Union
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 
 class TokenRequest(BaseModel):
@@ -24,6 +24,13 @@ class TicketTypeIn(BaseModel):
     name: str = Field(max_length=120)
     quantity: int = Field(ge=1, le=1_000_000)
     description: str = Field(default="", max_length=2000)
+    price_minor: int = Field(default=0, ge=0, description="Minor units of the organization's currency; 0 until payments")
+    sales_start_at: Optional[datetime] = Field(default=None, description="Wall-clock time in the event's zone")
+    sales_end_at: Optional[datetime] = None
+    min_per_order: int = Field(default=1, ge=1, le=100)
+    max_per_order: int = Field(default=10, ge=1, le=100)
+    hidden: bool = Field(default=False, description="Offered only through a direct link with its unlock code")
+    sort_order: Optional[int] = Field(default=None, ge=0, le=10_000)
 
 
 class TicketTypeOut(BaseModel):
@@ -35,6 +42,35 @@ class TicketTypeOut(BaseModel):
     quantity: int
     sold: int
     available: int
+    sales_start_at: Optional[datetime] = None
+    sales_end_at: Optional[datetime] = None
+    min_per_order: int = 1
+    max_per_order: int = 10
+    hidden: bool = False
+    sort_order: int = 0
+
+
+class OrganizerTicketTypeOut(TicketTypeOut):
+    unlock_code: str = ""
+
+
+class QuestionIn(BaseModel):
+    label: str = Field(max_length=300)
+    kind: Literal["short_text", "long_text", "single_choice", "multiple_choice", "checkbox"]
+    required: bool = False
+    scope: Literal["order", "attendee"] = "order"
+    options: list[str] = Field(default_factory=list, max_length=50)
+    help_text: str = Field(default="", max_length=1000)
+
+
+class QuestionOut(BaseModel):
+    id: int
+    label: str
+    kind: str
+    required: bool
+    scope: str
+    options: list[str]
+    help_text: str
 
 
 class EventIn(BaseModel):
@@ -47,6 +83,9 @@ class EventIn(BaseModel):
     time_zone: str = Field(max_length=64, examples=["Europe/Moscow"])
     capacity: Optional[int] = Field(default=None, ge=1, le=1_000_000)
     ticket_types: list[TicketTypeIn] = Field(min_length=1, max_length=50)
+    registration_opens_at: Optional[datetime] = None
+    registration_closes_at: Optional[datetime] = None
+    one_registration_per_email: bool = False
 
 
 class EventOut(BaseModel):
@@ -62,8 +101,12 @@ class EventOut(BaseModel):
     status: str
     capacity: Optional[int]
     registered: int
+    registration_opens_at: Optional[datetime] = None
+    registration_closes_at: Optional[datetime] = None
+    one_registration_per_email: bool = False
     public_url: Optional[str]
-    ticket_types: list[TicketTypeOut]
+    ticket_types: list[OrganizerTicketTypeOut]
+    questions: list[QuestionOut] = []
 
 
 class PublicEventOut(BaseModel):
@@ -79,17 +122,40 @@ class PublicEventOut(BaseModel):
     time_zone: str
     status: str
     registration_open: bool
+    registration_closed_reason: Optional[str] = None
     ticket_types: list[TicketTypeOut]
+    questions: list[QuestionOut]
+
+
+AnswerValue = Union[bool, str, list[str]]
+
+
+class TicketIn(BaseModel):
+    ticket_type_id: int = Field(ge=1, le=2**31 - 1)
+    attendee_name: str = Field(default="", max_length=200, description="Defaults to the buyer's name")
+    attendee_email: str = Field(default="", max_length=254)
+    answers: dict[str, AnswerValue] = Field(default_factory=dict, description="Question id -> answer")
 
 
 class RegistrationIn(BaseModel):
-    ticket_type_id: int = Field(ge=1, le=2**31 - 1)
     name: str = Field(max_length=200)
     email: str = Field(max_length=254)
+    tickets: Optional[list[TicketIn]] = Field(default=None, min_length=1, max_length=100,
+                                              description="One entry per place; or use ticket_type_id and quantity")
+    ticket_type_id: Optional[int] = Field(default=None, ge=1, le=2**31 - 1)
     quantity: int = Field(default=1, ge=1, le=100)
+    answers: dict[str, AnswerValue] = Field(default_factory=dict, description="Order questions: id -> answer")
+    unlock_code: Optional[str] = Field(default=None, max_length=64, description="For hidden ticket types")
+
+    @model_validator(mode="after")
+    def _one_way_to_say_what(self):
+        if self.tickets is None and self.ticket_type_id is None:
+            raise ValueError("give either tickets or ticket_type_id")
+        return self
 
 
 class TicketOut(BaseModel):
+    id: int
     code: str
     attendee_name: str
     attendee_email: str
@@ -106,7 +172,16 @@ class OrderOut(BaseModel):
     currency: str
     created_at: datetime
     tickets: list[TicketOut]
+    answers: list[dict] = []
 
 
 class RegistrationOut(OrderOut):
     confirmation_url: str
+
+
+class CancelIn(BaseModel):
+    reason: str = Field(default="", max_length=2000)
+
+
+class CancelOut(BaseModel):
+    cancelled_ticket_ids: list[int]

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from typing import Iterator, Optional
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from aqstream import config
 from aqstream.api import schemas
 from aqstream.db import session_scope
-from aqstream.models import Event, Order, Ticket, TicketType
-from aqstream.services import api_tokens, events, organizations, registration
+from aqstream.models import Event, Order, Question, Ticket, TicketType
+from aqstream.services import api_tokens, events, orders, organizations, questions, registration
 from aqstream.services.api_tokens import ApiIdentity
 
 router = APIRouter(prefix="/api/v1")
@@ -33,8 +33,10 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _ticket_type_out(tt: TicketType, event: Event) -> schemas.TicketTypeOut:
-    return schemas.TicketTypeOut(
+def _ticket_type_out(tt: TicketType, event: Event, organizer: bool = False):
+    cls = schemas.OrganizerTicketTypeOut if organizer else schemas.TicketTypeOut
+    extra = {"unlock_code": tt.unlock_code} if organizer else {}
+    return cls(
         id=tt.id,
         name=tt.name,
         description=tt.description,
@@ -43,7 +45,19 @@ def _ticket_type_out(tt: TicketType, event: Event) -> schemas.TicketTypeOut:
         quantity=tt.quantity,
         sold=tt.sold,
         available=events.places_left(event, tt),
+        sales_start_at=tt.sales_start_at,
+        sales_end_at=tt.sales_end_at,
+        min_per_order=tt.min_per_order,
+        max_per_order=tt.max_per_order,
+        hidden=tt.hidden,
+        sort_order=tt.sort_order,
+        **extra,
     )
+
+
+def _question_out(q: Question) -> schemas.QuestionOut:
+    return schemas.QuestionOut(id=q.id, label=q.label, kind=q.kind, required=q.required, scope=q.scope,
+                               options=q.options, help_text=q.help_text)
 
 
 def _event_out(session: Session, event: Event, org_slug: str) -> schemas.EventOut:
@@ -60,12 +74,16 @@ def _event_out(session: Session, event: Event, org_slug: str) -> schemas.EventOu
         status=event.status,
         capacity=event.capacity,
         registered=event.sold,
+        registration_opens_at=event.registration_opens_at,
+        registration_closes_at=event.registration_closes_at,
+        one_registration_per_email=event.one_registration_per_email,
         public_url=f"{config.public_base_url()}/e/{org_slug}/{event.slug}" if event.status == "published" else None,
-        ticket_types=[_ticket_type_out(tt, event) for tt in events.list_ticket_types(session, event.id)],
+        ticket_types=[_ticket_type_out(tt, event, organizer=True) for tt in events.list_ticket_types(session, event.id)],
+        questions=[_question_out(q) for q in questions.active_questions(session, event.id)],
     )
 
 
-def _order_out(order: Order, tickets: list[Ticket]) -> dict:
+def _order_out(order: Order, tickets: list[Ticket], answers=()) -> dict:
     return dict(
         id=order.id,
         status=order.status,
@@ -75,20 +93,32 @@ def _order_out(order: Order, tickets: list[Ticket]) -> dict:
         currency=order.currency,
         created_at=order.created_at,
         tickets=[
-            schemas.TicketOut(
-                code=t.code,
-                attendee_name=t.attendee_name,
-                attendee_email=t.attendee_email,
-                ticket_type_id=t.ticket_type_id,
-                status=t.status,
-            )
+            schemas.TicketOut(id=t.id, code=t.code, attendee_name=t.attendee_name, attendee_email=t.attendee_email,
+                              ticket_type_id=t.ticket_type_id, status=t.status)
             for t in tickets
         ],
+        answers=[{"question_id": q.id, "question": q.label, "ticket_id": a.ticket_id, "value": a.value}
+                 for a, q in answers],
     )
 
 
 def _org_slug(session: Session, who: ApiIdentity) -> str:
     return organizations.organization_slug(session, who.organization_id)
+
+
+def _ticket_type_input(body: schemas.TicketTypeIn) -> events.TicketTypeInput:
+    return events.TicketTypeInput(
+        name=body.name,
+        quantity=body.quantity,
+        description=body.description,
+        price_minor=body.price_minor,
+        sales_start_local=body.sales_start_at,
+        sales_end_local=body.sales_end_at,
+        min_per_order=body.min_per_order,
+        max_per_order=body.max_per_order,
+        hidden=body.hidden,
+        sort_order=body.sort_order,
+    )
 
 
 @router.post("/auth/token", response_model=schemas.TokenResponse, tags=["auth"])
@@ -118,7 +148,10 @@ def create_event(body: schemas.EventIn, who: ApiIdentity = Depends(identity), se
         ends_local=body.ends_at,
         time_zone=body.time_zone,
         capacity=body.capacity,
-        ticket_types=[events.TicketTypeInput(tt.name, tt.quantity, tt.description) for tt in body.ticket_types],
+        ticket_types=[_ticket_type_input(tt) for tt in body.ticket_types],
+        registration_opens_local=body.registration_opens_at,
+        registration_closes_local=body.registration_closes_at,
+        one_registration_per_email=body.one_registration_per_email,
     )
     event = events.create_event(session, who.principal, who.organization_id, data)
     return _event_out(session, event, _org_slug(session, who))
@@ -136,45 +169,87 @@ def publish_event(event_id: int, who: ApiIdentity = Depends(identity), session: 
     return _event_out(session, event, _org_slug(session, who))
 
 
-@router.get("/events/{event_id}/ticket-types", response_model=list[schemas.TicketTypeOut], tags=["events"])
+@router.get("/events/{event_id}/ticket-types", response_model=list[schemas.OrganizerTicketTypeOut], tags=["events"])
 def list_ticket_types(event_id: int, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
     event = events.get_event(session, who.principal, who.organization_id, event_id)
-    return [_ticket_type_out(tt, event) for tt in events.list_ticket_types(session, event.id)]
+    return [_ticket_type_out(tt, event, organizer=True) for tt in events.list_ticket_types(session, event.id)]
 
 
-@router.post(
-    "/events/{event_id}/ticket-types", response_model=schemas.TicketTypeOut, status_code=201, tags=["events"]
-)
+@router.post("/events/{event_id}/ticket-types", response_model=schemas.OrganizerTicketTypeOut, status_code=201,
+             tags=["events"])
 def create_ticket_type(
     event_id: int, body: schemas.TicketTypeIn, who: ApiIdentity = Depends(identity), session: Session = Depends(db)
 ):
-    tt = events.add_ticket_type(
-        session,
-        who.principal,
-        who.organization_id,
-        event_id,
-        events.TicketTypeInput(body.name, body.quantity, body.description),
-    )
-    return _ticket_type_out(tt, events.get_event(session, who.principal, who.organization_id, event_id))
+    tt = events.add_ticket_type(session, who.principal, who.organization_id, event_id, _ticket_type_input(body))
+    return _ticket_type_out(tt, events.get_event(session, who.principal, who.organization_id, event_id), organizer=True)
+
+
+@router.put("/events/{event_id}/ticket-types/{ticket_type_id}", response_model=schemas.OrganizerTicketTypeOut,
+            tags=["events"])
+def update_ticket_type(
+    event_id: int, ticket_type_id: int, body: schemas.TicketTypeIn, who: ApiIdentity = Depends(identity),
+    session: Session = Depends(db),
+):
+    tt = events.update_ticket_type(session, who.principal, who.organization_id, event_id, ticket_type_id,
+                                   _ticket_type_input(body))
+    return _ticket_type_out(tt, events.get_event(session, who.principal, who.organization_id, event_id), organizer=True)
+
+
+@router.get("/events/{event_id}/questions", response_model=list[schemas.QuestionOut], tags=["events"])
+def list_questions(event_id: int, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
+    event = events.get_event(session, who.principal, who.organization_id, event_id)
+    return [_question_out(q) for q in questions.active_questions(session, event.id)]
+
+
+@router.post("/events/{event_id}/questions", response_model=schemas.QuestionOut, status_code=201, tags=["events"])
+def create_question(
+    event_id: int, body: schemas.QuestionIn, who: ApiIdentity = Depends(identity), session: Session = Depends(db)
+):
+    q = questions.add_question(session, who.principal, who.organization_id, event_id, questions.QuestionInput(
+        label=body.label, kind=body.kind, required=body.required, scope=body.scope, options=body.options,
+        help_text=body.help_text))
+    return _question_out(q)
+
+
+@router.delete("/events/{event_id}/questions/{question_id}", status_code=204, tags=["events"])
+def delete_question(event_id: int, question_id: int, who: ApiIdentity = Depends(identity),
+                    session: Session = Depends(db)):
+    questions.remove_question(session, who.principal, who.organization_id, event_id, question_id)
+    return Response(status_code=204)
 
 
 @router.get("/events/{event_id}/orders", response_model=list[schemas.OrderOut], tags=["orders"])
 def list_orders(
     event_id: int,
-    limit: int = 100,
-    offset: int = 0,
+    limit: int = Query(default=100, ge=1, le=500),
+    offset: int = Query(default=0, ge=0),
     who: ApiIdentity = Depends(identity),
     session: Session = Depends(db),
 ):
-    rows = events.list_orders(
-        session, who.principal, who.organization_id, event_id, limit=max(1, min(limit, 500)), offset=max(0, offset)
-    )
-    return [_order_out(order, tickets) for order, tickets in rows]
+    rows = events.list_orders(session, who.principal, who.organization_id, event_id, limit=limit, offset=offset)
+    answers = questions.answers_by_order(session, [order.id for order, _ in rows])
+    return [_order_out(order, tickets, answers[order.id]) for order, tickets in rows]
+
+
+@router.post("/orders/{order_id}/cancel", response_model=schemas.CancelOut, tags=["orders"])
+def cancel_order(order_id: int, body: schemas.CancelIn | None = None, who: ApiIdentity = Depends(identity),
+                 session: Session = Depends(db)):
+    ids = orders.cancel_order(session, who.principal, who.organization_id, order_id, reason=body.reason if body else "")
+    return schemas.CancelOut(cancelled_ticket_ids=ids)
+
+
+@router.post("/tickets/{ticket_id}/cancel", response_model=schemas.CancelOut, tags=["orders"])
+def cancel_ticket(ticket_id: int, body: schemas.CancelIn | None = None, who: ApiIdentity = Depends(identity),
+                  session: Session = Depends(db)):
+    ids = orders.cancel_ticket(session, who.principal, who.organization_id, ticket_id, reason=body.reason if body else "")
+    return schemas.CancelOut(cancelled_ticket_ids=ids)
 
 
 @router.get("/public/events/{org_slug}/{event_slug}", response_model=schemas.PublicEventOut, tags=["public"])
-def read_public_event(org_slug: str, event_slug: str, session: Session = Depends(db)):
-    org, event, types = events.get_public_event(session, org_slug, event_slug)
+def read_public_event(org_slug: str, event_slug: str, code: Optional[str] = Query(default=None, max_length=64),
+                      session: Session = Depends(db)):
+    org, event, types = events.get_public_event(session, org_slug, event_slug, include_hidden=True)
+    reason = registration.registration_closed_reason(event)
     return schemas.PublicEventOut(
         organization=org.slug,
         organization_name=org.name,
@@ -187,8 +262,10 @@ def read_public_event(org_slug: str, event_slug: str, session: Session = Depends
         ends_at=event.ends_at,
         time_zone=event.time_zone,
         status=event.status,
-        registration_open=registration.registration_closed_reason(event) is None,
-        ticket_types=[_ticket_type_out(tt, event) for tt in types],
+        registration_open=reason is None,
+        registration_closed_reason=reason,
+        ticket_types=[_ticket_type_out(tt, event) for tt in registration.offered_types(types, code)],
+        questions=[_question_out(q) for q in questions.active_questions(session, event.id)],
     )
 
 
@@ -207,14 +284,21 @@ def register(
     idempotency_key: Optional[str] = Header(default=None, alias="Idempotency-Key", max_length=200),
     session: Session = Depends(db),
 ):
+    tickets = None
+    if body.tickets is not None:
+        tickets = [registration.TicketRequest(t.ticket_type_id, t.attendee_name, t.attendee_email, t.answers)
+                   for t in body.tickets]
     result = registration.register(
         session,
         org_slug=org_slug,
         event_slug=event_slug,
-        ticket_type_id=body.ticket_type_id,
         buyer_name=body.name,
         buyer_email=body.email,
+        tickets=tickets,
+        ticket_type_id=body.ticket_type_id,
         quantity=body.quantity,
+        answers=body.answers,
+        unlock_code=body.unlock_code,
         idempotency_key=idempotency_key,
     )
     if result.replayed:
@@ -224,3 +308,15 @@ def register(
         **_order_out(result.order, result.tickets),
         confirmation_url=f"{config.public_base_url()}/order/{result.order.access_token}",
     )
+
+
+@router.get("/public/orders/{access_token}", response_model=schemas.OrderOut, tags=["public"])
+def read_my_order(access_token: str, session: Session = Depends(db)):
+    view = registration.get_order_by_token(session, access_token)
+    return _order_out(view.order, [t for t, _ in view.tickets])
+
+
+@router.post("/public/orders/{access_token}/cancel", response_model=schemas.CancelOut, tags=["public"])
+def cancel_my_order(access_token: str, ticket_id: Optional[int] = Query(default=None, ge=1, le=2**31 - 1),
+                    session: Session = Depends(db)):
+    return schemas.CancelOut(cancelled_ticket_ids=orders.cancel_by_token(session, access_token, ticket_id))

@@ -1,5 +1,6 @@
 """SQLModel tables: the domain model of DESIGN.md. No behaviour lives here, only columns."""
 from aqstream.models.tables import (
+    Answer,
     AuditEntry,
     Event,
     LoginAttempt,
@@ -8,6 +9,7 @@ from aqstream.models.tables import (
     Order,
     Organization,
     OutboxMessage,
+    Question,
     Ticket,
     TicketType,
     User,
@@ -15,6 +17,7 @@ from aqstream.models.tables import (
 )
 
 __all__ = [
+    "Answer",
     "AuditEntry",
     "Event",
     "LoginAttempt",
@@ -23,6 +26,7 @@ __all__ = [
     "Order",
     "Organization",
     "OutboxMessage",
+    "Question",
     "Ticket",
     "TicketType",
     "User",

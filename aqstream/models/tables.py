@@ -107,6 +107,8 @@ class Event(SQLModel, table=True):
     sold: int = Field(default=0)  # tickets holding a place; guarded against capacity
     registration_opens_at: Optional[datetime] = None
     registration_closes_at: Optional[datetime] = None
+    # Organizer's switch: at most one active registration per email address for this event.
+    one_registration_per_email: bool = Field(default=False)
     created_at: datetime
     published_at: Optional[datetime] = None
 
@@ -127,12 +129,19 @@ class TicketType(SQLModel, table=True):
     min_per_order: int = Field(default=1)
     max_per_order: int = Field(default=10)
     hidden: bool = Field(default=False)
+    # A hidden type is offered only to whoever has this code (in a direct link: /e/org/event?code=...).
+    unlock_code: str = Field(default="", max_length=64)
     sort_order: int = Field(default=0)
 
 
 class Order(SQLModel, table=True):
     __tablename__ = "ticket_order"
-    __table_args__ = (UniqueConstraint("event_id", "idempotency_key", name="uq_order_event_idem"),)
+    __table_args__ = (
+        UniqueConstraint("event_id", "idempotency_key", name="uq_order_event_idem"),
+        # Set to the buyer's email while the order is active and the event allows one registration per
+        # email; NULL otherwise. The unique constraint makes the rule hold under concurrent requests.
+        UniqueConstraint("event_id", "dedupe_key", name="uq_order_event_dedupe"),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     organization_id: int = Field(foreign_key="organization.id", index=True)
@@ -147,7 +156,9 @@ class Order(SQLModel, table=True):
     # The secret in the confirmation link: whoever has it may see (and later manage) the order.
     access_token: str = Field(max_length=64, unique=True, index=True)
     idempotency_key: Optional[str] = Field(default=None, max_length=200)
+    dedupe_key: Optional[str] = Field(default=None, max_length=254)
     created_at: datetime
+    cancelled_at: Optional[datetime] = None
 
 
 class Ticket(SQLModel, table=True):
@@ -163,6 +174,34 @@ class Ticket(SQLModel, table=True):
     status: str = Field(default="valid", max_length=20)  # valid | cancelled
     checked_in_at: Optional[datetime] = None
     created_at: datetime
+    cancelled_at: Optional[datetime] = None
+
+
+class Question(SQLModel, table=True):
+    """A custom registration question of an event, asked once per order or once per attendee."""
+
+    __tablename__ = "question"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True)
+    label: str = Field(max_length=300)
+    help_text: str = Field(default="", max_length=1000)
+    kind: str = Field(max_length=20)  # short_text | long_text | single_choice | multiple_choice | checkbox
+    options: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    required: bool = Field(default=False)
+    scope: str = Field(default="order", max_length=10)  # order | attendee
+    sort_order: int = Field(default=0)
+    active: bool = Field(default=True)  # removed questions stay for the answers already given
+
+
+class Answer(SQLModel, table=True):
+    __tablename__ = "answer"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="ticket_order.id", index=True)
+    ticket_id: Optional[int] = Field(default=None, foreign_key="ticket.id", index=True)  # set for attendee scope
+    question_id: int = Field(foreign_key="question.id", index=True)
+    value: Any = Field(default=None, sa_column=Column(JSON, nullable=True))  # str, list[str] or bool
 
 
 class OutboxMessage(SQLModel, table=True):

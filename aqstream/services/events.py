@@ -1,6 +1,7 @@
 """Events and their ticket types: create, list, read, publish. Organizer side, scoped by organization."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -26,6 +27,13 @@ class TicketTypeInput:
     name: str
     quantity: int | str | None
     description: str = ""
+    price_minor: int | str | None = 0  # minor units of the organization's currency; only free until payments
+    sales_start_local: datetime | str | None = None  # wall-clock time in the event's zone
+    sales_end_local: datetime | str | None = None
+    min_per_order: int | str | None = 1
+    max_per_order: int | str | None = 10
+    hidden: bool = False
+    sort_order: int | str | None = None
 
 
 @dataclass
@@ -39,14 +47,18 @@ class EventInput:
     online_url: str = ""
     capacity: int | str | None = None
     ticket_types: list[TicketTypeInput] = field(default_factory=list)
+    registration_opens_local: datetime | str | None = None
+    registration_closes_local: datetime | str | None = None
+    one_registration_per_email: bool = False
 
 
-def _parse_local(checker: Checker, name: str, value: datetime | str | None) -> datetime | None:
+def _parse_local(checker: Checker, name: str, value: datetime | str | None, required: bool = True) -> datetime | None:
     if isinstance(value, datetime):
         return value
     text = (value or "").strip()
     if not text:
-        checker.fail(name, "field.required")
+        if required:
+            checker.fail(name, "field.required")
         return None
     try:
         return datetime.fromisoformat(text)
@@ -61,12 +73,62 @@ def to_utc(local: datetime, tz_name: str) -> datetime:
     return aware.astimezone(timezone.utc)
 
 
-def _check_ticket_type(checker: Checker, index: int, tt: TicketTypeInput) -> tuple[str, int | None, str]:
-    prefix = f"ticket_types.{index}"
-    name = checker.text(f"{prefix}.name", tt.name, max_len=120)
-    quantity = checker.int_range(f"{prefix}.quantity", tt.quantity, low=1, high=MAX_CAPACITY)
-    description = checker.text(f"{prefix}.description", tt.description, max_len=2000, required=False)
-    return name, quantity, description
+@dataclass
+class _CleanTicketType:
+    name: str
+    quantity: int | None
+    description: str
+    price_minor: int
+    sales_start_at: datetime | None
+    sales_end_at: datetime | None
+    min_per_order: int
+    max_per_order: int
+    hidden: bool
+    sort_order: int | None
+
+
+def _check_ticket_type(checker: Checker, prefix: str, tt: TicketTypeInput, tz: str | None) -> _CleanTicketType:
+    p = f"{prefix}." if prefix else ""
+    name = checker.text(f"{p}name", tt.name, max_len=120)
+    quantity = checker.int_range(f"{p}quantity", tt.quantity, low=1, high=MAX_CAPACITY)
+    description = checker.text(f"{p}description", tt.description, max_len=2000, required=False)
+    price = checker.int_range(f"{p}price_minor", tt.price_minor if tt.price_minor not in (None, "") else 0,
+                              low=0, high=100_000_000)
+    if price:
+        checker.fail(f"{p}price_minor", "ticket_type.paid_not_yet")
+    low = checker.int_range(f"{p}min_per_order", tt.min_per_order if tt.min_per_order not in (None, "") else 1,
+                            low=1, high=100) or 1
+    high = checker.int_range(f"{p}max_per_order", tt.max_per_order if tt.max_per_order not in (None, "") else 10,
+                             low=1, high=100) or 10
+    if low > high:
+        checker.fail(f"{p}max_per_order", "ticket_type.max_below_min")
+    sort_order = checker.int_range(f"{p}sort_order", tt.sort_order, low=0, high=10_000, required=False)
+    start = _parse_local(checker, f"{p}sales_start_at", tt.sales_start_local, required=False)
+    end = _parse_local(checker, f"{p}sales_end_at", tt.sales_end_local, required=False)
+    start_utc = to_utc(start, tz) if start and tz else None
+    end_utc = to_utc(end, tz) if end and tz else None
+    if start_utc and end_utc and end_utc <= start_utc:
+        checker.fail(f"{p}sales_end_at", "ticket_type.sales_end_before_start")
+    return _CleanTicketType(name, quantity, description, price or 0, start_utc, end_utc, low, high, bool(tt.hidden),
+                            sort_order)
+
+
+def _new_ticket_type(event_id: int, currency: str, clean: _CleanTicketType, sort_order: int) -> TicketType:
+    return TicketType(
+        event_id=event_id,
+        name=clean.name,
+        description=clean.description,
+        quantity=clean.quantity,
+        price_minor=clean.price_minor,
+        currency=currency,
+        sales_start_at=clean.sales_start_at,
+        sales_end_at=clean.sales_end_at,
+        min_per_order=clean.min_per_order,
+        max_per_order=clean.max_per_order,
+        hidden=clean.hidden,
+        unlock_code=secrets.token_urlsafe(12) if clean.hidden else "",
+        sort_order=clean.sort_order if clean.sort_order is not None else sort_order,
+    )
 
 
 def _unique_slug(session: Session, organization_id: int, title: str) -> str:
@@ -98,8 +160,16 @@ def create_event(session: Session, principal: Principal, organization_id: int, d
     starts = _parse_local(checker, "starts_at", data.starts_local)
     ends = _parse_local(checker, "ends_at", data.ends_local)
     capacity = checker.int_range("capacity", data.capacity, low=1, high=MAX_CAPACITY, required=False)
-    starts_utc = ends_utc = None
-    if starts and ends and "time_zone" not in checker.errors:
+    opens = _parse_local(checker, "registration_opens_at", data.registration_opens_local, required=False)
+    closes = _parse_local(checker, "registration_closes_at", data.registration_closes_local, required=False)
+    good_tz = tz if "time_zone" not in checker.errors else None
+    starts_utc = ends_utc = opens_utc = closes_utc = None
+    if good_tz:
+        opens_utc = to_utc(opens, tz) if opens else None
+        closes_utc = to_utc(closes, tz) if closes else None
+        if opens_utc and closes_utc and closes_utc <= opens_utc:
+            checker.fail("registration_closes_at", "event.registration_closes_before_opening")
+    if starts and ends and good_tz:
         starts_utc, ends_utc = to_utc(starts, tz), to_utc(ends, tz)
         if ends_utc <= starts_utc:
             checker.fail("ends_at", "event.ends_before_start")
@@ -107,7 +177,7 @@ def create_event(session: Session, principal: Principal, organization_id: int, d
         checker.fail("ticket_types", "event.ticket_type_required")
     if len(data.ticket_types) > 50:
         checker.fail("ticket_types", "event.too_many_ticket_types")
-    types = [_check_ticket_type(checker, i, tt) for i, tt in enumerate(data.ticket_types[:50])]
+    types = [_check_ticket_type(checker, f"ticket_types.{i}", tt, good_tz) for i, tt in enumerate(data.ticket_types[:50])]
     checker.raise_if_any()
 
     begin_write(session)
@@ -124,21 +194,15 @@ def create_event(session: Session, principal: Principal, organization_id: int, d
         time_zone=tz,
         status="draft",
         capacity=capacity,
+        registration_opens_at=opens_utc,
+        registration_closes_at=closes_utc,
+        one_registration_per_email=bool(data.one_registration_per_email),
         created_at=now,
     )
     session.add(event)
     session.flush()
-    for order, (name, quantity, desc) in enumerate(types):
-        session.add(
-            TicketType(
-                event_id=event.id,
-                name=name,
-                description=desc,
-                quantity=quantity,
-                currency=org.currency,
-                sort_order=order,
-            )
-        )
+    for position, clean in enumerate(types):
+        session.add(_new_ticket_type(event.id, org.currency, clean, position))
     audit.record(
         session,
         action="event.create",
@@ -157,15 +221,15 @@ def add_ticket_type(
 ) -> TicketType:
     event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
     checker = Checker()
-    name, quantity, description = _check_ticket_type(checker, 0, data)
-    if checker.errors:
-        raise ValidationError({k.removeprefix("ticket_types.0."): v for k, v in checker.errors.items()})
+    clean = _check_ticket_type(checker, "", data, event.time_zone)
+    checker.raise_if_any()
     begin_write(session)
     count = session.exec(select(func.count(TicketType.id)).where(TicketType.event_id == event.id)).one()
-    org = session.get(Organization, organization_id)
-    tt = TicketType(
-        event_id=event.id, name=name, description=description, quantity=quantity, currency=org.currency, sort_order=count
-    )
+    if count >= 50:
+        session.rollback()
+        raise ValidationError({"name": "event.too_many_ticket_types"})
+    currency = session.exec(select(Organization.currency).where(Organization.id == organization_id)).one()
+    tt = _new_ticket_type(event.id, currency, clean, count)
     session.add(tt)
     session.flush()
     audit.record(
@@ -175,9 +239,52 @@ def add_ticket_type(
         object_id=tt.id,
         organization_id=organization_id,
         actor_user_id=principal.user_id,
-        data={"event_id": event.id, "name": name, "quantity": quantity},
+        data={"event_id": event.id, "name": clean.name, "quantity": clean.quantity},
     )
     session.commit()
+    return tt
+
+
+def update_ticket_type(
+    session: Session, principal: Principal, organization_id: int, event_id: int, ticket_type_id: int,
+    data: TicketTypeInput,
+) -> TicketType:
+    """Change a ticket type. Its quantity can shrink, but never below what is already sold."""
+    event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
+    checker = Checker()
+    clean = _check_ticket_type(checker, "", data, event.time_zone)
+    checker.raise_if_any()
+    begin_write(session)
+    values = dict(
+        name=clean.name, description=clean.description, sales_start_at=clean.sales_start_at,
+        sales_end_at=clean.sales_end_at, min_per_order=clean.min_per_order, max_per_order=clean.max_per_order,
+        hidden=clean.hidden,
+    )
+    if clean.sort_order is not None:
+        values["sort_order"] = clean.sort_order
+    # Guarded like a sale: a concurrent registration cannot slip between the check and the write.
+    changed = session.exec(
+        update(TicketType)
+        .where(TicketType.id == ticket_type_id, TicketType.event_id == event.id, TicketType.sold <= clean.quantity)
+        .values(quantity=clean.quantity, **values)
+    )
+    if changed.rowcount != 1:
+        exists = session.exec(
+            select(TicketType.id).where(TicketType.id == ticket_type_id, TicketType.event_id == event.id)
+        ).first()
+        session.rollback()
+        if exists is None:
+            raise NotFound()
+        raise ValidationError({"quantity": "ticket_type.quantity_below_sold"})
+    tt = session.get(TicketType, ticket_type_id)
+    if tt.hidden and not tt.unlock_code:
+        tt.unlock_code = secrets.token_urlsafe(12)
+        session.add(tt)
+    audit.record(session, action="ticket_type.update", object_type="ticket_type", object_id=ticket_type_id,
+                 organization_id=organization_id, actor_user_id=principal.user_id,
+                 data={"event_id": event.id, "quantity": clean.quantity})
+    session.commit()
+    session.refresh(tt)
     return tt
 
 
@@ -302,8 +409,11 @@ def list_orders(
     return [(o, tickets[o.id]) for o in orders]
 
 
-def get_public_event(session: Session, org_slug: str, event_slug: str) -> tuple[Organization, Event, list[TicketType]]:
-    """A published (or cancelled, to say so) event as anyone may see it. Drafts do not exist publicly."""
+def get_public_event(
+    session: Session, org_slug: str, event_slug: str, include_hidden: bool = False
+) -> tuple[Organization, Event, list[TicketType]]:
+    """A published (or cancelled, to say so) event as anyone may see it. Drafts do not exist publicly.
+    Hidden ticket types are left out unless asked for (registration checks their unlock codes)."""
     row = session.exec(
         select(Organization, Event)
         .join(Event, Event.organization_id == Organization.id)
@@ -317,5 +427,5 @@ def get_public_event(session: Session, org_slug: str, event_slug: str) -> tuple[
     if row is None:
         raise NotFound()
     org, event = row
-    types = [tt for tt in list_ticket_types(session, event.id) if not tt.hidden]
+    types = [tt for tt in list_ticket_types(session, event.id) if include_hidden or not tt.hidden]
     return org, event, types

@@ -6,18 +6,20 @@ makes a replayed request return the first answer instead of a second order (DESI
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write
-from aqstream.models import Event, Order, Organization, Ticket, TicketType
-from aqstream.services import audit, outbox
+from aqstream.models import Answer, Event, Order, Organization, Ticket, TicketType
+from aqstream.services import audit, outbox, questions
 from aqstream.services.accounts import normalize_locale
 from aqstream.services.clock import utcnow
-from aqstream.services.errors import Conflict, NotFound, RegistrationClosed, SoldOut
+from aqstream.services.errors import Conflict, NotFound, RegistrationClosed, SoldOut, ValidationError
 from aqstream.services.events import get_public_event
 from aqstream.services.validation import Checker
 
@@ -26,6 +28,17 @@ from aqstream.services.validation import Checker
 GUARD_ENABLED = True
 
 CONFIRMATION_EMAIL = "email.registration_confirmation"
+MAX_TICKETS_PER_ORDER = 100
+
+
+@dataclass
+class TicketRequest:
+    """One place in an order. Attendee name defaults to the buyer's; email is optional."""
+
+    ticket_type_id: int | str | None
+    attendee_name: str = ""
+    attendee_email: str = ""
+    answers: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -48,8 +61,9 @@ def _registration_state(event: Event, now) -> str | None:
         return "registration.not_published"
     if event.registration_opens_at and now < event.registration_opens_at:
         return "registration.not_open_yet"
-    closes = event.registration_closes_at or event.ends_at
-    if now >= closes:
+    if now >= event.ends_at:
+        return "registration.event_over"
+    if event.registration_closes_at and now >= event.registration_closes_at:
         return "registration.closed"
     return None
 
@@ -58,12 +72,28 @@ def registration_closed_reason(event: Event) -> str | None:
     return _registration_state(event, utcnow())
 
 
-def _replay(session: Session, event_id: int, key: str, ticket_type_id: int, email: str) -> RegistrationResult | None:
+def sales_state(tt: TicketType, now=None) -> str | None:
+    """Why a ticket type cannot be bought now (a message key), or None."""
+    now = now or utcnow()
+    if tt.sales_start_at and now < tt.sales_start_at:
+        return "registration.sales_not_started"
+    if tt.sales_end_at and now >= tt.sales_end_at:
+        return "registration.sales_ended"
+    return None
+
+
+def offered_types(types: list[TicketType], unlock_code: str | None) -> list[TicketType]:
+    """The ticket types a visitor is shown: public ones, and hidden ones whose code they have."""
+    code = (unlock_code or "").strip()
+    return [tt for tt in types if not tt.hidden or (code and secrets.compare_digest(tt.unlock_code, code))]
+
+
+def _replay(session: Session, event_id: int, key: str, email: str, type_ids: list[int]) -> RegistrationResult | None:
     order = session.exec(select(Order).where(Order.event_id == event_id, Order.idempotency_key == key)).first()
     if order is None:
         return None
     tickets = list(session.exec(select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.id)).all())
-    if order.buyer_email != email or any(t.ticket_type_id != ticket_type_id for t in tickets):
+    if order.buyer_email != email or sorted(t.ticket_type_id for t in tickets) != sorted(type_ids):
         raise Conflict("registration.idempotency_key_reused")
     return RegistrationResult(order, tickets, replayed=True)
 
@@ -73,63 +103,93 @@ def register(
     *,
     org_slug: str,
     event_slug: str,
-    ticket_type_id: int | str | None,
     buyer_name: str,
     buyer_email: str,
+    tickets: list[TicketRequest] | None = None,
+    ticket_type_id: int | str | None = None,
     quantity: int | str = 1,
+    answers: dict[str, Any] | None = None,
+    unlock_code: str | None = None,
     user_id: int | None = None,
     idempotency_key: str | None = None,
     locale: str = "en",
 ) -> RegistrationResult:
+    """Register for an event. Either `tickets` (one entry per place) or `ticket_type_id` and `quantity`."""
     checker = Checker()
     name = checker.text("name", buyer_name, max_len=200)
     email = checker.email("email", buyer_email)
-    type_id = checker.int_range("ticket_type_id", ticket_type_id, low=1, high=2**31 - 1)
-    count = checker.int_range("quantity", quantity, low=1, high=100)
+    if tickets is None:
+        count = checker.int_range("quantity", quantity, low=1, high=MAX_TICKETS_PER_ORDER)
+        checker.int_range("ticket_type_id", ticket_type_id, low=1, high=2**31 - 1)
+        tickets = [TicketRequest(ticket_type_id) for _ in range(count or 0)]
+    elif not tickets:
+        checker.fail("tickets", "registration.choose_tickets")
+    elif len(tickets) > MAX_TICKETS_PER_ORDER:
+        checker.fail("tickets", "registration.too_many_tickets")
     key = (idempotency_key or "").strip() or None
     if key is not None and len(key) > 200:
         checker.fail("idempotency_key", "field.too_long")
+    lines = []
+    for i, tr in enumerate(tickets[:MAX_TICKETS_PER_ORDER]):
+        type_id = checker.int_range(f"tickets.{i}.ticket_type_id", tr.ticket_type_id, low=1, high=2**31 - 1)
+        attendee = checker.text(f"tickets.{i}.attendee_name", tr.attendee_name, max_len=200, required=False) or name
+        attendee_email = checker.email(f"tickets.{i}.attendee_email", tr.attendee_email, required=False)
+        lines.append((type_id, attendee, attendee_email))
     checker.raise_if_any()
 
-    org, event, _visible = get_public_event(session, org_slug, event_slug)
-    ticket_type = session.exec(
-        select(TicketType).where(TicketType.id == type_id, TicketType.event_id == event.id)
-    ).first()
-    if ticket_type is None:
-        raise NotFound("registration.ticket_type_unknown", field="ticket_type_id")
+    org, event, all_types = get_public_event(session, org_slug, event_slug, include_hidden=True)
+    offered = {tt.id: tt for tt in offered_types(all_types, unlock_code)}
+    for i, (type_id, _, _) in enumerate(lines):
+        if type_id not in offered:
+            checker.fail(f"tickets.{i}.ticket_type_id", "registration.ticket_type_unknown")
+    if checker.errors:
+        raise NotFound("registration.ticket_type_unknown", field=next(iter(checker.errors)))
+    type_ids = [type_id for type_id, _, _ in lines]
     if key is not None:
-        earlier = _replay(session, event.id, key, ticket_type.id, email)
+        earlier = _replay(session, event.id, key, email, type_ids)
         if earlier is not None:
             return earlier
+
     now = utcnow()
     closed = _registration_state(event, now)
     if closed:
         raise RegistrationClosed(closed)
-    if ticket_type.sales_start_at and now < ticket_type.sales_start_at:
-        raise RegistrationClosed("registration.sales_not_started", field="ticket_type_id")
-    if ticket_type.sales_end_at and now >= ticket_type.sales_end_at:
-        raise RegistrationClosed("registration.sales_ended", field="ticket_type_id")
-    if count < ticket_type.min_per_order or count > ticket_type.max_per_order:
-        raise_quantity = Checker()
-        raise_quantity.fail("quantity", "registration.quantity_out_of_range")
-        raise_quantity.raise_if_any()
+    wanted = Counter(type_ids)
+    for type_id, n in wanted.items():
+        tt = offered[type_id]
+        if reason := sales_state(tt, now):
+            raise RegistrationClosed(reason, field="tickets", ticket_type=tt.name)
+        if n < tt.min_per_order or n > tt.max_per_order:
+            raise ValidationError({"tickets": "registration.quantity_out_of_range"}, ticket_type=tt.name,
+                                  low=tt.min_per_order, high=tt.max_per_order)
+    asked = questions.active_questions(session, event.id)
+    order_answers = questions.clean_answers([q for q in asked if q.scope == "order"], answers, checker, "answers")
+    attendee_qs = [q for q in asked if q.scope == "attendee"]
+    ticket_answers = [
+        questions.clean_answers(attendee_qs, tr.answers, checker, f"tickets.{i}.answers") for i, tr in enumerate(tickets)
+    ]
+    checker.raise_if_any()
+    if event.one_registration_per_email:
+        taken = session.exec(select(Order.id).where(Order.event_id == event.id, Order.dedupe_key == email)).first()
+        if taken is not None:
+            raise Conflict("registration.already_registered", field="email")
 
-    ids = {"org": org.id, "event": event.id, "type": ticket_type.id}
+    ids = {"org": org.id, "event": event.id}
     snapshot = {
         "event_title": event.title,
-        "type_name": ticket_type.name,
-        "price": ticket_type.price_minor,
-        "currency": ticket_type.currency,
-        "type_sold": ticket_type.sold,
+        "one_per_email": event.one_registration_per_email,
         "event_sold": event.sold,
-        "type_quantity": ticket_type.quantity,
         "capacity": event.capacity,
+        "types": {tid: (offered[tid].name, offered[tid].price_minor, offered[tid].currency, offered[tid].sold,
+                        offered[tid].quantity) for tid in wanted},
     }
     begin_write(session)
-    if not _take_capacity(session, ids["event"], ids["type"], count, snapshot):
+    failed_type = _take_capacity(session, ids["event"], wanted, snapshot)
+    if failed_type is not None:
         session.rollback()
-        raise SoldOut(field="ticket_type_id")
+        raise SoldOut(field="tickets", ticket_type=snapshot["types"].get(failed_type, ("",))[0])
 
+    currencies = {snapshot["types"][tid][2] for tid in wanted}
     order = Order(
         organization_id=ids["org"],
         event_id=ids["event"],
@@ -137,37 +197,45 @@ def register(
         buyer_name=name,
         buyer_email=email,
         status="confirmed",
-        total_minor=snapshot["price"] * count,
-        currency=snapshot["currency"],
+        total_minor=sum(snapshot["types"][tid][1] * n for tid, n in wanted.items()),
+        currency=currencies.pop() if len(currencies) == 1 else "XXX",
         locale=normalize_locale(locale),
         access_token=new_secret(),
         idempotency_key=key,
+        dedupe_key=email if snapshot["one_per_email"] else None,
         created_at=now,
     )
     session.add(order)
     try:
         session.flush()
     except IntegrityError:
-        # Another request with the same Idempotency-Key won the race; its order is the answer.
+        # Another request won a race: the same Idempotency-Key (its order is the answer), or the same
+        # email where one registration per email is allowed.
         session.rollback()
-        earlier = _replay(session, ids["event"], key, ids["type"], email) if key else None
-        if earlier is None:
-            raise
-        return earlier
-    tickets = [
+        earlier = _replay(session, ids["event"], key, email, type_ids) if key else None
+        if earlier is not None:
+            return earlier
+        raise Conflict("registration.already_registered", field="email")
+    made = [
         Ticket(
             order_id=order.id,
             event_id=ids["event"],
-            ticket_type_id=ids["type"],
-            attendee_name=name,
-            attendee_email=email,
+            ticket_type_id=type_id,
+            attendee_name=attendee,
+            attendee_email=attendee_email or (email if len(lines) == 1 else ""),
             code=new_secret(),
             status="valid",
             created_at=now,
         )
-        for _ in range(count)
+        for type_id, attendee, attendee_email in lines
     ]
-    session.add_all(tickets)
+    session.add_all(made)
+    session.flush()
+    for qid, value in order_answers.items():
+        session.add(Answer(order_id=order.id, question_id=qid, value=value))
+    for ticket, given in zip(made, ticket_answers):
+        for qid, value in given.items():
+            session.add(Answer(order_id=order.id, ticket_id=ticket.id, question_id=qid, value=value))
     outbox.enqueue(
         session,
         kind=CONFIRMATION_EMAIL,
@@ -177,8 +245,8 @@ def register(
             "order_id": order.id,
             "access_token": order.access_token,
             "event_title": snapshot["event_title"],
-            "ticket_type": snapshot["type_name"],
-            "ticket_codes": [t.code for t in tickets],
+            "tickets": [{"code": t.code, "attendee": t.attendee_name, "type": snapshot["types"][t.ticket_type_id][0]}
+                        for t in made],
             "locale": order.locale,
         },
     )
@@ -190,37 +258,44 @@ def register(
         organization_id=ids["org"],
         actor_user_id=user_id,
         actor_label=email,
-        data={"event_id": ids["event"], "ticket_type_id": ids["type"], "quantity": count},
+        data={"event_id": ids["event"], "tickets": {str(k): v for k, v in wanted.items()}},
     )
     session.commit()
-    return RegistrationResult(order, tickets)
+    return RegistrationResult(order, made)
 
 
-def _take_capacity(session: Session, event_id: int, type_id: int, count: int, snapshot: dict) -> bool:
-    """Take `count` places from the ticket type and the event, or none. Ticket type first, then the
-    event: every transaction locks rows in that order, so two buyers cannot deadlock."""
+def _take_capacity(session: Session, event_id: int, wanted: Counter, snapshot: dict) -> int | None:
+    """Take the wanted places of each ticket type and of the event, or none. Returns the id of the type
+    that ran out (0 for the event), or None on success. Rows are locked in a fixed order (ticket types by
+    id, then the event), so concurrent buyers cannot deadlock."""
+    total = sum(wanted.values())
     if not GUARD_ENABLED:
         # The bug the guard prevents: a check on values read earlier, then an unconditional write.
-        if snapshot["type_sold"] + count > snapshot["type_quantity"]:
-            return False
-        if snapshot["capacity"] is not None and snapshot["event_sold"] + count > snapshot["capacity"]:
-            return False
-        session.exec(update(TicketType).where(TicketType.id == type_id).values(sold=snapshot["type_sold"] + count))
-        session.exec(update(Event).where(Event.id == event_id).values(sold=snapshot["event_sold"] + count))
-        return True
-    took_type = session.exec(
-        update(TicketType)
-        .where(TicketType.id == type_id, TicketType.sold + count <= TicketType.quantity)
-        .values(sold=TicketType.sold + count)
-    )
-    if took_type.rowcount != 1:
-        return False
+        for type_id, n in sorted(wanted.items()):
+            _name, _price, _cur, sold, quantity = snapshot["types"][type_id]
+            if sold + n > quantity:
+                return type_id
+        if snapshot["capacity"] is not None and snapshot["event_sold"] + total > snapshot["capacity"]:
+            return 0
+        for type_id, n in sorted(wanted.items()):
+            sold = snapshot["types"][type_id][3]
+            session.exec(update(TicketType).where(TicketType.id == type_id).values(sold=sold + n))
+        session.exec(update(Event).where(Event.id == event_id).values(sold=snapshot["event_sold"] + total))
+        return None
+    for type_id, n in sorted(wanted.items()):
+        took = session.exec(
+            update(TicketType)
+            .where(TicketType.id == type_id, TicketType.sold + n <= TicketType.quantity)
+            .values(sold=TicketType.sold + n)
+        )
+        if took.rowcount != 1:
+            return type_id
     took_event = session.exec(
         update(Event)
-        .where(Event.id == event_id, (Event.capacity.is_(None)) | (Event.sold + count <= Event.capacity))
-        .values(sold=Event.sold + count)
+        .where(Event.id == event_id, (Event.capacity.is_(None)) | (Event.sold + total <= Event.capacity))
+        .values(sold=Event.sold + total)
     )
-    return took_event.rowcount == 1
+    return None if took_event.rowcount == 1 else 0
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ def test_registration_confirms_an_order_with_ticket_outbox_and_audit(make, sessi
     assert len(ticket.code) >= 22 and ticket.attendee_name == "Ivan Petrov"  # >= 128 bits, URL-safe
     mail = session.exec(select(OutboxMessage).where(OutboxMessage.recipient == "ivan@example.com")).one()
     assert mail.kind == registration.CONFIRMATION_EMAIL and mail.status == "pending"
-    assert mail.payload["ticket_codes"] == [ticket.code] and mail.payload["access_token"] == order.access_token
+    assert [t["code"] for t in mail.payload["tickets"]] == [ticket.code]
+    assert mail.payload["access_token"] == order.access_token
     assert session.exec(select(AuditEntry).where(AuditEntry.action == "order.create",
                                                  AuditEntry.object_id == order.id)).one()
     assert session.get(TicketType, tt.id).sold == 1 and session.get(Event, event.id).sold == 1
@@ -77,7 +78,7 @@ def test_registration_closes_when_the_event_has_ended(make, session):
     event, (tt,) = make.event(owner, org, starts="2020-01-01T10:00", ends="2020-01-01T12:00")
     with pytest.raises(RegistrationClosed) as err:
         reg(session, org, event, tt)
-    assert err.value.message_key == "registration.closed"
+    assert err.value.message_key == "registration.event_over"
 
 
 def test_registration_window_not_yet_open(make, session):

@@ -1,0 +1,184 @@
+"""Custom registration questions: the organizer's editor, and checking a registrant's answers."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from aqstream.db import begin_write
+from aqstream.models import Answer, Question
+from aqstream.services import audit
+from aqstream.services.errors import NotFound, ValidationError
+from aqstream.services.events import get_event
+from aqstream.services.permissions import MANAGE_EVENTS, Principal
+from aqstream.services.validation import Checker
+
+KINDS = ("short_text", "long_text", "single_choice", "multiple_choice", "checkbox")
+SCOPES = ("order", "attendee")
+CHOICE_KINDS = ("single_choice", "multiple_choice")
+MAX_LEN = {"short_text": 300, "long_text": 5000}
+MAX_QUESTIONS = 50
+TRUE_WORDS = {"true", "on", "yes", "1"}
+
+
+@dataclass
+class QuestionInput:
+    label: str
+    kind: str
+    required: bool = False
+    scope: str = "order"
+    options: list[str] = field(default_factory=list)
+    help_text: str = ""
+
+
+def add_question(session: Session, principal: Principal, organization_id: int, event_id: int, data: QuestionInput) -> Question:
+    event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
+    checker = Checker()
+    label = checker.text("label", data.label, max_len=300)
+    help_text = checker.text("help_text", data.help_text, max_len=1000, required=False)
+    if data.kind not in KINDS:
+        checker.fail("kind", "question.kind_invalid")
+    if data.scope not in SCOPES:
+        checker.fail("scope", "question.scope_invalid")
+    options = [o.strip() for o in (data.options or []) if o and o.strip()]
+    if data.kind in CHOICE_KINDS:
+        if len(options) < 2:
+            checker.fail("options", "question.options_required")
+        elif len(options) > 50 or any(len(o) > 200 for o in options) or len(set(options)) != len(options):
+            checker.fail("options", "question.options_invalid")
+    else:
+        options = []
+    checker.raise_if_any()
+    begin_write(session)
+    count = session.exec(select(func.count(Question.id)).where(Question.event_id == event.id, Question.active)).one()
+    if count >= MAX_QUESTIONS:
+        session.rollback()
+        raise ValidationError({"label": "question.too_many"})
+    question = Question(
+        event_id=event.id,
+        label=label,
+        help_text=help_text,
+        kind=data.kind,
+        options=options,
+        required=bool(data.required),
+        scope=data.scope,
+        sort_order=count,
+    )
+    session.add(question)
+    session.flush()
+    audit.record(session, action="question.create", object_type="question", object_id=question.id,
+                 organization_id=organization_id, actor_user_id=principal.user_id, data={"event_id": event.id})
+    session.commit()
+    return question
+
+
+def remove_question(session: Session, principal: Principal, organization_id: int, event_id: int, question_id: int) -> None:
+    """Stop asking a question. Answers already given stay with their orders."""
+    event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
+    begin_write(session)
+    changed = session.exec(
+        update(Question).where(Question.id == question_id, Question.event_id == event.id, Question.active).values(active=False)
+    )
+    if changed.rowcount != 1:
+        session.rollback()
+        raise NotFound()
+    audit.record(session, action="question.remove", object_type="question", object_id=question_id,
+                 organization_id=organization_id, actor_user_id=principal.user_id, data={"event_id": event.id})
+    session.commit()
+
+
+def active_questions(session: Session, event_id: int) -> list[Question]:
+    return list(
+        session.exec(
+            select(Question).where(Question.event_id == event_id, Question.active).order_by(Question.sort_order, Question.id)
+        ).all()
+    )
+
+
+def clean_answers(questions: list[Question], raw: dict[str, Any] | None, checker: Checker, prefix: str) -> dict[int, Any]:
+    """Check answers to the given questions; errors go to `{prefix}.{question id}`. Unknown keys are refused."""
+    raw = raw or {}
+    known = {str(q.id) for q in questions}
+    for key in raw:
+        if str(key) not in known:
+            checker.fail(f"{prefix}.{key}", "question.unknown")
+    clean: dict[int, Any] = {}
+    for q in questions:
+        name = f"{prefix}.{q.id}"
+        value = raw.get(str(q.id), raw.get(q.id))  # type: ignore[call-overload]
+        if q.kind in MAX_LEN:
+            text = value if isinstance(value, str) else ("" if value is None else None)
+            if text is None:
+                checker.fail(name, "question.answer_invalid")
+                continue
+            text = text.strip()
+            if not text:
+                if q.required:
+                    checker.fail(name, "field.required")
+                continue
+            if len(text) > MAX_LEN[q.kind]:
+                checker.fail(name, "field.too_long")
+                continue
+            clean[q.id] = text
+        elif q.kind == "single_choice":
+            if value in (None, ""):
+                if q.required:
+                    checker.fail(name, "question.choose_one")
+                continue
+            if value not in q.options:
+                checker.fail(name, "question.answer_invalid")
+                continue
+            clean[q.id] = value
+        elif q.kind == "multiple_choice":
+            values = [value] if isinstance(value, str) and value else (value or [])
+            if not isinstance(values, list) or any(v not in q.options for v in values):
+                checker.fail(name, "question.answer_invalid")
+                continue
+            if not values:
+                if q.required:
+                    checker.fail(name, "question.choose_some")
+                continue
+            clean[q.id] = [o for o in q.options if o in values]  # in the organizer's order, no duplicates
+        else:  # checkbox
+            if isinstance(value, bool):
+                checked = value
+            elif value in (None, ""):
+                checked = False
+            elif isinstance(value, str) and value.lower() in TRUE_WORDS | {"false", "off", "no", "0"}:
+                checked = value.lower() in TRUE_WORDS
+            else:
+                checker.fail(name, "question.answer_invalid")
+                continue
+            if q.required and not checked:
+                checker.fail(name, "question.must_check")
+                continue
+            clean[q.id] = checked
+    return clean
+
+
+def answers_by_order(session: Session, order_ids: list[int]) -> dict[int, list[tuple[Answer, Question]]]:
+    """Answers of the given orders with their questions, for the organizer's views."""
+    result: dict[int, list[tuple[Answer, Question]]] = {oid: [] for oid in order_ids}
+    if not order_ids:
+        return result
+    rows = session.exec(
+        select(Answer, Question)
+        .join(Question, Question.id == Answer.question_id)
+        .where(Answer.order_id.in_(order_ids))
+        .order_by(Question.sort_order, Question.id)
+    ).all()
+    for answer, question in rows:
+        result[answer.order_id].append((answer, question))
+    return result
+
+
+def format_value(question: Question, value: Any, yes: str = "yes", no: str = "no") -> str:
+    if question.kind == "checkbox":
+        return yes if value else no
+    if isinstance(value, list):
+        return ", ".join(value)
+    return "" if value is None else str(value)
+
+
