@@ -35,14 +35,18 @@ def secret_key() -> str:
         return env
     path = data_dir() / "secret_key"
     if not path.exists():
-        # O_EXCL: two processes starting at once must not both write a different key.
+        # Written whole to a private temp file, then linked into place: a second process starting at
+        # the same moment either wins the link or reads the complete key, never a half-written file.
+        tmp = path.with_name(f".secret_key.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(48))
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(tmp, path)
         except FileExistsError:
             pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(48))
+        finally:
+            tmp.unlink()
     key = path.read_text().strip()
     if len(key) < 32:
         raise RuntimeError(f"secret key in {path} is too short")
@@ -50,7 +54,8 @@ def secret_key() -> str:
 
 
 def public_base_url() -> str:
-    return os.environ.get("AQSTREAM_BASE_URL", "http://localhost:3000").rstrip("/")
+    port = os.environ.get("AQSTREAM_PORT", "3000")
+    return os.environ.get("AQSTREAM_BASE_URL", f"http://localhost:{port}").rstrip("/")
 
 
 def cookie_secure() -> bool:

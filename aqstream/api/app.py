@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from aqstream.api import browser_auth, v1
-from aqstream.api.errors import domain_error_handler
+from aqstream.api.errors import domain_error_handler, request_validation_handler
 from aqstream.services.errors import DomainError
 
 
@@ -17,6 +18,7 @@ def create_api() -> FastAPI:
         redoc_url=None,
     )
     api.add_exception_handler(DomainError, domain_error_handler)
+    api.add_exception_handler(RequestValidationError, request_validation_handler)
     api.include_router(v1.router)
     api.include_router(browser_auth.router)
 

@@ -16,6 +16,10 @@ router = APIRouter(prefix="/auth", include_in_schema=False)
 
 @router.get("/session")
 def start_session(request: Request, ticket: str = ""):
+    # Only our own pages send the browser here. A link from another site (login CSRF: signing the
+    # victim into the attacker's account) arrives with Sec-Fetch-Site "cross-site" and is refused.
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return RedirectResponse("/signin?expired=1", status_code=303)
     with session_scope() as session:
         try:
             token, next_path = accounts.redeem_login_ticket(
@@ -24,6 +28,7 @@ def start_session(request: Request, ticket: str = ""):
         except Forbidden:
             return RedirectResponse("/signin?expired=1", status_code=303)
     response = RedirectResponse(next_path, status_code=303)
+    response.headers["Referrer-Policy"] = "no-referrer"
     response.set_cookie(
         SESSION_COOKIE,
         token,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from aqstream.i18n import t
@@ -37,3 +38,14 @@ def domain_error_handler(request: Request, exc: errors.DomainError) -> JSONRespo
     if isinstance(exc, errors.Unauthenticated):
         headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+def request_validation_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's own 422s (wrong types, missing fields) in the same shape as the domain's."""
+    locale = _locale(request)
+    fields: dict[str, str] = {}
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path", "header")]
+        fields.setdefault(".".join(loc) or "body", err.get("msg", "invalid"))
+    body = {"code": "validation_error", "message": t("error.validation", locale), "fields": fields}
+    return JSONResponse({"error": body}, status_code=422)

@@ -13,6 +13,7 @@ from aqstream.db import session_scope
 from aqstream.models import Event, Order, Question, Ticket, TicketType
 from aqstream.services import api_tokens, events, orders, organizations, questions, registration
 from aqstream.services.api_tokens import ApiIdentity
+from aqstream.services.errors import Unauthenticated, ValidationError
 
 router = APIRouter(prefix="/api/v1")
 bearer = HTTPBearer(auto_error=False)
@@ -123,9 +124,15 @@ def _ticket_type_input(body: schemas.TicketTypeIn) -> events.TicketTypeInput:
 
 @router.post("/auth/token", response_model=schemas.TokenResponse, tags=["auth"])
 def obtain_token(body: schemas.TokenRequest, request: Request, session: Session = Depends(db)):
-    issued = api_tokens.issue_token(
-        session, email=body.email, password=body.password, organization=body.organization, address=client_address(request)
-    )
+    try:
+        issued = api_tokens.issue_token(
+            session, email=body.email, password=body.password, organization=body.organization,
+            address=client_address(request),
+        )
+    except ValidationError as exc:
+        if exc.errors.get("password") == "auth.wrong_credentials":
+            raise Unauthenticated("auth.wrong_credentials")  # a bad pair is a 401 here, not a form error
+        raise
     return schemas.TokenResponse(
         access_token=issued.access_token, expires_in=issued.expires_in, organization=issued.organization_slug
     )

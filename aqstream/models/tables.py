@@ -32,6 +32,10 @@ class User(SQLModel, table=True):
     locale: str = Field(default="en", max_length=10)
     is_platform_admin: bool = Field(default=False)
     created_at: datetime
+    # Set when the person proved they read this address; only then do guest orders join the account.
+    email_verified_at: Optional[datetime] = None
+    # "Sign out everywhere": API tokens issued before this moment stop working too.
+    sessions_revoked_at: Optional[datetime] = None
 
 
 class Membership(SQLModel, table=True):
@@ -157,6 +161,8 @@ class Order(SQLModel, table=True):
     access_token: str = Field(max_length=64, unique=True, index=True)
     idempotency_key: Optional[str] = Field(default=None, max_length=200)
     dedupe_key: Optional[str] = Field(default=None, max_length=254)
+    # SHA-256 of the normalized request: a replay with the same Idempotency-Key must match it exactly.
+    request_fingerprint: str = Field(default="", max_length=64)
     created_at: datetime
     cancelled_at: Optional[datetime] = None
 

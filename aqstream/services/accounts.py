@@ -6,14 +6,17 @@ import math
 import secrets
 from datetime import timedelta
 
+from jose import JWTError, jwt
 from passlib.context import CryptContext
 from sqlalchemy import delete, func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from aqstream import config
 from aqstream.db import begin_write
 from aqstream.models import LoginAttempt, LoginTicket, Order, User, UserSession
-from aqstream.services import audit
+from aqstream.services import audit, outbox
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Forbidden, TooManyAttempts, Unauthenticated, ValidationError
 from aqstream.services.validation import Checker
@@ -26,6 +29,9 @@ PASSWORD_MAX = 128
 SESSION_LIFETIME = timedelta(days=30)
 LOGIN_TICKET_LIFETIME = timedelta(seconds=60)
 SUPPORTED_LOCALES = ("en", "ru")
+VERIFY_EMAIL = "email.verify_address"
+VERIFY_AUDIENCE = "aqstream-verify-email"
+VERIFY_LIFETIME = timedelta(days=7)
 
 # Throttling of failed sign-ins: after FREE_FAILURES within the window, each further try waits
 # BASE_DELAY * 2**(extra failures), capped. Counted per account and, more loosely, per client address.
@@ -76,10 +82,50 @@ def sign_up(session: Session, *, name: str, email: str, password: str, locale: s
         created_at=utcnow(),
     )
     session.add(user)
-    session.flush()
-    # A guest who registered with this address before now sees those orders in the account.
-    session.exec(update(Order).where(Order.buyer_email == clean_email, Order.user_id.is_(None)).values(user_id=user.id))
+    try:
+        session.flush()
+    except IntegrityError:  # the same address signed up at the same moment
+        session.rollback()
+        raise ValidationError({"email": "auth.email_taken"})
+    # Guest orders with this address join the account only once the address is confirmed: otherwise
+    # anyone could sign up with someone else's email and see (or cancel) their tickets.
+    outbox.enqueue(
+        session,
+        kind=VERIFY_EMAIL,
+        recipient=clean_email,
+        payload={"user_id": user.id, "name": clean_name, "locale": user.locale,
+                 "verify_path": f"/verify/{email_verification_token(user.id, clean_email)}"},
+    )
     audit.record(session, action="user.sign_up", object_type="user", object_id=user.id, actor_user_id=user.id)
+    session.commit()
+    return user
+
+
+def email_verification_token(user_id: int, email: str) -> str:
+    now = utcnow()
+    claims = {"sub": str(user_id), "email": email, "aud": VERIFY_AUDIENCE, "iat": int(now.timestamp()),
+              "exp": int((now + VERIFY_LIFETIME).timestamp())}
+    return jwt.encode(claims, config.secret_key(), algorithm="HS256")
+
+
+def verify_email(session: Session, token: str) -> User:
+    """Confirm an address from the emailed link; the guest orders made with it join the account."""
+    try:
+        claims = jwt.decode(token or "", config.secret_key(), algorithms=["HS256"], audience=VERIFY_AUDIENCE,
+                            options={"require_exp": True, "require_sub": True})
+        user_id, email = int(claims["sub"]), str(claims["email"])
+    except (JWTError, KeyError, TypeError, ValueError):
+        raise Forbidden("auth.verify_link_invalid")
+    begin_write(session)
+    user = session.get(User, user_id)
+    if user is None or user.email != email:
+        session.rollback()
+        raise Forbidden("auth.verify_link_invalid")
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        session.add(user)
+        audit.record(session, action="user.verify_email", object_type="user", object_id=user.id, actor_user_id=user.id)
+    session.exec(update(Order).where(Order.buyer_email == email, Order.user_id.is_(None)).values(user_id=user.id))
     session.commit()
     return user
 
@@ -98,19 +144,23 @@ def _throttle_delay(session: Session, column, value: str, free: int) -> int:
 
 
 def authenticate(session: Session, *, email: str, password: str, address: str = "unknown") -> User:
-    """Check an email and password. Raises ValidationError (wrong pair) or TooManyAttempts."""
+    """Check an email and password. Raises ValidationError (wrong pair) or TooManyAttempts.
+
+    The count, the check and the record happen in one write transaction that first locks the account's
+    row, so parallel guesses against one account are counted one after another, not all let through."""
     clean_email = (email or "").strip().lower()[:254]
     address = (address or "unknown")[:64]
+    begin_write(session)
+    user = session.exec(select(User).where(User.email == clean_email).with_for_update()).first()
     wait = max(
         _throttle_delay(session, LoginAttempt.email, clean_email, FREE_FAILURES_PER_EMAIL),
         _throttle_delay(session, LoginAttempt.address, address, FREE_FAILURES_PER_ADDRESS),
     )
     if wait > 0:
+        session.rollback()
         raise TooManyAttempts(field="password", seconds=wait)
-    user = session.exec(select(User).where(User.email == clean_email)).first()
     # Hash even for an unknown address, so the answer's timing does not tell which accounts exist.
     ok = PASSWORDS.verify(password or "", user.password_hash if user else _DUMMY_HASH)
-    begin_write(session)
     if not (ok and user):
         session.add(LoginAttempt(email=clean_email, address=address, at=utcnow()))
         session.commit()
@@ -174,10 +224,13 @@ def sign_out(session: Session, token: str | None) -> None:
 
 
 def sign_out_everywhere(session: Session, user_id: int) -> int:
+    """End every browser session of the user, and every API token issued so far."""
     begin_write(session)
+    now = utcnow()
     result = session.exec(
-        update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None)).values(revoked_at=utcnow())
+        update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None)).values(revoked_at=now)
     )
+    session.exec(update(User).where(User.id == user_id).values(sessions_revoked_at=now))
     audit.record(session, action="user.sign_out_everywhere", object_type="user", object_id=user_id, actor_user_id=user_id)
     session.commit()
     return result.rowcount or 0

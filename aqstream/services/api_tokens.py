@@ -11,7 +11,7 @@ from jose import JWTError, jwt
 from sqlmodel import Session, select
 
 from aqstream import config
-from aqstream.models import Membership, Organization
+from aqstream.models import Membership, Organization, User
 from aqstream.services import accounts
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import NotFound, Unauthenticated, ValidationError
@@ -58,6 +58,7 @@ def issue_token(
     claims = {
         "sub": str(user.id),
         "org": org.id,
+        "rev": _revocation_mark(user.sessions_revoked_at),
         "iss": ISSUER,
         "aud": AUDIENCE,
         "iat": int(now.timestamp()),
@@ -70,13 +71,25 @@ def verify_token(session: Session, token: str | None) -> ApiIdentity:
     if not token:
         raise Unauthenticated()
     try:
-        claims = jwt.decode(token, config.secret_key(), algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER)
-        user_id, org_id = int(claims["sub"]), int(claims["org"])
+        claims = jwt.decode(
+            token, config.secret_key(), algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
+            options={"require_exp": True, "require_iat": True, "require_sub": True},
+        )
+        user_id, org_id, issued = int(claims["sub"]), int(claims["org"]), int(claims["iat"])
     except (JWTError, KeyError, TypeError, ValueError):
         raise Unauthenticated("api.token_invalid")
-    member = session.exec(
-        select(Membership.id).where(Membership.user_id == user_id, Membership.organization_id == org_id)
+    row = session.exec(
+        select(Membership.id, User.sessions_revoked_at)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.user_id == user_id, Membership.organization_id == org_id)
     ).first()
-    if member is None:
+    if row is None:
         raise Unauthenticated("api.token_invalid")
+    if claims.get("rev") != _revocation_mark(row[1]) or issued <= 0:
+        raise Unauthenticated("api.token_invalid")  # "sign out everywhere" came after this token
     return ApiIdentity(Principal(user_id, via="api"), org_id)
+
+
+def _revocation_mark(revoked_at) -> str:
+    """The user's last "sign out everywhere", as carried in a token: any later one invalidates it."""
+    return revoked_at.isoformat() if revoked_at else ""

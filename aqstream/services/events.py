@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from slugify import slugify
 from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write
@@ -52,25 +53,40 @@ class EventInput:
     one_registration_per_email: bool = False
 
 
-def _parse_local(checker: Checker, name: str, value: datetime | str | None, required: bool = True) -> datetime | None:
+def _parse_local(
+    checker: Checker, name: str, value: datetime | str | None, required: bool = True, tz: str | None = None
+) -> datetime | None:
     if isinstance(value, datetime):
-        return value
-    text = (value or "").strip()
-    if not text:
-        if required:
-            checker.fail(name, "field.required")
+        parsed = value
+    else:
+        text = (value or "").strip()
+        if not text:
+            if required:
+                checker.fail(name, "field.required")
+            return None
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            checker.fail(name, "field.datetime_invalid")
+            return None
+    if tz and not exists_in_zone(parsed, tz):
+        checker.fail(name, "field.time_skipped")
         return None
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        checker.fail(name, "field.datetime_invalid")
-        return None
+    return parsed
 
 
 def to_utc(local: datetime, tz_name: str) -> datetime:
     """A wall-clock time in the event's zone (or an aware datetime) as aware UTC."""
     aware = local if local.tzinfo else local.replace(tzinfo=ZoneInfo(tz_name))
     return aware.astimezone(timezone.utc)
+
+
+def exists_in_zone(local: datetime, tz_name: str) -> bool:
+    """False for a wall-clock time the clocks skip (e.g. 02:30 on the night summer time starts)."""
+    if local.tzinfo:
+        return True
+    zone = ZoneInfo(tz_name)
+    return to_utc(local, tz_name).astimezone(zone).replace(tzinfo=None) == local.replace(tzinfo=None)
 
 
 @dataclass
@@ -103,8 +119,8 @@ def _check_ticket_type(checker: Checker, prefix: str, tt: TicketTypeInput, tz: s
     if low > high:
         checker.fail(f"{p}max_per_order", "ticket_type.max_below_min")
     sort_order = checker.int_range(f"{p}sort_order", tt.sort_order, low=0, high=10_000, required=False)
-    start = _parse_local(checker, f"{p}sales_start_at", tt.sales_start_local, required=False)
-    end = _parse_local(checker, f"{p}sales_end_at", tt.sales_end_local, required=False)
+    start = _parse_local(checker, f"{p}sales_start_at", tt.sales_start_local, required=False, tz=tz)
+    end = _parse_local(checker, f"{p}sales_end_at", tt.sales_end_local, required=False, tz=tz)
     start_utc = to_utc(start, tz) if start and tz else None
     end_utc = to_utc(end, tz) if end and tz else None
     if start_utc and end_utc and end_utc <= start_utc:
@@ -157,11 +173,12 @@ def create_event(session: Session, principal: Principal, organization_id: int, d
     if not venue and not online_url and "online_url" not in checker.errors:
         checker.fail("venue", "event.venue_or_online_required")
     tz = checker.time_zone("time_zone", data.time_zone or org.time_zone)
-    starts = _parse_local(checker, "starts_at", data.starts_local)
-    ends = _parse_local(checker, "ends_at", data.ends_local)
+    zone = tz if "time_zone" not in checker.errors else None
+    starts = _parse_local(checker, "starts_at", data.starts_local, tz=zone)
+    ends = _parse_local(checker, "ends_at", data.ends_local, tz=zone)
     capacity = checker.int_range("capacity", data.capacity, low=1, high=MAX_CAPACITY, required=False)
-    opens = _parse_local(checker, "registration_opens_at", data.registration_opens_local, required=False)
-    closes = _parse_local(checker, "registration_closes_at", data.registration_closes_local, required=False)
+    opens = _parse_local(checker, "registration_opens_at", data.registration_opens_local, required=False, tz=zone)
+    closes = _parse_local(checker, "registration_closes_at", data.registration_closes_local, required=False, tz=zone)
     good_tz = tz if "time_zone" not in checker.errors else None
     starts_utc = ends_utc = opens_utc = closes_utc = None
     if good_tz:
@@ -200,7 +217,11 @@ def create_event(session: Session, principal: Principal, organization_id: int, d
         created_at=now,
     )
     session.add(event)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # another event took the same slug at the same moment
+        session.rollback()
+        raise Conflict("event.slug_race")
     for position, clean in enumerate(types):
         session.add(_new_ticket_type(event.id, org.currency, clean, position))
     audit.record(

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 
 from slugify import slugify
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write
@@ -64,7 +65,11 @@ def create_organization(
         created_at=now,
     )
     session.add(org)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:  # the same slug taken at the same moment
+        session.rollback()
+        raise ValidationError({"slug": "org.slug_taken"})
     session.add(Membership(user_id=principal.user_id, organization_id=org.id, role=OWNER, created_at=now))
     audit.record(
         session,

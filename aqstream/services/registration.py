@@ -5,6 +5,8 @@ the order, the confirmation email goes into the outbox in that same transaction,
 makes a replayed request return the first answer instead of a second order (DESIGN invariants 1-3)."""
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
@@ -88,13 +90,25 @@ def offered_types(types: list[TicketType], unlock_code: str | None) -> list[Tick
     return [tt for tt in types if not tt.hidden or (code and secrets.compare_digest(tt.unlock_code, code))]
 
 
-def _replay(session: Session, event_id: int, key: str, email: str, type_ids: list[int]) -> RegistrationResult | None:
+def _fingerprint(name: str, email: str, lines: list, answers: dict | None, tickets: list[TicketRequest]) -> str:
+    """What the request asked for, normalized: a replay must ask for exactly the same."""
+    body = {
+        "name": name,
+        "email": email,
+        "tickets": [[tid, attendee, mail, sorted((str(k), v) for k, v in (tr.answers or {}).items())]
+                    for (tid, attendee, mail), tr in zip(lines, tickets)],
+        "answers": sorted((str(k), v) for k, v in (answers or {}).items()),
+    }
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _replay(session: Session, event_id: int, key: str, fingerprint: str) -> RegistrationResult | None:
     order = session.exec(select(Order).where(Order.event_id == event_id, Order.idempotency_key == key)).first()
     if order is None:
         return None
-    tickets = list(session.exec(select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.id)).all())
-    if order.buyer_email != email or sorted(t.ticket_type_id for t in tickets) != sorted(type_ids):
+    if not secrets.compare_digest(order.request_fingerprint, fingerprint):
         raise Conflict("registration.idempotency_key_reused")
+    tickets = list(session.exec(select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.id)).all())
     return RegistrationResult(order, tickets, replayed=True)
 
 
@@ -145,8 +159,9 @@ def register(
     if checker.errors:
         raise NotFound("registration.ticket_type_unknown", field=next(iter(checker.errors)))
     type_ids = [type_id for type_id, _, _ in lines]
+    fingerprint = _fingerprint(name, email, lines, answers, tickets)
     if key is not None:
-        earlier = _replay(session, event.id, key, email, type_ids)
+        earlier = _replay(session, event.id, key, fingerprint)
         if earlier is not None:
             return earlier
 
@@ -186,7 +201,10 @@ def register(
     begin_write(session)
     failed_type = _take_capacity(session, ids["event"], wanted, snapshot)
     if failed_type is not None:
+        status = session.exec(select(Event.status).where(Event.id == ids["event"])).one() if failed_type == 0 else None
         session.rollback()
+        if status not in (None, "published"):
+            raise RegistrationClosed("registration.not_published")
         raise SoldOut(field="tickets", ticket_type=snapshot["types"].get(failed_type, ("",))[0])
 
     currencies = {snapshot["types"][tid][2] for tid in wanted}
@@ -202,6 +220,7 @@ def register(
         locale=normalize_locale(locale),
         access_token=new_secret(),
         idempotency_key=key,
+        request_fingerprint=fingerprint,
         dedupe_key=email if snapshot["one_per_email"] else None,
         created_at=now,
     )
@@ -212,7 +231,7 @@ def register(
         # Another request won a race: the same Idempotency-Key (its order is the answer), or the same
         # email where one registration per email is allowed.
         session.rollback()
-        earlier = _replay(session, ids["event"], key, email, type_ids) if key else None
+        earlier = _replay(session, ids["event"], key, fingerprint) if key else None
         if earlier is not None:
             return earlier
         raise Conflict("registration.already_registered", field="email")
@@ -290,9 +309,15 @@ def _take_capacity(session: Session, event_id: int, wanted: Counter, snapshot: d
         )
         if took.rowcount != 1:
             return type_id
+    # The event row is checked again under its lock: an organizer who cancels or unpublishes the event
+    # while this request runs wins, and the request takes no place.
     took_event = session.exec(
         update(Event)
-        .where(Event.id == event_id, (Event.capacity.is_(None)) | (Event.sold + total <= Event.capacity))
+        .where(
+            Event.id == event_id,
+            Event.status == "published",
+            (Event.capacity.is_(None)) | (Event.sold + total <= Event.capacity),
+        )
         .values(sold=Event.sold + total)
     )
     return None if took_event.rowcount == 1 else 0

@@ -19,8 +19,9 @@ class AuthFormState(AppState):
         return accounts.safe_next_path(self.router.url.query_parameters.get("next", "/"))
 
     def _client_address(self) -> str:
-        raw = self.router.headers.raw_headers
-        return raw.get("asgi-scope-client", "") or "unknown"
+        # Reflex resolves X-Forwarded-For through `trusted_proxy_hops`, so behind a proxy this is the
+        # visitor's address, not the proxy's.
+        return self.router.session.client_ip or "unknown"
 
     @rx.event
     def on_load(self):

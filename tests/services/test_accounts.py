@@ -135,3 +135,27 @@ def test_login_ticket_works_once_and_only_briefly(session):
                                         ("/\\evil.com", "/"), ("", "/")])
 def test_next_path_never_leaves_the_site(path, safe):
     assert accounts.safe_next_path(path) == safe
+
+
+def test_parallel_wrong_guesses_are_counted_one_after_another(session, engine):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlmodel import Session
+
+    user = accounts.sign_up(session, name="P", email=email(), password="a-good-long-passphrase")
+    barrier = threading.Barrier(20)
+
+    def guess(i):
+        barrier.wait()
+        with Session(engine) as s:
+            try:
+                accounts.authenticate(s, email=user.email, password=f"wrong-{i}", address=f"203.0.113.{i}")
+            except ValidationError:
+                return "checked"
+            except TooManyAttempts:
+                return "throttled"
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(guess, range(20)))
+    assert answers.count("checked") == accounts.FREE_FAILURES_PER_EMAIL, answers

@@ -139,3 +139,12 @@ def test_places_left_never_exceed_what_the_event_has_left(make, session):
     event = session.get(Event, event.id)
     a, b = session.get(TicketType, a.id), session.get(TicketType, b.id)
     assert (events.places_left(event, a), events.places_left(event, b)) == (1, 2)
+
+
+def test_a_time_the_clocks_skip_is_refused(make, session):
+    owner, org = make.org()
+    data = events.EventInput(title="Night of the switch", starts_local="2031-03-30T02:30", ends_local="2031-03-30T05:00",
+                             time_zone="Europe/Berlin", venue="Club", ticket_types=[events.TicketTypeInput("GA", 5)])
+    with pytest.raises(ValidationError) as err:
+        events.create_event(session, Principal(owner.id), org.id, data)
+    assert err.value.errors == {"starts_at": "field.time_skipped"}

@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import select
 
 from aqstream.models import AuditEntry, Event, Order, OutboxMessage, Ticket, TicketType
@@ -127,15 +128,49 @@ def test_idempotency_key_reused_for_different_data_is_a_conflict(make, session):
     reg(session, org, event, tt, buyer_email="one@example.com", idempotency_key="k-2")
     with pytest.raises(Conflict):
         reg(session, org, event, tt, buyer_email="two@example.com", idempotency_key="k-2")
+    with pytest.raises(Conflict):
+        reg(session, org, event, tt, buyer_email="one@example.com", buyer_name="Someone Else", idempotency_key="k-2")
 
 
-def test_guest_orders_appear_in_the_account_created_later(make, session):
+def test_a_request_racing_the_organizer_cancelling_the_event_takes_no_place(make, session, monkeypatch):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org)
+    real_take = registration._take_capacity
+
+    def cancel_first(s, event_id, wanted, snapshot):
+        # The organizer's change lands between this request's checks and its guarded write.
+        s.exec(update(Event).where(Event.id == event_id).values(status="cancelled"))
+        return real_take(s, event_id, wanted, snapshot)
+
+    monkeypatch.setattr(registration, "_take_capacity", cancel_first)
+    with pytest.raises(RegistrationClosed):
+        reg(session, org, event, tt)
+    monkeypatch.undo()
+    session.rollback()
+    assert session.get(TicketType, tt.id).sold == 0
+
+
+def test_guest_orders_join_the_account_once_its_email_is_confirmed(make, session):
+    from aqstream.models import OutboxMessage
+    from aqstream.services.errors import Forbidden
+
     owner, org = make.org()
     event, (tt,) = make.event(owner, org)
     address = f"{unique('g')}@example.com"
     order = reg(session, org, event, tt, buyer_email=address).order
     assert order.user_id is None
     user = accounts.sign_up(session, name="Guest", email=address, password="a-good-long-passphrase")
+    # Not yet: anyone could sign up with someone else's address.
+    assert session.get(Order, order.id).user_id is None
+    mail = session.exec(select(OutboxMessage).where(OutboxMessage.kind == accounts.VERIFY_EMAIL,
+                                                    OutboxMessage.recipient == address)).one()
+    token = mail.payload["verify_path"].rsplit("/", 1)[1]
+    with pytest.raises(Forbidden):
+        accounts.verify_email(session, token[:-2] + "xx")
+    with pytest.raises(Forbidden):
+        accounts.verify_email(session, accounts.email_verification_token(user.id, "other@example.com"))
+    assert accounts.verify_email(session, token).email_verified_at is not None
+    session.rollback()
     assert session.get(Order, order.id).user_id == user.id
 
 
