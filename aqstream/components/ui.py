@@ -62,6 +62,7 @@ def header() -> rx.Component:
                         AppState.signed_in,
                         rx.hstack(
                             rx.link(T("nav.dashboard"), href="/", padding_y="10px"),
+                            rx.link(T("nav.my_tickets"), href="/account/tickets", padding_y="10px"),
                             signout_button(),
                             align="center",
                             spacing="3",
@@ -133,6 +134,33 @@ def field(
         spacing="1",
         width="100%",
         align="stretch",
+    )
+
+
+def error_text(errors: rx.Var, name, field_id) -> rx.Component:
+    """The server's message for one input, announced to screen readers, right below it."""
+    return rx.text(rx.cond(errors.contains(name), errors[name], ""), id=field_id + "-error", size="2",
+                   color_scheme="red", role="alert")
+
+
+def var_field(label: rx.Var, name: rx.Var, errors: rx.Var, *, type: str = "text", **props) -> rx.Component:
+    """A labelled input whose name is only known at run time (one per attendee or ticket-type row)."""
+    field_id = "f-" + name.replace(".", "-")
+    return rx.vstack(
+        rx.el.label(label, html_for=field_id, style={"font_weight": "500"}),
+        rx.input(
+            id=field_id,
+            name=name,
+            type=type,
+            size="3",
+            width="100%",
+            aria_describedby=field_id + "-error",
+            aria_invalid=rx.cond(errors.contains(name), "true", "false"),
+            **props,
+        ),
+        error_text(errors, name, field_id),
+        spacing="1",
+        width="100%",
     )
 
 

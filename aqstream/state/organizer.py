@@ -8,7 +8,7 @@ import reflex as rx
 from aqstream import config
 from aqstream.db import session_scope
 from aqstream.i18n import format_datetime, format_number, t
-from aqstream.services import events
+from aqstream.services import events, orders, questions
 from aqstream.services.errors import DomainError, NotFound
 from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access_by_slug
 from aqstream.state.base import AppState, event_times, when_text
@@ -121,6 +121,9 @@ class EventFormState(OrgState):
             ends_local=form.get("ends_at", ""),
             time_zone=form.get("time_zone", ""),
             capacity=form.get("capacity") or None,
+            registration_opens_local=form.get("registration_opens_at") or None,
+            registration_closes_local=form.get("registration_closes_at") or None,
+            one_registration_per_email=bool(form.get("one_registration_per_email")),
             ticket_types=[
                 events.TicketTypeInput(form.get(f"tt.{r}.name", ""), form.get(f"tt.{r}.quantity", "")) for r in rows
             ],
@@ -151,9 +154,16 @@ class EventManageState(OrgState):
     public_path: str = ""
     can_manage: bool = False
     ticket_types: list[dict[str, str]] = []
+    questions: list[dict[str, str]] = []
     event_raw: dict[str, str] = {}
     attendees_raw: list[dict[str, str]] = []
     error: str = ""
+    notice: str = ""
+    tt_errors: dict[str, str] = {}
+    q_errors: dict[str, str] = {}
+    q_kind: str = "short_text"
+    confirming: str = ""  # "t:<ticket id>" or "o:<order id>" while a cancellation waits for a yes
+    form_version: int = 0  # bumped after a successful add, so the add forms start empty again
 
     def _load(self):
         if not self._open_org(VIEW_ATTENDEES):
@@ -169,6 +179,8 @@ class EventManageState(OrgState):
                 event = events.get_event(session, principal, self._org_id, self.event_id)
                 types = events.list_ticket_types(session, event.id)
                 people = events.list_attendees(session, principal, self._org_id, event.id)
+                asked = questions.active_questions(session, event.id)
+                answers = questions.answers_by_order(session, sorted({p.order_id for p in people}))
         except NotFound:
             self.found = False
             return
@@ -179,18 +191,33 @@ class EventManageState(OrgState):
         self.public_path = f"/e/{self.org_slug}/{event.slug}"
         self.public_url = config.public_base_url() + self.public_path
         self.ticket_types = [
-            {"name": tt.name, "sold": str(tt.sold), "quantity": str(tt.quantity)} for tt in types
+            {"name": tt.name, "sold": str(tt.sold), "quantity": str(tt.quantity), "hidden": "1" if tt.hidden else "",
+             "link": f"{self.public_url}?code={tt.unlock_code}" if tt.hidden else ""}
+            for tt in types
         ]
-        self.attendees_raw = [
-            {
+        self.questions = [
+            {"id": str(q.id), "label": q.label, "kind": q.kind, "scope": q.scope, "required": "1" if q.required else "",
+             "options": ", ".join(q.options)}
+            for q in asked
+        ]
+        self.attendees_raw = []
+        for p in people:
+            given = [
+                (question.label, questions.format_value(question, answer.value, "✓", "✗"))
+                for answer, question in answers.get(p.order_id, [])
+                if answer.ticket_id in (None, p.ticket_id)
+            ]
+            self.attendees_raw.append({
+                "ticket_id": str(p.ticket_id),
+                "order_id": str(p.order_id),
                 "name": p.attendee_name,
                 "email": p.attendee_email,
                 "ticket_type": p.ticket_type,
                 "code": p.code,
+                "status": p.status,
+                "answers": "; ".join(f"{label}: {value}" for label, value in given if value),
                 "registered_at": p.registered_at.isoformat(),
-            }
-            for p in people
-        ]
+            })
 
     @rx.var
     def when(self) -> str:
@@ -204,31 +231,114 @@ class EventManageState(OrgState):
     def attendees(self) -> list[dict[str, str]]:
         tz = self.event_raw.get("tz", "UTC")
         return [
-            {**a, "registered_at": format_datetime(datetime.fromisoformat(a["registered_at"]), tz, self.lang)}
+            {**a, "registered_at": format_datetime(datetime.fromisoformat(a["registered_at"]), tz, self.lang),
+             "status_text": t(f"ticket.status.{a['status']}", self.lang)}
             for a in self.attendees_raw
+        ]
+
+    @rx.var
+    def question_rows(self) -> list[dict[str, str]]:
+        return [
+            {**q, "kind_text": t(f"question.kind.{q['kind']}", self.lang),
+             "scope_text": t(f"question.scope.{q['scope']}", self.lang)}
+            for q in self.questions
         ]
 
     @rx.event
     def on_load(self):
-        self.error, self.attendees_raw, self.ticket_types, self.found, self.event_raw = "", [], [], True, {}
+        self.error, self.notice, self.attendees_raw, self.ticket_types, self.found, self.event_raw = "", "", [], [], True, {}
+        self.tt_errors, self.q_errors, self.confirming = {}, {}, ""
         if redirect := self._require_user():
             return redirect
         self.loaded = True
         self._load()
 
+    def _act(self, action) -> bool:
+        """Run an organizer action through the services; errors become a message on the page."""
+        if not self._load_user() or not self._open_org(MANAGE_EVENTS):
+            self.error = self.t("error.forbidden")
+            return False
+        try:
+            with session_scope() as session:
+                action(session, Principal(self._user_id))
+        except DomainError as exc:
+            self.error = self.t(exc.message_key, **exc.params)
+            return False
+        self.error = ""
+        self._load()
+        return True
+
     @rx.event
     def publish(self):
-        if redirect := self._require_user():
-            return redirect
-        if not self._open_org(MANAGE_EVENTS):
+        self._act(lambda s, p: events.publish_event(s, p, self._org_id, self.event_id))
+
+    @rx.event
+    def set_q_kind(self, kind: str):
+        self.q_kind = kind
+
+    @rx.event
+    def add_ticket_type(self, form: dict):
+        data = events.TicketTypeInput(
+            name=form.get("tt_name", ""),
+            quantity=form.get("tt_quantity", ""),
+            description=form.get("tt_description", ""),
+            min_per_order=form.get("tt_min_per_order") or 1,
+            max_per_order=form.get("tt_max_per_order") or 10,
+            sales_start_local=form.get("tt_sales_start_at") or None,
+            sales_end_local=form.get("tt_sales_end_at") or None,
+            hidden=bool(form.get("tt_hidden")),
+        )
+        self._with_field_errors("tt_errors", "tt_", lambda s, p: events.add_ticket_type(s, p, self._org_id, self.event_id, data))
+
+    @rx.event
+    def add_question(self, form: dict):
+        data = questions.QuestionInput(
+            label=form.get("q_label", ""),
+            kind=form.get("q_kind", "short_text"),
+            required=bool(form.get("q_required")),
+            scope=form.get("q_scope", "order"),
+            options=(form.get("q_options") or "").splitlines(),
+        )
+        self._with_field_errors("q_errors", "q_", lambda s, p: questions.add_question(s, p, self._org_id, self.event_id, data))
+
+    def _with_field_errors(self, target: str, prefix: str, action) -> None:
+        if not self._load_user() or not self._open_org(MANAGE_EVENTS):
+            self.error = self.t("error.forbidden")
             return
         try:
             with session_scope() as session:
-                events.publish_event(session, Principal(self._user_id), self._org_id, self.event_id)
+                action(session, Principal(self._user_id))
         except DomainError as exc:
-            self.error = self.t(exc.message_key)
+            setattr(self, target, {prefix + k: v for k, v in self._errors_text(exc).items()})
             return
+        setattr(self, target, {})
+        self.form_version += 1
         self._load()
+
+    @rx.event
+    def remove_question(self, question_id: str):
+        self._act(lambda s, p: questions.remove_question(s, p, self._org_id, self.event_id, int(question_id)))
+
+    @rx.event
+    def ask_cancel(self, what: str):
+        self.confirming, self.notice = what, ""
+
+    @rx.event
+    def keep(self):
+        self.confirming = ""
+
+    @rx.event
+    def cancel_confirmed(self):
+        what, self.confirming = self.confirming, ""
+        kind, _, ident = what.partition(":")
+        if not ident.isdigit():
+            return
+        if kind == "t":
+            done = self._act(lambda s, p: orders.cancel_ticket(s, p, self._org_id, int(ident)))
+        else:
+            done = self._act(lambda s, p: orders.cancel_order(s, p, self._org_id, int(ident)))
+        if done:
+            self.notice = self.t("attendee.cancelled_notice")
 
 
 def time_zone_choices() -> list[str]:

@@ -1,16 +1,49 @@
 """Public pages: an event's page with its registration form, and the order confirmation."""
 from __future__ import annotations
 
+import re
 import uuid
 
 import reflex as rx
+import segno
 
 from aqstream.db import session_scope
 from aqstream.i18n import format_number, t
-from aqstream.services import registration
+from aqstream.services import orders, questions, registration
 from aqstream.services.errors import DomainError, NotFound
 from aqstream.services.events import get_public_event, places_left
+from aqstream.services.registration import TicketRequest
 from aqstream.state.base import AppState, event_times, when_text
+
+# Service error fields -> the form's input names (tickets.3.attendee_name -> att.3.name, ...)
+_FIELD_MAP = [
+    (re.compile(r"^tickets\.(\d+)\.attendee_name$"), r"att.\1.name"),
+    (re.compile(r"^tickets\.(\d+)\.attendee_email$"), r"att.\1.email"),
+    (re.compile(r"^tickets\.(\d+)\.answers\.(\w+)$"), r"att.\1.q.\2"),
+    (re.compile(r"^tickets\.(\d+)\.ticket_type_id$"), "tickets"),
+    (re.compile(r"^answers\.(\w+)$"), r"q.\1"),
+]
+
+
+def form_field_name(service_field: str) -> str:
+    for pattern, replacement in _FIELD_MAP:
+        if pattern.match(service_field):
+            return pattern.sub(replacement, service_field)
+    return service_field
+
+
+def _answers_from_form(form: dict, prefix: str, asked: list[dict]) -> dict[str, object]:
+    """Turn the form's inputs for the given questions back into answers keyed by question id."""
+    answers: dict[str, object] = {}
+    for q in asked:
+        key = f"{prefix}q.{q['id']}"
+        if q["kind"] == "multiple_choice":
+            answers[q["id"]] = [opt for i, opt in enumerate(q["options"]) if form.get(f"{key}.opt.{i}")]
+        elif q["kind"] == "checkbox":
+            answers[q["id"]] = bool(form.get(key))
+        else:
+            answers[q["id"]] = form.get(key, "")
+    return answers
 
 
 class PublicEventState(AppState):
@@ -25,7 +58,10 @@ class PublicEventState(AppState):
     online_url: str = ""
     event_raw: dict[str, str] = {}
     closed_key: str = ""
+    unlock_code: str = ""
     types_raw: list[dict] = []
+    questions_raw: list[dict] = []
+    quantities: dict[str, int] = {}
     errors: dict[str, str] = {}
     busy: bool = False
     # One key per page view: a double click or a retry of the same submission makes one order.
@@ -38,9 +74,11 @@ class PublicEventState(AppState):
         self._load_user()
         params = self.router.page.params
         self.org_slug, self.event_slug = params.get("org", ""), params.get("event", "")
+        self.unlock_code = (self.router.url.query_parameters.get("code") or "")[:64]
         try:
             with session_scope() as session:
-                org, event, types = get_public_event(session, self.org_slug, self.event_slug)
+                org, event, types = get_public_event(session, self.org_slug, self.event_slug, include_hidden=True)
+                asked = questions.active_questions(session, event.id)
         except NotFound:
             self.found = False
             return
@@ -48,12 +86,22 @@ class PublicEventState(AppState):
         self.venue, self.online_url = event.venue, event.online_url
         self.event_raw = event_times(event)
         self.closed_key = registration.registration_closed_reason(event) or ""
+        self.questions_raw = [
+            {"id": str(q.id), "label": q.label, "kind": q.kind, "options": list(q.options), "required": q.required,
+             "scope": q.scope, "help": q.help_text}
+            for q in asked
+        ]
         self._set_types(event, types)
+        buyable = [tt for tt in self.types_raw if tt["left"] > 0 and not tt["reason"]]
+        # With one kind of ticket, one ticket is already chosen: the visitor only types name and email.
+        self.quantities = {str(buyable[0]["id"]): buyable[0]["min"]} if len(buyable) == 1 else {}
 
     def _set_types(self, event, types) -> None:
         self.types_raw = [
-            {"id": tt.id, "name": tt.name, "description": tt.description, "left": places_left(event, tt)}
-            for tt in types
+            {"id": tt.id, "name": tt.name, "description": tt.description, "left": places_left(event, tt),
+             "min": tt.min_per_order, "max": tt.max_per_order, "hidden": tt.hidden,
+             "reason": registration.sales_state(tt) or ""}
+            for tt in registration.offered_types(types, self.unlock_code)
         ]
 
     @rx.var
@@ -65,25 +113,63 @@ class PublicEventState(AppState):
         return t(self.closed_key, self.lang) if self.closed_key else ""
 
     @rx.var
-    def ticket_types(self) -> list[dict[str, str]]:
+    def ticket_types(self) -> list[dict]:
         lang = self.lang
-        return [
-            {
+        out = []
+        for tt in self.types_raw:
+            can_buy = tt["left"] > 0 and not tt["reason"]
+            most = min(tt["max"], tt["left"])
+            choices = ["0"] + [str(n) for n in range(tt["min"], most + 1)] if can_buy and most >= tt["min"] else ["0"]
+            if tt["reason"]:
+                availability = t(tt["reason"], lang)
+            elif tt["left"] > 0:
+                availability = t("public.left", lang, count=format_number(tt["left"], lang))
+            else:
+                availability = t("public.sold_out_badge", lang)
+            out.append({
                 "id": str(tt["id"]),
                 "name": tt["name"],
                 "description": tt["description"],
-                "availability": t("public.left", lang, count=format_number(tt["left"], lang))
-                if tt["left"] > 0
-                else t("public.sold_out_badge", lang),
-                "sold_out": "1" if tt["left"] <= 0 else "",
-            }
-            for tt in self.types_raw
-        ]
+                "availability": availability,
+                "choices": choices,
+                "chosen": str(self.quantities.get(str(tt["id"]), 0)),
+                "label": t("public.how_many", lang, name=tt["name"]),
+                "disabled": not (can_buy and len(choices) > 1),
+            })
+        return out
 
     @rx.var
-    def single_type_id(self) -> str:
-        available = [tt for tt in self.types_raw if tt["left"] > 0]
-        return str(available[0]["id"]) if len(available) == 1 else ""
+    def hidden_unlocked(self) -> bool:
+        return any(tt["hidden"] for tt in self.types_raw)
+
+    @rx.var
+    def slots(self) -> list[dict[str, str]]:
+        """One block per chosen ticket, in the order the ticket types are listed."""
+        names = {str(tt["id"]): tt["name"] for tt in self.types_raw}
+        out = []
+        for tt in self.types_raw:
+            for _ in range(self.quantities.get(str(tt["id"]), 0)):
+                n = len(out)
+                out.append({"index": str(n), "type_id": str(tt["id"]),
+                            "title": t("public.attendee_n", self.lang, n=n + 1, type=names[str(tt["id"])])})
+        return out
+
+    @rx.var
+    def order_questions(self) -> list[dict]:
+        return [q for q in self.questions_raw if q["scope"] == "order"]
+
+    @rx.var
+    def attendee_questions(self) -> list[dict]:
+        return [q for q in self.questions_raw if q["scope"] == "attendee"]
+
+    @rx.event
+    def set_quantity(self, type_id: str, value: str):
+        try:
+            count = max(0, min(int(value), 100))
+        except (TypeError, ValueError):
+            count = 0
+        self.quantities = {**self.quantities, type_id: count}
+        self.errors = {k: v for k, v in self.errors.items() if k != "tickets"}
 
     @rx.event
     def register(self, form: dict):
@@ -92,21 +178,34 @@ class PublicEventState(AppState):
         self.busy = True
         yield
         user_id = self._load_user() or None
+        attendee_qs = [q for q in self.questions_raw if q["scope"] == "attendee"]
+        order_qs = [q for q in self.questions_raw if q["scope"] == "order"]
+        tickets = [
+            TicketRequest(
+                ticket_type_id=slot["type_id"],
+                attendee_name=form.get(f"att.{slot['index']}.name", ""),
+                attendee_email=form.get(f"att.{slot['index']}.email", ""),
+                answers=_answers_from_form(form, f"att.{slot['index']}.", attendee_qs),
+            )
+            for slot in self.slots
+        ]
         try:
             with session_scope() as session:
                 result = registration.register(
                     session,
                     org_slug=self.org_slug,
                     event_slug=self.event_slug,
-                    ticket_type_id=form.get("ticket_type_id", ""),
                     buyer_name=form.get("name", ""),
                     buyer_email=form.get("email", ""),
+                    tickets=tickets,
+                    answers=_answers_from_form(form, "", order_qs),
+                    unlock_code=self.unlock_code,
                     user_id=user_id,
                     idempotency_key=f"web-{self.form_key}",
                     locale=self.lang,
                 )
         except DomainError as exc:
-            self.errors = self._errors_text(exc)
+            self.errors = {form_field_name(k): v for k, v in self._errors_text(exc).items()}
             self.busy = False
             if exc.code == "sold_out":
                 self._refresh_counts()
@@ -119,10 +218,15 @@ class PublicEventState(AppState):
         """After a refusal, show what is left; the visitor's typed input and form key stay."""
         try:
             with session_scope() as session:
-                _org, event, types = get_public_event(session, self.org_slug, self.event_slug)
+                _org, event, types = get_public_event(session, self.org_slug, self.event_slug, include_hidden=True)
         except NotFound:
             return
         self._set_types(event, types)
+
+
+def qr_data_uri(code: str) -> str:
+    """The ticket code as a QR image (SVG) to show at the door."""
+    return segno.make(code, error="m").svg_data_uri(scale=5, border=2)
 
 
 class OrderState(AppState):
@@ -133,27 +237,35 @@ class OrderState(AppState):
     event_path: str = ""
     buyer_email: str = ""
     venue: str = ""
+    status: str = ""
     event_raw: dict[str, str] = {}
     tickets: list[dict[str, str]] = []
+    confirming: str = ""  # "order", a ticket id, or "" while no cancellation is being asked
+    error: str = ""
+    _token: str = ""
 
     @rx.event
     def on_load(self):
-        self.found, self.tickets, self.loaded = True, [], True
+        self.found, self.tickets, self.loaded, self.confirming, self.error = True, [], True, "", ""
         self._load_user()
-        token = self.router.page.params.get("token", "")
+        self._token = self.router.page.params.get("token", "")
+        self._load()
+
+    def _load(self):
         try:
             with session_scope() as session:
-                view = registration.get_order_by_token(session, token)
+                view = registration.get_order_by_token(session, self._token)
         except NotFound:
             self.found = False
             return
         self.title, self.org_name = view.event.title, view.organization.name
         self.event_path = f"/e/{view.organization.slug}/{view.event.slug}"
-        self.buyer_email = view.order.buyer_email
+        self.buyer_email, self.status = view.order.buyer_email, view.order.status
         self.venue = view.event.venue or view.event.online_url
         self.event_raw = event_times(view.event)
         self.tickets = [
-            {"code": ticket.code, "name": ticket.attendee_name, "type": type_name, "status": ticket.status}
+            {"id": str(ticket.id), "code": ticket.code, "name": ticket.attendee_name, "type": type_name,
+             "status": ticket.status, "qr": qr_data_uri(ticket.code) if ticket.status == "valid" else ""}
             for ticket, type_name in view.tickets
         ]
 
@@ -164,3 +276,25 @@ class OrderState(AppState):
     @rx.var
     def lead(self) -> str:
         return t("confirmation.lead", self.lang, email=self.buyer_email)
+
+    @rx.var
+    def valid_count(self) -> int:
+        return sum(1 for ticket in self.tickets if ticket["status"] == "valid")
+
+    @rx.event
+    def ask_cancel(self, what: str):
+        self.confirming, self.error = what, ""
+
+    @rx.event
+    def keep(self):
+        self.confirming = ""
+
+    @rx.event
+    def cancel(self):
+        what, self.confirming = self.confirming, ""
+        try:
+            with session_scope() as session:
+                orders.cancel_by_token(session, self._token, None if what == "order" else int(what))
+        except (DomainError, ValueError) as exc:
+            self.error = self.t(exc.message_key) if isinstance(exc, DomainError) else self.t("error.generic")
+        self._load()

@@ -1,7 +1,7 @@
 """Organizer pages: the organization's events, the new-event form, and one event with its attendees."""
 import reflex as rx
 
-from aqstream.components.ui import T, field, form_error, shell, when_loaded
+from aqstream.components.ui import T, error_text, field, form_error, shell, var_field, when_loaded
 from aqstream.pages.home import tz_select
 from aqstream.state.organizer import DashboardState, EventFormState, EventManageState
 
@@ -71,8 +71,9 @@ def ticket_type_row(row: rx.Var) -> rx.Component:
     quantity = "tt." + row.to_string() + ".quantity"
     return rx.card(
         rx.flex(
-            rx.box(_dyn_field("event.ticket_type.name", name, "text"), flex="2 1 200px"),
-            rx.box(_dyn_field("event.ticket_type.quantity", quantity, "number"), flex="1 1 120px"),
+            rx.box(var_field(T("event.ticket_type.name"), name, EventFormState.errors, max_length=120), flex="2 1 200px"),
+            rx.box(var_field(T("event.ticket_type.quantity"), quantity, EventFormState.errors, type="number", min=1,
+                             max=1000000, input_mode="numeric"), flex="1 1 120px"),
             rx.button(
                 rx.icon("trash-2"),
                 type="button",
@@ -88,29 +89,6 @@ def ticket_type_row(row: rx.Var) -> rx.Component:
             wrap="wrap",
             width="100%",
         ),
-        width="100%",
-    )
-
-
-def _dyn_field(label_key: str, name: rx.Var, type_: str) -> rx.Component:
-    """A field whose name is built at run time (one per ticket-type row)."""
-    field_id = "f-" + name.replace(".", "-")
-    errors = EventFormState.errors
-    return rx.vstack(
-        rx.el.label(T(label_key), html_for=field_id, style={"font_weight": "500"}),
-        rx.input(
-            id=field_id,
-            name=name,
-            type=type_,
-            size="3",
-            width="100%",
-            aria_describedby=field_id + "-error",
-            aria_invalid=rx.cond(errors.contains(name), "true", "false"),
-            **({"min": 1, "max": 1000000, "input_mode": "numeric"} if type_ == "number" else {"max_length": 120}),
-        ),
-        rx.text(rx.cond(errors.contains(name), errors[name], ""), id=field_id + "-error", size="2", color_scheme="red",
-                role="alert"),
-        spacing="1",
         width="100%",
     )
 
@@ -148,6 +126,16 @@ def new_event() -> rx.Component:
                                 size="2", role="alert"),
                         field("event.capacity", "capacity", errors, type="number", hint_key="event.capacity_hint",
                               min=1, max=1000000, input_mode="numeric"),
+                        rx.flex(
+                            rx.box(field("event.registration_opens", "registration_opens_at", errors,
+                                         type="datetime-local"), flex="1 1 220px"),
+                            rx.box(field("event.registration_closes", "registration_closes_at", errors,
+                                         type="datetime-local"), flex="1 1 220px"),
+                            spacing="3",
+                            wrap="wrap",
+                            width="100%",
+                        ),
+                        checkbox_field("event.one_per_email", "one_registration_per_email"),
                         rx.heading(T("event.ticket_types"), size="5", as_="h2"),
                         rx.text(rx.cond(errors.contains("ticket_types"), errors["ticket_types"], ""), color_scheme="red",
                                 size="2", role="alert"),
@@ -174,6 +162,140 @@ def new_event() -> rx.Component:
     )
 
 
+def checkbox_field(label_key: str, name: str) -> rx.Component:
+    field_id = f"f-{name}"
+    return rx.el.label(
+        rx.el.input(type="checkbox", name=name, id=field_id, style={"width": "20px", "height": "20px"}),
+        rx.text(T(label_key), as_="span"),
+        html_for=field_id,
+        style={"display": "flex", "gap": "10px", "align_items": "center", "min_height": "44px", "cursor": "pointer"},
+    )
+
+
+def _select(name: str, label_key: str, options: list[tuple[str, str]], **props) -> rx.Component:
+    field_id = f"f-{name}"
+    return rx.vstack(
+        rx.el.label(T(label_key), html_for=field_id, style={"font_weight": "500"}),
+        rx.el.select(
+            *[rx.el.option(T(text_key), value=value) for value, text_key in options],
+            id=field_id,
+            name=name,
+            style={"padding": "10px", "font_size": "16px", "border_radius": "6px", "border": "1px solid var(--gray-a7)",
+                   "width": "100%", "min_height": "44px", "background": "var(--color-background)",
+                   "color": "var(--gray-12)"},
+            **props,
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def ticket_type_editor() -> rx.Component:
+    s = EventManageState
+    e = s.tt_errors
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(T("ticket_type.add_title"), size="4", as_="h3"),
+                rx.flex(
+                    rx.box(field("event.ticket_type.name", "tt_name", e, max_length=120), flex="2 1 220px"),
+                    rx.box(field("event.ticket_type.quantity", "tt_quantity", e, type="number", min=1,
+                                 input_mode="numeric"), flex="1 1 120px"),
+                    spacing="3", wrap="wrap", width="100%",
+                ),
+                field("ticket_type.description", "tt_description", e, max_length=2000),
+                rx.flex(
+                    rx.box(field("ticket_type.min", "tt_min_per_order", e, type="number", min=1, max=100,
+                                 default_value="1"), flex="1 1 140px"),
+                    rx.box(field("ticket_type.max", "tt_max_per_order", e, type="number", min=1, max=100,
+                                 default_value="10"), flex="1 1 140px"),
+                    spacing="3", wrap="wrap", width="100%",
+                ),
+                rx.flex(
+                    rx.box(field("ticket_type.sales_start", "tt_sales_start_at", e, type="datetime-local"),
+                           flex="1 1 220px"),
+                    rx.box(field("ticket_type.sales_end", "tt_sales_end_at", e, type="datetime-local"), flex="1 1 220px"),
+                    spacing="3", wrap="wrap", width="100%",
+                ),
+                checkbox_field("ticket_type.hidden", "tt_hidden"),
+                rx.button(rx.icon("plus"), T("event.add_ticket_type"), type="submit", min_height="44px"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=s.add_ticket_type,
+            no_validate=True,
+            reset_on_submit=True,
+            key=s.form_version.to_string(),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+KINDS = [("short_text", "question.kind.short_text"), ("long_text", "question.kind.long_text"),
+         ("single_choice", "question.kind.single_choice"), ("multiple_choice", "question.kind.multiple_choice"),
+         ("checkbox", "question.kind.checkbox")]
+SCOPES = [("order", "question.scope.order"), ("attendee", "question.scope.attendee")]
+
+
+def question_editor() -> rx.Component:
+    s = EventManageState
+    e = s.q_errors
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                field("question.label", "q_label", e, max_length=300),
+                rx.flex(
+                    rx.box(_select("q_kind", "question.kind", KINDS, on_change=s.set_q_kind), flex="1 1 200px"),
+                    rx.box(_select("q_scope", "question.scope", SCOPES), flex="1 1 200px"),
+                    spacing="3", wrap="wrap", width="100%",
+                ),
+                rx.cond(
+                    (s.q_kind == "single_choice") | (s.q_kind == "multiple_choice"),
+                    rx.vstack(
+                        rx.el.label(T("question.options"), html_for="f-q_options", style={"font_weight": "500"}),
+                        rx.text_area(id="f-q_options", name="q_options", rows="4", width="100%",
+                                     aria_describedby="f-q_options-error"),
+                        error_text(e, "q_options", "f-q_options"),
+                        spacing="1", width="100%",
+                    ),
+                    rx.fragment(),
+                ),
+                checkbox_field("question.required", "q_required"),
+                rx.button(rx.icon("plus"), T("question.add"), type="submit", min_height="44px"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=s.add_question,
+            no_validate=True,
+            reset_on_submit=True,
+            key=s.form_version.to_string(),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def confirm_cancel() -> rx.Component:
+    s = EventManageState
+    return rx.callout.root(
+        rx.flex(
+            rx.text(T("confirmation.cancel_question")),
+            rx.flex(
+                rx.button(T("confirmation.cancel_confirm"), color_scheme="red", on_click=s.cancel_confirmed,
+                          min_height="44px"),
+                rx.button(T("confirmation.keep"), variant="soft", on_click=s.keep, min_height="44px"),
+                spacing="2",
+            ),
+            direction="column",
+            spacing="3",
+        ),
+        color_scheme="red",
+        role="alertdialog",
+        width="100%",
+    )
+
+
 def manage_event() -> rx.Component:
     s = EventManageState
     attendees_table = rx.box(
@@ -185,7 +307,10 @@ def manage_event() -> rx.Component:
                     rx.table.column_header_cell(T("attendee.email")),
                     rx.table.column_header_cell(T("attendee.ticket_type")),
                     rx.table.column_header_cell(T("attendee.code")),
+                    rx.table.column_header_cell(T("attendee.answers")),
+                    rx.table.column_header_cell(T("attendee.status")),
                     rx.table.column_header_cell(T("attendee.registered_at")),
+                    rx.table.column_header_cell(T("attendee.actions")),
                 )
             ),
             rx.table.body(
@@ -196,7 +321,23 @@ def manage_event() -> rx.Component:
                         rx.table.cell(a["email"]),
                         rx.table.cell(a["ticket_type"]),
                         rx.table.cell(rx.code(a["code"])),
+                        rx.table.cell(a["answers"], min_width="160px"),
+                        rx.table.cell(rx.badge(a["status_text"], color_scheme=rx.cond(a["status"] == "valid", "green",
+                                                                                         "red"))),
                         rx.table.cell(a["registered_at"]),
+                        rx.table.cell(
+                            rx.cond(
+                                s.can_manage & (a["status"] == "valid"),
+                                rx.flex(
+                                    rx.button(T("attendee.cancel_ticket"), size="1", variant="soft", color_scheme="red",
+                                              on_click=s.ask_cancel("t:" + a["ticket_id"]), min_height="36px"),
+                                    rx.button(T("attendee.cancel_order"), size="1", variant="ghost", color_scheme="red",
+                                              on_click=s.ask_cancel("o:" + a["order_id"]), min_height="36px"),
+                                    spacing="1", wrap="wrap",
+                                ),
+                                rx.fragment(),
+                            )
+                        ),
                     ),
                 )
             ),
@@ -221,6 +362,8 @@ def manage_event() -> rx.Component:
                 rx.text(s.when),
                 rx.text(s.where, color_scheme="gray"),
                 rx.cond(s.error != "", rx.callout(s.error, color_scheme="red", role="alert", width="100%"), rx.fragment()),
+                rx.cond(s.notice != "", rx.callout(s.notice, color_scheme="green", role="status", width="100%"),
+                        rx.fragment()),
                 rx.cond(
                     s.status == "draft",
                     rx.callout.root(
@@ -255,11 +398,60 @@ def manage_event() -> rx.Component:
                 rx.heading(T("event.ticket_types"), size="5", as_="h2"),
                 rx.foreach(
                     s.ticket_types,
-                    lambda tt: rx.flex(
-                        rx.text(tt["name"]), rx.spacer(), rx.text(tt["sold"] + " / " + tt["quantity"]), width="100%"
+                    lambda tt: rx.vstack(
+                        rx.flex(
+                            rx.text(tt["name"]),
+                            rx.cond(tt["hidden"] != "", rx.badge(T("ticket_type.hidden_badge")), rx.fragment()),
+                            rx.spacer(),
+                            rx.text(tt["sold"] + " / " + tt["quantity"]),
+                            width="100%",
+                            spacing="2",
+                        ),
+                        rx.cond(
+                            tt["link"] != "",
+                            rx.text(T("ticket_type.direct_link"), ": ", rx.code(tt["link"], word_break="break-all"),
+                                    size="2"),
+                            rx.fragment(),
+                        ),
+                        width="100%",
+                        spacing="1",
                     ),
                 ),
+                rx.cond(s.can_manage, ticket_type_editor(), rx.fragment()),
+                rx.heading(T("event.questions"), size="5", as_="h2"),
+                rx.cond(
+                    s.question_rows.length() > 0,
+                    rx.vstack(
+                        rx.foreach(
+                            s.question_rows,
+                            lambda q: rx.flex(
+                                rx.vstack(
+                                    rx.text(q["label"], weight="bold"),
+                                    rx.text(q["kind_text"] + " · " + q["scope_text"]
+                                            + rx.cond(q["required"] != "", " · ✱", ""), size="2", color_scheme="gray"),
+                                    rx.cond(q["options"] != "", rx.text(q["options"], size="2"), rx.fragment()),
+                                    spacing="1",
+                                    flex="1",
+                                ),
+                                rx.cond(
+                                    s.can_manage,
+                                    rx.button(rx.icon("trash-2"), variant="soft", color_scheme="red",
+                                              aria_label=T("question.remove") + ": " + q["label"],
+                                              on_click=s.remove_question(q["id"]), min_height="44px", min_width="44px"),
+                                    rx.fragment(),
+                                ),
+                                width="100%",
+                                spacing="2",
+                                align="center",
+                            ),
+                        ),
+                        width="100%",
+                    ),
+                    rx.text(T("event.questions_none"), color_scheme="gray"),
+                ),
+                rx.cond(s.can_manage, question_editor(), rx.fragment()),
                 rx.heading(T("event.attendees"), size="5", as_="h2"),
+                rx.cond(s.confirming != "", confirm_cancel(), rx.fragment()),
                 rx.cond(s.attendees.length() > 0, attendees_table, rx.text(T("event.attendees_empty"))),
                 spacing="4",
                 width="100%",

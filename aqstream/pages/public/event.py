@@ -1,35 +1,53 @@
-"""A published event's page with its registration form, phone first."""
+"""A published event's page with its registration form, phone first: choose tickets, then details."""
 import reflex as rx
 
-from aqstream.components.ui import T, field, form_error, shell, when_loaded
+from aqstream.components.questions import question_input
+from aqstream.components.ui import T, error_text, field, form_error, shell, var_field, when_loaded
 from aqstream.state.public import PublicEventState as S
 
+_SELECT = {"padding": "10px", "font_size": "16px", "border_radius": "6px", "border": "1px solid var(--gray-a7)",
+           "min_height": "44px", "min_width": "72px", "background": "var(--color-background)", "color": "var(--gray-12)"}
 
-def ticket_choice(tt: rx.Var) -> rx.Component:
-    choice_id = "tt-" + tt["id"]
-    return rx.el.label(
-        rx.flex(
-            rx.el.input(
-                type="radio",
-                name="ticket_type_id",
-                value=tt["id"],
-                id=choice_id,
-                disabled=tt["sold_out"] != "",
-                default_checked=S.single_type_id == tt["id"],
-                style={"width": "22px", "height": "22px", "flex_shrink": "0", "margin_top": "2px"},
-            ),
-            rx.vstack(
-                rx.text(tt["name"], weight="bold"),
-                rx.cond(tt["description"] != "", rx.text(tt["description"], size="2"), rx.fragment()),
-                rx.text(T("event.ticket_type.free") + " · " + tt["availability"], size="2", color_scheme="gray"),
-                spacing="1",
-            ),
-            spacing="3",
-            align="start",
+
+def ticket_row(tt: rx.Var) -> rx.Component:
+    select_id = "qty-" + tt["id"]
+    return rx.flex(
+        rx.vstack(
+            rx.el.label(tt["name"], html_for=select_id, style={"font_weight": "600"}),
+            rx.cond(tt["description"] != "", rx.text(tt["description"], size="2"), rx.fragment()),
+            rx.text(T("event.ticket_type.free") + " · " + tt["availability"], size="2", color_scheme="gray"),
+            spacing="1",
+            flex="1",
         ),
-        html_for=choice_id,
-        style={"display": "block", "width": "100%", "padding": "12px", "border": "1px solid var(--gray-a6)",
-               "border_radius": "8px", "min_height": "44px", "cursor": "pointer"},
+        rx.el.select(
+            rx.foreach(tt["choices"].to(list[str]), lambda n: rx.el.option(n, value=n)),
+            id=select_id,
+            value=tt["chosen"],
+            on_change=lambda value: S.set_quantity(tt["id"], value),
+            disabled=tt["disabled"].to(bool),
+            aria_label=tt["label"],
+            style=_SELECT,
+        ),
+        spacing="3",
+        align="center",
+        width="100%",
+        style={"padding": "12px", "border": "1px solid var(--gray-a6)", "border_radius": "8px"},
+    )
+
+
+def attendee_block(slot: rx.Var) -> rx.Component:
+    prefix = "att." + slot["index"] + "."
+    return rx.card(
+        rx.vstack(
+            rx.heading(slot["title"], size="3", as_="h3"),
+            var_field(T("public.attendee_name"), prefix + "name", S.errors, auto_complete="off", max_length=200,
+                      placeholder=rx.cond(slot["index"] == "0", S.user_name, "")),
+            var_field(T("public.attendee_email"), prefix + "email", S.errors, type="email", max_length=254),
+            rx.foreach(S.attendee_questions, lambda q: question_input(q, prefix, S.errors)),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
     )
 
 
@@ -37,24 +55,34 @@ def registration_form() -> rx.Component:
     return rx.form(
         rx.vstack(
             rx.heading(T("public.register.title"), size="5", as_="h2"),
+            rx.cond(S.hidden_unlocked, rx.callout(T("public.hidden_unlocked"), icon="key_round", width="100%"),
+                    rx.fragment()),
             form_error(S.errors),
             rx.el.fieldset(
-                rx.el.legend(T("public.ticket_type"), style={"font_weight": "500", "margin_bottom": "6px"}),
-                rx.vstack(rx.foreach(S.ticket_types, ticket_choice), spacing="2", width="100%"),
-                rx.text(
-                    rx.cond(S.errors.contains("ticket_type_id"), S.errors["ticket_type_id"], ""),
-                    id="f-ticket_type_id-error",
-                    size="2",
-                    color_scheme="red",
-                    role="alert",
-                ),
+                rx.el.legend(T("public.choose_tickets"), style={"font_weight": "600", "margin_bottom": "8px"}),
+                rx.vstack(rx.foreach(S.ticket_types, ticket_row), spacing="2", width="100%"),
+                error_text(S.errors, "tickets", "f-tickets"),
                 style={"border": "none", "padding": 0, "margin": 0, "width": "100%"},
             ),
-            field("field.name", "name", S.errors, auto_complete="name", max_length=200,
-                  default_value=S.user_name),
-            field("field.email", "email", S.errors, type="email", auto_complete="email", input_mode="email"),
-            rx.button(T("public.register.button"), type="submit", size="4", width="100%", loading=S.busy,
-                      min_height="48px"),
+            rx.cond(
+                S.slots.length() > 0,
+                rx.vstack(
+                    rx.heading(T("public.your_details"), size="4", as_="h3"),
+                    field("field.name", "name", S.errors, auto_complete="name", max_length=200, default_value=S.user_name),
+                    field("field.email", "email", S.errors, type="email", auto_complete="email", input_mode="email"),
+                    rx.cond(
+                        (S.slots.length() > 1) | (S.attendee_questions.length() > 0),
+                        rx.foreach(S.slots, attendee_block),
+                        rx.fragment(),
+                    ),
+                    rx.foreach(S.order_questions, lambda q: question_input(q, "", S.errors)),
+                    rx.button(T("public.register.button"), type="submit", size="4", width="100%", loading=S.busy,
+                              min_height="48px"),
+                    spacing="4",
+                    width="100%",
+                ),
+                rx.text(T("public.choose_first"), color_scheme="gray"),
+            ),
             spacing="4",
             width="100%",
         ),
