@@ -22,7 +22,8 @@ def test_every_key_used_in_the_code_is_translated():
             continue  # foreign keys ("event.id") are not messages
         text = re.sub(r'action=[^,\n]*', "", path.read_text(encoding="utf-8"))  # audit actions neither
         used |= set(re.findall(r'["\']((?:auth|field|org|event|registration|public|confirmation|error|nav|home|'
-                               r'dashboard|attendee|api|question|order|ticket_type|ticket|account|verify)\.[a-z_.]+[a-z_])["\']', text))
+                               r'dashboard|attendee|api|question|order|ticket_type|ticket|account|'
+                               r'verify)\.[a-z_.]+[a-z_])["\']', text))
     missing = sorted(k for k in used if k not in en and not k.endswith("."))
     assert missing == []
 

@@ -8,7 +8,13 @@ from aqstream.components.ui import T, error_text
 _BOX = {"width": "20px", "height": "20px", "flex_shrink": "0", "margin": "2px 0 0 0"}
 
 
-def _required(q: rx.Var) -> rx.Component:
+def _typed(q: rx.Var) -> dict:
+    """The question's fields as typed vars (the state keeps questions as plain dicts)."""
+    return {"id": q["id"].to(str), "label": q["label"].to(str), "kind": q["kind"].to(str), "help": q["help"].to(str),
+            "required": q["required"].to(bool), "options": q["options"].to(list[str])}
+
+
+def _required(q) -> rx.Component:
     return rx.cond(q["required"], rx.text(" (", T("public.required_mark"), ")", as_="span", color_scheme="gray"), rx.fragment())
 
 
@@ -23,6 +29,7 @@ def _choice(kind: str, name: rx.Var, value, field_id: rx.Var, text) -> rx.Compon
 
 
 def question_input(q: rx.Var, prefix: rx.Var | str, errors: rx.Var) -> rx.Component:
+    q = _typed(q)
     name = prefix + "q." + q["id"]
     field_id = "f-" + name.replace(".", "-")
     help_text = rx.cond(q["help"] != "", rx.text(q["help"], size="2", color_scheme="gray"), rx.fragment())
@@ -43,7 +50,7 @@ def question_input(q: rx.Var, prefix: rx.Var | str, errors: rx.Var) -> rx.Compon
         rx.el.legend(q["label"], _required(q), style={"font_weight": "500"}),
         help_text,
         rx.foreach(
-            q["options"].to(list[str]),
+            q["options"],
             lambda opt, i: rx.cond(
                 q["kind"] == "single_choice",
                 _choice("radio", name, opt, field_id + "-" + i.to_string(), opt),

@@ -222,6 +222,8 @@ class PublicEventState(AppState):
         except NotFound:
             return
         self._set_types(event, types)
+        left = {str(tt["id"]): tt["left"] for tt in self.types_raw}
+        self.quantities = {k: v for k, v in self.quantities.items() if left.get(k, 0) >= v}
 
 
 def qr_data_uri(code: str) -> str:

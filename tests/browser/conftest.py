@@ -43,10 +43,18 @@ def _wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 900)
 
 
 @pytest.fixture(scope="session")
+def app_data(app_url):
+    """The served app's data directory (its SQLite database), for reading what a test cannot see in a page,
+    such as the link in an email that has not been sent yet."""
+    return Path(os.environ["AQSTREAM_BROWSER_DATA"])
+
+
+@pytest.fixture(scope="session")
 def app_url():
     """Build and serve the app as `reflex run --env prod --single-port` does for a user."""
     port = _free_port()
     data = tempfile.mkdtemp(prefix="aqstream-browser-")
+    os.environ["AQSTREAM_BROWSER_DATA"] = data
     base = f"http://localhost:{port}"
     env = {
         **os.environ,

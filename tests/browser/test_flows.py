@@ -14,6 +14,7 @@ PASSWORD = "tickets-never-oversold-42"
 
 
 def sign_up(page, app_url, name, email):
+    """Sign up through the form; lands on the home page signed in."""
     page.goto(f"{app_url}/signup")
     page.get_by_label("Your name").fill(name)
     page.get_by_label("Email").fill(email)
@@ -103,8 +104,9 @@ def test_organizer_publishes_and_a_phone_visitor_registers(app_url, new_page):
     second.get_by_role("button", name="Register").click()
     expect(second.get_by_text("You are registered")).to_be_visible()
     third.get_by_role("button", name="Register").click()
-    expect(third.locator("#f-ticket_type_id-error")).to_have_text("Sorry, this ticket is sold out.")
+    expect(third.locator("#f-tickets-error")).to_have_text("Sorry, there are not enough tickets left.")
     expect(third.get_by_text("Free · Sold out")).to_be_visible()
+    expect(third.get_by_label('Number of “Entry” tickets')).to_be_disabled()
     shot(third, "sold-out-phone")
     org_page.reload()
     expect(org_page.get_by_text("2 / 2")).to_be_visible()

@@ -10,22 +10,23 @@ _SELECT = {"padding": "10px", "font_size": "16px", "border_radius": "6px", "bord
 
 
 def ticket_row(tt: rx.Var) -> rx.Component:
-    select_id = "qty-" + tt["id"]
+    type_id = tt["id"].to(str)
+    select_id = "qty-" + type_id
     return rx.flex(
         rx.vstack(
-            rx.el.label(tt["name"], html_for=select_id, style={"font_weight": "600"}),
-            rx.cond(tt["description"] != "", rx.text(tt["description"], size="2"), rx.fragment()),
-            rx.text(T("event.ticket_type.free") + " · " + tt["availability"], size="2", color_scheme="gray"),
+            rx.el.label(tt["name"].to(str), html_for=select_id, style={"font_weight": "600"}),
+            rx.cond(tt["description"].to(str) != "", rx.text(tt["description"].to(str), size="2"), rx.fragment()),
+            rx.text(T("event.ticket_type.free") + " · " + tt["availability"].to(str), size="2", color_scheme="gray"),
             spacing="1",
             flex="1",
         ),
         rx.el.select(
             rx.foreach(tt["choices"].to(list[str]), lambda n: rx.el.option(n, value=n)),
             id=select_id,
-            value=tt["chosen"],
-            on_change=lambda value: S.set_quantity(tt["id"], value),
+            value=tt["chosen"].to(str),
+            on_change=lambda value: S.set_quantity(type_id, value),
             disabled=tt["disabled"].to(bool),
-            aria_label=tt["label"],
+            aria_label=tt["label"].to(str),
             style=_SELECT,
         ),
         spacing="3",
@@ -48,6 +49,7 @@ def attendee_block(slot: rx.Var) -> rx.Component:
             width="100%",
         ),
         width="100%",
+        class_name="attendee-block",
     )
 
 
