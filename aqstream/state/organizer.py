@@ -312,7 +312,8 @@ class EventManageState(OrgState):
             setattr(self, target, {prefix + k: v for k, v in self._errors_text(exc).items()})
             return
         setattr(self, target, {})
-        self.form_version += 1
+        self.form_version += 1  # the add forms are rebuilt empty...
+        self.q_kind = "short_text"  # ...with their first choices selected again
         self._load()
 
     @rx.event
