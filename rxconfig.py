@@ -7,12 +7,15 @@ PORT = int(os.environ.get("AQSTREAM_PORT", "3000"))
 # The address people open; the page's websocket goes there too, so the session cookie travels with it.
 BASE_URL = os.environ.get("AQSTREAM_BASE_URL", f"http://localhost:{PORT}").rstrip("/")
 
+# `reflex run --backend-only` (the API benchmark) refuses a frontend port.
+FRONTEND = {} if os.environ.get("AQSTREAM_BACKEND_ONLY") == "1" else {"frontend_port": PORT}
+
 config = rx.Config(
     app_name="aqstream",
     telemetry_enabled=False,
     show_built_with_reflex=False,
-    frontend_port=PORT,
     backend_port=PORT,
+    **FRONTEND,
     api_url=BASE_URL,
     deploy_url=BASE_URL,
     # Redis makes several backend workers share page state; without it, one in-process worker.

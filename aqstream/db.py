@@ -69,6 +69,10 @@ def begin_write(session: Session) -> None:
     caller made) is ended first: services own their transactions and commit what they change.
     """
     if session.in_transaction():
+        if session.get_bind().dialect.name != "sqlite":
+            # PostgreSQL takes row locks at the write itself (READ COMMITTED); the open transaction is fine,
+            # and keeping it saves a rollback, a pool round trip and a ping on every write.
+            return
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("begin_write called with unsaved changes in the session")
         session.rollback()

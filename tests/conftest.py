@@ -86,7 +86,8 @@ def engine(db_url):
 
 @pytest.fixture
 def session(engine):
-    with Session(engine, expire_on_commit=False) as s:
+    # Objects expire when a service commits, so what a test reads afterwards comes from the database.
+    with Session(engine, expire_on_commit=True) as s:
         yield s
 
 

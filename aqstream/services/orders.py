@@ -49,10 +49,6 @@ def _cancel(
     if not flipped:
         session.rollback()
         raise Conflict("order.nothing_to_cancel")
-    per_type = Counter(type_id for _, type_id, _ in flipped)
-    for type_id, n in sorted(per_type.items()):
-        session.exec(update(TicketType).where(TicketType.id == type_id).values(sold=TicketType.sold - n))
-    session.exec(update(Event).where(Event.id == order.event_id).values(sold=Event.sold - len(flipped)))
     still_valid = session.exec(select(Ticket.id).where(Ticket.order_id == order_id, Ticket.status == "valid")).first()
     whole = still_valid is None
     if whole:
@@ -86,6 +82,12 @@ def _cancel(
         actor_label=actor_label,
         data={"by": by, "tickets": [tid for tid, _, _ in flipped], "whole_order": whole},
     )
+    session.flush()
+    # The places go back last, so the rows every buyer needs are locked only for these statements.
+    per_type = Counter(type_id for _, type_id, _ in flipped)
+    for type_id, n in sorted(per_type.items()):
+        session.exec(update(TicketType).where(TicketType.id == type_id).values(sold=TicketType.sold - n))
+    session.exec(update(Event).where(Event.id == order.event_id).values(sold=Event.sold - len(flipped)))
     session.commit()
     return [tid for tid, _, _ in flipped]
 

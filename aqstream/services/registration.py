@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -199,14 +199,6 @@ def register(
                         offered[tid].quantity) for tid in wanted},
     }
     begin_write(session)
-    failed_type = _take_capacity(session, ids["event"], wanted, snapshot)
-    if failed_type is not None:
-        status = session.exec(select(Event.status).where(Event.id == ids["event"])).one() if failed_type == 0 else None
-        session.rollback()
-        if status not in (None, "published"):
-            raise RegistrationClosed("registration.not_published")
-        raise SoldOut(field="tickets", ticket_type=snapshot["types"].get(failed_type, ("",))[0])
-
     currencies = {snapshot["types"][tid][2] for tid in wanted}
     order = Order(
         organization_id=ids["org"],
@@ -279,6 +271,16 @@ def register(
         actor_label=email,
         data={"event_id": ids["event"], "tickets": {str(k): v for k, v in wanted.items()}},
     )
+    session.flush()
+    # Capacity is taken last, right before the commit: the ticket-type and event rows that every buyer
+    # needs stay locked for two statements and the commit, not for the whole order (DESIGN: locks late).
+    failed_type = _take_capacity(session, ids["event"], wanted, snapshot)
+    if failed_type is not None:
+        status = session.exec(select(Event.status).where(Event.id == ids["event"])).one() if failed_type == 0 else None
+        session.rollback()
+        if status not in (None, "published"):
+            raise RegistrationClosed("registration.not_published")
+        raise SoldOut(field="tickets", ticket_type=snapshot["types"].get(failed_type, ("",))[0])
     session.commit()
     return RegistrationResult(order, made)
 
@@ -301,6 +303,8 @@ def _take_capacity(session: Session, event_id: int, wanted: Counter, snapshot: d
             session.exec(update(TicketType).where(TicketType.id == type_id).values(sold=sold + n))
         session.exec(update(Event).where(Event.id == event_id).values(sold=snapshot["event_sold"] + total))
         return None
+    if session.get_bind().dialect.name == "postgresql" and len(wanted) == 1:
+        return _take_capacity_one_statement(session, event_id, wanted)
     for type_id, n in sorted(wanted.items()):
         took = session.exec(
             update(TicketType)
@@ -321,6 +325,37 @@ def _take_capacity(session: Session, event_id: int, wanted: Counter, snapshot: d
         .values(sold=Event.sold + total)
     )
     return None if took_event.rowcount == 1 else 0
+
+
+# Both guarded writes in one round trip: the event row is only touched if the ticket type had room.
+# The caller rolls back if either says no, so a type taken without the event is never committed.
+_TAKE_BOTH = text(
+    """
+    WITH took_type AS (
+        UPDATE ticket_type SET sold = sold + :n
+        WHERE id = :type_id AND sold + :n <= quantity
+        RETURNING id
+    ), took_event AS (
+        UPDATE event SET sold = sold + :n
+        WHERE id = :event_id AND status = 'published' AND (capacity IS NULL OR sold + :n <= capacity)
+          AND EXISTS (SELECT 1 FROM took_type)
+        RETURNING id
+    )
+    SELECT (SELECT count(*) FROM took_type), (SELECT count(*) FROM took_event)
+    """
+)
+
+
+def _take_capacity_one_statement(session: Session, event_id: int, wanted: Counter) -> int | None:
+    """PostgreSQL, one ticket type: the same guarded writes as below, as one statement, so the rows every
+    buyer needs stay locked for one round trip and the commit."""
+    ((type_id, n),) = wanted.items()
+    took_type, took_event = session.connection().execute(
+        _TAKE_BOTH, {"n": n, "type_id": type_id, "event_id": event_id}
+    ).one()
+    if not took_type:
+        return type_id
+    return None if took_event else 0
 
 
 @dataclass(frozen=True)

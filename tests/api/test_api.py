@@ -67,11 +67,11 @@ def test_sold_out_is_a_409_with_a_clear_message(client, make):
     assert client.post(url, json={"ticket_type_id": tt.id, "name": "A", "email": "a@example.com"}).status_code == 201
     refused = client.post(url, json={"ticket_type_id": tt.id, "name": "B", "email": "b@example.com"})
     assert refused.status_code == 409
-    assert refused.json()["error"] == {"code": "sold_out", "message": "Sorry, this ticket is sold out.",
+    assert refused.json()["error"] == {"code": "sold_out", "message": "Sorry, there are not enough tickets left.",
                                        "field": "tickets"}
     ru = client.post(url, json={"ticket_type_id": tt.id, "name": "B", "email": "b@example.com"},
                      headers={"Accept-Language": "ru-RU"})
-    assert ru.json()["error"]["message"] == "К сожалению, билеты этого типа закончились."
+    assert ru.json()["error"]["message"] == "К сожалению, столько билетов уже нет."
 
 
 def test_bad_input_is_a_422_naming_the_field(client, login, make):

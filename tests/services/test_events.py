@@ -135,7 +135,7 @@ def test_places_left_never_exceed_what_the_event_has_left(make, session):
     for _ in range(4):
         registration.register(session, org_slug=org.slug, event_slug=event.slug, ticket_type_id=a.id,
                               buyer_name="A", buyer_email=f"{unique('p')}@example.com")
-    session.rollback()
+    session.expire_all()
     event = session.get(Event, event.id)
     a, b = session.get(TicketType, a.id), session.get(TicketType, b.id)
     assert (events.places_left(event, a), events.places_left(event, b)) == (1, 2)
