@@ -94,7 +94,9 @@ def report(label: str, sold: int, seconds: float, latencies: list[float], overso
 
 
 def bench_raw(tickets: int, clients: int) -> float:
-    """The same statements the service runs for one order, straight through the driver."""
+    """The same statements the service runs for one order, straight through the driver, on as many
+    connections as the app's pool has (AQSTREAM_DB_POOL_SIZE): more only make PostgreSQL slower."""
+    clients = min(clients, int(os.environ.get("AQSTREAM_DB_POOL_SIZE", "4")))
     db = Database(tickets)
     acknowledged: set[int] = set()
     latencies: list[float] = []
@@ -147,7 +149,7 @@ def bench_raw(tickets: int, clients: int) -> float:
     seconds = time.perf_counter() - t0
     _, oversold, lost = db.audit(acknowledged)
     db.drop()
-    return report("raw driver ceiling", len(acknowledged), seconds, latencies, oversold, lost)
+    return report(f"raw driver ceiling ({clients} conns)", len(acknowledged), seconds, latencies, oversold, lost)
 
 
 def bench_service(tickets: int, clients: int) -> float:

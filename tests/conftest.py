@@ -79,7 +79,8 @@ def db_url(request):
 
 @pytest.fixture(scope="session")
 def engine(db_url):
-    eng = make_engine(db_url)
+    # The concurrency tests race real, separate connections: up to 80 at once (PostgreSQL allows 100).
+    eng = make_engine(db_url, pool_size=80)
     yield eng
     eng.dispose()
 

@@ -44,12 +44,6 @@ def tally(session, event, tt):
     return tickets, orders, mail_orders
 
 
-@pytest.fixture
-def big_pool(engine):
-    """SQLite and PostgreSQL both: enough connections for every buyer at once."""
-    return engine
-
-
 def test_200_buyers_race_for_50_tickets_exactly_50_confirmed(make, session, engine):
     owner, org = make.org()
     event, (tt,) = make.event(owner, org, quantities=(TICKETS,))
