@@ -4,7 +4,6 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
 from sqlmodel import Session, select
 
 from aqstream.models import Event, Order, OutboxMessage, Ticket, TicketType
