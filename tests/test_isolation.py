@@ -2,7 +2,8 @@
 through the services and through every API route."""
 import pytest
 
-from aqstream.services import events
+from aqstream.models import Order
+from aqstream.services import events, orders, questions, registration
 from aqstream.services.errors import NotFound
 from aqstream.services.permissions import MANAGE_EVENTS, Principal, access_by_slug
 
@@ -15,8 +16,17 @@ def two_tenants(make):
     return alice, org_a, bob, org_b, event_b, tt_b
 
 
+def _b_side(session, bob, org_b, event_b, tt_b):
+    question = questions.add_question(session, Principal(bob.id), org_b.id, event_b.id,
+                                      questions.QuestionInput("Company", "short_text"))
+    result = registration.register(session, org_slug=org_b.slug, event_slug=event_b.slug, ticket_type_id=tt_b.id,
+                                   buyer_name="Bea", buyer_email="bea@example.com")
+    return question, result.order, result.tickets[0]
+
+
 def test_services_hide_another_tenants_data(session, two_tenants):
     alice, org_a, bob, org_b, event_b, tt_b = two_tenants
+    question_b, order_b, ticket_b = _b_side(session, bob, org_b, event_b, tt_b)
     me = Principal(alice.id)
     calls = [
         lambda: events.list_events(session, me, org_b.id),
@@ -32,11 +42,23 @@ def test_services_hide_another_tenants_data(session, two_tenants):
             title="Intruder", starts_local="2031-01-01T10:00", ends_local="2031-01-01T11:00", time_zone="UTC",
             venue="x", ticket_types=[events.TicketTypeInput("x", 1)])),
         lambda: access_by_slug(session, me, org_b.slug, MANAGE_EVENTS),
+        lambda: events.update_ticket_type(session, me, org_a.id, event_b.id, tt_b.id, events.TicketTypeInput("X", 5)),
+        lambda: events.update_ticket_type(session, me, org_b.id, event_b.id, tt_b.id, events.TicketTypeInput("X", 5)),
+        lambda: questions.add_question(session, me, org_a.id, event_b.id, questions.QuestionInput("Q?", "short_text")),
+        lambda: questions.remove_question(session, me, org_b.id, event_b.id, question_b.id),
+        lambda: questions.remove_question(session, me, org_a.id, event_b.id, question_b.id),
+        lambda: orders.cancel_order(session, me, org_a.id, order_b.id),
+        lambda: orders.cancel_order(session, me, org_b.id, order_b.id),
+        lambda: orders.cancel_ticket(session, me, org_a.id, ticket_b.id),
+        lambda: orders.cancel_my_order(session, alice.id, order_b.id),
     ]
     for call in calls:
         with pytest.raises(NotFound):
             call()
+    session.commit()
     assert len(events.event_ticket_types(session, Principal(bob.id), org_b.id, event_b.id)) == 1
+    assert session.get(Order, order_b.id).status == "confirmed"
+    assert len(questions.active_questions(session, event_b.id)) == 1
 
 
 def test_api_routes_answer_404_for_another_tenant(use_db, session, two_tenants):
@@ -45,15 +67,24 @@ def test_api_routes_answer_404_for_another_tenant(use_db, session, two_tenants):
     from aqstream.api.app import create_api
 
     alice, org_a, bob, org_b, event_b, tt_b = two_tenants
+    question_b, order_b, ticket_b = _b_side(session, bob, org_b, event_b, tt_b)
+    ids = (event_b.id, tt_b.id, question_b.id, order_b.id, ticket_b.id)
     with TestClient(create_api()) as client:
         token = client.post("/api/v1/auth/token", json={"email": alice.email, "password": "a-good-long-passphrase"})
         auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        e, t, q, o, k = ids
         routes = [
-            ("get", f"/api/v1/events/{event_b.id}", None),
-            ("post", f"/api/v1/events/{event_b.id}/publish", None),
-            ("get", f"/api/v1/events/{event_b.id}/ticket-types", None),
-            ("post", f"/api/v1/events/{event_b.id}/ticket-types", {"name": "x", "quantity": 1}),
-            ("get", f"/api/v1/events/{event_b.id}/orders", None),
+            ("get", f"/api/v1/events/{e}", None),
+            ("post", f"/api/v1/events/{e}/publish", None),
+            ("get", f"/api/v1/events/{e}/ticket-types", None),
+            ("post", f"/api/v1/events/{e}/ticket-types", {"name": "x", "quantity": 1}),
+            ("put", f"/api/v1/events/{e}/ticket-types/{t}", {"name": "x", "quantity": 9}),
+            ("get", f"/api/v1/events/{e}/questions", None),
+            ("post", f"/api/v1/events/{e}/questions", {"label": "x", "kind": "short_text"}),
+            ("delete", f"/api/v1/events/{e}/questions/{q}", None),
+            ("get", f"/api/v1/events/{e}/orders", None),
+            ("post", f"/api/v1/orders/{o}/cancel", None),
+            ("post", f"/api/v1/tickets/{k}/cancel", None),
         ]
         for method, url, body in routes:
             response = getattr(client, method)(url, headers=auth, **({"json": body} if body else {}))

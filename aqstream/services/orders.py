@@ -35,7 +35,9 @@ def _cancel(
     Tickets are flipped with a guarded UPDATE (status = 'valid' in the WHERE clause), and only the rows
     that flip return capacity: two cancellations racing for the same ticket return its place once."""
     begin_write(session)
-    order = session.get(Order, order_id)
+    # The order row is locked first: two partial cancellations of one order at once must see each other's
+    # tickets, or neither would notice that the order has none left.
+    order = session.exec(select(Order).where(Order.id == order_id).with_for_update()).first()
     if order is None:
         session.rollback()
         raise NotFound()

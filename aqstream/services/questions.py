@@ -97,12 +97,20 @@ def active_questions(session: Session, event_id: int) -> list[Question]:
     )
 
 
-def clean_answers(questions: list[Question], raw: dict[str, Any] | None, checker: Checker, prefix: str) -> dict[int, Any]:
-    """Check answers to the given questions; errors go to `{prefix}.{question id}`. Unknown keys are refused."""
+def removed_question_ids(session: Session, event_id: int) -> set[str]:
+    return {str(qid) for qid in session.exec(select(Question.id).where(Question.event_id == event_id,
+                                                                      Question.active.is_(False))).all()}
+
+
+def clean_answers(
+    questions: list[Question], raw: dict[str, Any] | None, checker: Checker, prefix: str, removed: set[str] = frozenset()
+) -> dict[int, Any]:
+    """Check answers to the given questions; errors go to `{prefix}.{question id}`. Answers to questions the
+    organizer removed after the form was loaded are dropped; any other unknown key is refused."""
     raw = raw or {}
     known = {str(q.id) for q in questions}
     for key in raw:
-        if str(key) not in known:
+        if str(key) not in known and str(key) not in removed:
             checker.fail(f"{prefix}.{key}", "question.unknown")
     clean: dict[int, Any] = {}
     for q in questions:

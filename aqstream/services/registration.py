@@ -112,7 +112,34 @@ def _replay(session: Session, event_id: int, key: str, fingerprint: str) -> Regi
     return RegistrationResult(order, tickets, replayed=True)
 
 
-def register(
+def register(session: Session, **kwargs) -> RegistrationResult:
+    """Register for an event. Either `tickets` (one entry per place) or `ticket_type_id` and `quantity`;
+    errors of the second form name its own fields."""
+    simple = kwargs.get("tickets") is None
+    try:
+        return _register(session, **kwargs)
+    except (ValidationError, NotFound, RegistrationClosed) as exc:
+        if simple:
+            _rename_for_simple_form(exc)
+        raise
+
+
+def _rename_for_simple_form(exc) -> None:
+    def rename(field: str | None) -> str | None:
+        if field is None:
+            return None
+        if field == "tickets" and exc.message_key == "registration.quantity_out_of_range":
+            return "quantity"
+        if field.startswith("tickets.") and field.endswith(".ticket_type_id"):
+            return "ticket_type_id"
+        return field
+
+    if isinstance(exc, ValidationError):
+        exc.errors = {rename(k): v for k, v in exc.errors.items()}
+    exc.field = rename(exc.field)
+
+
+def _register(
     session: Session,
     *,
     org_slug: str,
@@ -128,7 +155,6 @@ def register(
     idempotency_key: str | None = None,
     locale: str = "en",
 ) -> RegistrationResult:
-    """Register for an event. Either `tickets` (one entry per place) or `ticket_type_id` and `quantity`."""
     checker = Checker()
     name = checker.text("name", buyer_name, max_len=200)
     email = checker.email("email", buyer_email)
@@ -178,10 +204,13 @@ def register(
             raise ValidationError({"tickets": "registration.quantity_out_of_range"}, ticket_type=tt.name,
                                   low=tt.min_per_order, high=tt.max_per_order)
     asked = questions.active_questions(session, event.id)
-    order_answers = questions.clean_answers([q for q in asked if q.scope == "order"], answers, checker, "answers")
+    removed = questions.removed_question_ids(session, event.id)
+    order_answers = questions.clean_answers([q for q in asked if q.scope == "order"], answers, checker, "answers",
+                                            removed)
     attendee_qs = [q for q in asked if q.scope == "attendee"]
     ticket_answers = [
-        questions.clean_answers(attendee_qs, tr.answers, checker, f"tickets.{i}.answers") for i, tr in enumerate(tickets)
+        questions.clean_answers(attendee_qs, tr.answers, checker, f"tickets.{i}.answers", removed)
+        for i, tr in enumerate(tickets)
     ]
     checker.raise_if_any()
     if event.one_registration_per_email:

@@ -86,11 +86,7 @@ class PublicEventState(AppState):
         self.venue, self.online_url = event.venue, event.online_url
         self.event_raw = event_times(event)
         self.closed_key = registration.registration_closed_reason(event) or ""
-        self.questions_raw = [
-            {"id": str(q.id), "label": q.label, "kind": q.kind, "options": list(q.options), "required": q.required,
-             "scope": q.scope, "help": q.help_text}
-            for q in asked
-        ]
+        self._set_questions(asked)
         self._set_types(event, types)
         buyable = [tt for tt in self.types_raw if tt["left"] > 0 and not tt["reason"]]
         # With one kind of ticket, one ticket is already chosen: the visitor only types name and email.
@@ -209,10 +205,28 @@ class PublicEventState(AppState):
             self.busy = False
             if exc.code == "sold_out":
                 self._refresh_counts()
+            elif exc.code == "validation_error":
+                self._refresh_questions()  # the organizer may have changed the questions meanwhile
             return
         self.errors = {}
         self.busy = False
         yield rx.redirect(f"/order/{result.order.access_token}")
+
+    def _refresh_questions(self) -> None:
+        try:
+            with session_scope() as session:
+                _org, event, _types = get_public_event(session, self.org_slug, self.event_slug)
+                asked = questions.active_questions(session, event.id)
+        except NotFound:
+            return
+        self._set_questions(asked)
+
+    def _set_questions(self, asked) -> None:
+        self.questions_raw = [
+            {"id": str(q.id), "label": q.label, "kind": q.kind, "options": list(q.options), "required": q.required,
+             "scope": q.scope, "help": q.help_text}
+            for q in asked
+        ]
 
     def _refresh_counts(self) -> None:
         """After a refusal, show what is left; the visitor's typed input and form key stay."""

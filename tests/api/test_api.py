@@ -133,3 +133,13 @@ def test_sign_out_everywhere_also_ends_api_tokens(client, login, make):
     accounts.sign_out_everywhere(make.session, owner.id)
     assert client.get("/api/v1/events", headers=auth).status_code == 401
     assert client.get("/api/v1/events", headers=login(owner)).status_code == 200
+
+
+def test_the_simple_form_names_its_own_fields(client, make):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org, quantities=(20,))
+    url = f"/api/v1/public/events/{org.slug}/{event.slug}/registrations"
+    unknown = client.post(url, json={"ticket_type_id": 999999, "name": "A", "email": "a@example.com"})
+    assert unknown.status_code == 404 and unknown.json()["error"]["field"] == "ticket_type_id"
+    too_many = client.post(url, json={"ticket_type_id": tt.id, "quantity": 11, "name": "A", "email": "a@example.com"})
+    assert too_many.status_code == 422 and set(too_many.json()["error"]["fields"]) == {"quantity"}

@@ -262,3 +262,71 @@ def test_attendee_cannot_cancel_once_the_event_has_started(make, session):
     with pytest.raises(Conflict) as err:
         orders.cancel_by_token(session, result.order.access_token)
     assert err.value.message_key == "order.too_late_to_cancel"
+
+
+def test_two_partial_cancellations_at_once_cancel_the_order(make, session, engine):
+    """Each request cancels one of the two tickets; together they must leave the order cancelled."""
+    import threading
+
+    from sqlmodel import Session
+
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org, quantities=(80,))
+    made = [reg(session, org, event, [TR(tt.id), TR(tt.id)]) for _ in range(15)]
+    plans = [(r.order.access_token, [t.id for t in r.tickets]) for r in made]
+    barrier = threading.Barrier(30)
+
+    def cancel(token, ticket_id):
+        barrier.wait()
+        with Session(engine) as s:
+            orders.cancel_by_token(s, token, ticket_id)
+
+    threads = [threading.Thread(target=cancel, args=(token, tid)) for token, ids in plans for tid in ids]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    session.commit()  # end this session's own snapshot, then read what the others committed
+    statuses = {session.get(Order, r.order.id).status for r in made}
+    assert statuses == {"cancelled"}
+    assert session.get(TicketType, tt.id).sold == 0
+
+
+def test_the_same_request_sent_twelve_times_at_once_makes_one_order(make, session, engine):
+    import threading
+
+    from sqlmodel import Session
+
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org, quantities=(20,))
+    slugs = (org.slug, event.slug, tt.id)
+    barrier = threading.Barrier(12)
+    answers = []
+
+    def send():
+        barrier.wait()
+        with Session(engine) as s:
+            r = registration.register(s, org_slug=slugs[0], event_slug=slugs[1], buyer_name="Same",
+                                      buyer_email="same-key@example.com", tickets=[TR(slugs[2])], idempotency_key="k")
+            answers.append(r.order.id)
+
+    threads = [threading.Thread(target=send) for _ in range(12)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert len(answers) == 12 and len(set(answers)) == 1
+    session.commit()
+    assert session.get(TicketType, tt.id).sold == 1
+
+
+def test_an_answer_to_a_question_removed_meanwhile_is_dropped_not_refused(make, session):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org)
+    shirt = ask(session, owner, org, event, "T-shirt", "short_text")
+    questions.remove_question(session, Principal(owner.id), org.id, event.id, shirt.id)
+    # The visitor's page still had the question: its (empty) answer arrives with the registration.
+    result = reg(session, org, event, [TR(tt.id)], answers={str(shirt.id): ""})
+    assert result.order.status == "confirmed"
+    with pytest.raises(ValidationError):
+        reg(session, org, event, [TR(tt.id)], answers={"12345678": "made up"})

@@ -54,7 +54,7 @@ def run_rush(engine, org, event, types, seed=7):
                     if not made:
                         return ("nothing_to_cancel", None, 0)
                     order_id, token, ticket_ids = made[rng.randrange(len(made))]
-                one = ticket_ids[0] if what else None
+                one = ticket_ids[rng.randrange(len(ticket_ids))] if what else None
                 return ("cancelled", order_id, orders.cancel_by_token(s, token, one))
             except SoldOut:
                 return ("sold_out", None, 0)
@@ -102,6 +102,11 @@ def violations(session, event, types, outcomes):
     cancelled = {t.id for t in tickets if t.status == "cancelled"}
     if set(returned) != cancelled:
         found.append(f"cancellations: {len(returned)} answered, {len(cancelled)} in the database")
+    live = Counter(t.order_id for t in tickets if t.status == "valid")
+    for order in session.exec(select(Order).where(Order.event_id == event.id)).all():
+        if (order.status == "cancelled") != (live[order.id] == 0):
+            found.append(f"order {order.id} is {order.status} with {live[order.id]} valid tickets")
+            break
     return found
 
 
