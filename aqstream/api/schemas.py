@@ -51,7 +51,7 @@ class TicketTypeOut(BaseModel):
 
 
 class OrganizerTicketTypeOut(TicketTypeOut):
-    unlock_code: str = ""
+    unlock_code: str = Field(default="", description="Only for roles that manage events")
 
 
 class QuestionIn(BaseModel):
@@ -105,7 +105,7 @@ class EventOut(BaseModel):
     registration_closes_at: Optional[datetime] = None
     one_registration_per_email: bool = False
     public_url: Optional[str]
-    ticket_types: list[OrganizerTicketTypeOut]
+    ticket_types: list[Union[OrganizerTicketTypeOut, TicketTypeOut]]
     questions: list[QuestionOut] = []
 
 

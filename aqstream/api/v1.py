@@ -1,7 +1,7 @@
 """REST API v1: thin routes over the services. Authentication is a bearer JWT from /api/v1/auth/token."""
 from __future__ import annotations
 
-from typing import Iterator, Optional
+from typing import Iterator, Optional, Union
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -14,6 +14,7 @@ from aqstream.models import Event, Order, Question, Ticket, TicketType
 from aqstream.services import api_tokens, events, orders, organizations, questions, registration
 from aqstream.services.api_tokens import ApiIdentity
 from aqstream.services.errors import Unauthenticated, ValidationError
+from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, access
 
 router = APIRouter(prefix="/api/v1")
 bearer = HTTPBearer(auto_error=False)
@@ -61,7 +62,12 @@ def _question_out(q: Question) -> schemas.QuestionOut:
                                options=q.options, help_text=q.help_text)
 
 
-def _event_out(session: Session, event: Event, org_slug: str) -> schemas.EventOut:
+def _can_manage(session: Session, who: ApiIdentity) -> bool:
+    """Hidden types' unlock codes are for people who sell tickets, not for check-in staff."""
+    return access(session, who.principal, who.organization_id, VIEW_ATTENDEES).role in MANAGE_EVENTS
+
+
+def _event_out(session: Session, event: Event, org_slug: str, manage: bool = True) -> schemas.EventOut:
     return schemas.EventOut(
         id=event.id,
         slug=event.slug,
@@ -79,7 +85,7 @@ def _event_out(session: Session, event: Event, org_slug: str) -> schemas.EventOu
         registration_closes_at=event.registration_closes_at,
         one_registration_per_email=event.one_registration_per_email,
         public_url=f"{config.public_base_url()}/e/{org_slug}/{event.slug}" if event.status == "published" else None,
-        ticket_types=[_ticket_type_out(tt, event, organizer=True) for tt in events.list_ticket_types(session, event.id)],
+        ticket_types=[_ticket_type_out(tt, event, organizer=manage) for tt in events.list_ticket_types(session, event.id)],
         questions=[_question_out(q) for q in questions.active_questions(session, event.id)],
     )
 
@@ -140,8 +146,9 @@ def obtain_token(body: schemas.TokenRequest, request: Request, session: Session 
 
 @router.get("/events", response_model=list[schemas.EventOut], tags=["events"])
 def list_events(who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
-    slug = _org_slug(session, who)
-    return [_event_out(session, e, slug) for e in events.list_events(session, who.principal, who.organization_id)]
+    slug, manage = _org_slug(session, who), _can_manage(session, who)
+    return [_event_out(session, e, slug, manage)
+            for e in events.list_events(session, who.principal, who.organization_id)]
 
 
 @router.post("/events", response_model=schemas.EventOut, status_code=201, tags=["events"])
@@ -167,7 +174,7 @@ def create_event(body: schemas.EventIn, who: ApiIdentity = Depends(identity), se
 @router.get("/events/{event_id}", response_model=schemas.EventOut, tags=["events"])
 def read_event(event_id: int, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
     event = events.get_event(session, who.principal, who.organization_id, event_id)
-    return _event_out(session, event, _org_slug(session, who))
+    return _event_out(session, event, _org_slug(session, who), _can_manage(session, who))
 
 
 @router.post("/events/{event_id}/publish", response_model=schemas.EventOut, tags=["events"])
@@ -176,10 +183,12 @@ def publish_event(event_id: int, who: ApiIdentity = Depends(identity), session: 
     return _event_out(session, event, _org_slug(session, who))
 
 
-@router.get("/events/{event_id}/ticket-types", response_model=list[schemas.OrganizerTicketTypeOut], tags=["events"])
+@router.get("/events/{event_id}/ticket-types",
+            response_model=list[Union[schemas.OrganizerTicketTypeOut, schemas.TicketTypeOut]], tags=["events"])
 def list_ticket_types(event_id: int, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
     event = events.get_event(session, who.principal, who.organization_id, event_id)
-    return [_ticket_type_out(tt, event, organizer=True) for tt in events.list_ticket_types(session, event.id)]
+    manage = _can_manage(session, who)
+    return [_ticket_type_out(tt, event, organizer=manage) for tt in events.list_ticket_types(session, event.id)]
 
 
 @router.post("/events/{event_id}/ticket-types", response_model=schemas.OrganizerTicketTypeOut, status_code=201,

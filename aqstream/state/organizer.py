@@ -192,7 +192,7 @@ class EventManageState(OrgState):
         self.public_url = config.public_base_url() + self.public_path
         self.ticket_types = [
             {"name": tt.name, "sold": str(tt.sold), "quantity": str(tt.quantity), "hidden": "1" if tt.hidden else "",
-             "link": f"{self.public_url}?code={tt.unlock_code}" if tt.hidden else ""}
+             "link": f"{self.public_url}?code={tt.unlock_code}" if tt.hidden and self.can_manage else ""}
             for tt in types
         ]
         self.questions = [

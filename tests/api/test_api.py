@@ -143,3 +143,24 @@ def test_the_simple_form_names_its_own_fields(client, make):
     assert unknown.status_code == 404 and unknown.json()["error"]["field"] == "ticket_type_id"
     too_many = client.post(url, json={"ticket_type_id": tt.id, "quantity": 11, "name": "A", "email": "a@example.com"})
     assert too_many.status_code == 422 and set(too_many.json()["error"]["fields"]) == {"quantity"}
+
+
+def test_checkin_staff_do_not_see_unlock_codes(client, login, make):
+    from aqstream.models import Membership
+    from aqstream.services import events
+    from aqstream.services.clock import utcnow
+    from aqstream.services.permissions import Principal
+
+    owner, org = make.org()
+    event, _ = make.event(owner, org)
+    events.add_ticket_type(make.session, Principal(owner.id), org.id, event.id,
+                           events.TicketTypeInput("Crew", 3, hidden=True))
+    door = make.user()
+    make.session.add(Membership(user_id=door.id, organization_id=org.id, role="checkin", created_at=utcnow()))
+    make.session.commit()
+    as_owner = client.get(f"/api/v1/events/{event.id}/ticket-types", headers=login(owner)).json()
+    as_door = client.get(f"/api/v1/events/{event.id}/ticket-types", headers=login(door)).json()
+    assert [bool(t.get("unlock_code")) for t in as_owner] == [False, True]
+    assert all("unlock_code" not in t for t in as_door)
+    assert all("unlock_code" not in t for t in client.get(f"/api/v1/events/{event.id}", headers=login(door)).json()[
+        "ticket_types"])
