@@ -97,9 +97,12 @@ def active_questions(session: Session, event_id: int) -> list[Question]:
     )
 
 
-def removed_question_ids(session: Session, event_id: int) -> set[str]:
-    return {str(qid) for qid in session.exec(select(Question.id).where(Question.event_id == event_id,
-                                                                      Question.active.is_(False))).all()}
+def for_registration(session: Session, event_id: int) -> tuple[list[Question], set[str]]:
+    """The questions to ask, and the ids of removed ones (a form loaded before may still send them)."""
+    everything = session.exec(
+        select(Question).where(Question.event_id == event_id).order_by(Question.sort_order, Question.id)
+    ).all()
+    return [q for q in everything if q.active], {str(q.id) for q in everything if not q.active}
 
 
 def clean_answers(
