@@ -187,3 +187,22 @@ def not_found_block() -> rx.Component:
         rx.text(T("error.not_found_lead")),
         rx.link(T("nav.home"), href="/"),
     )
+
+
+def confirm_box(on_yes, on_no) -> rx.Component:
+    """Asks before a cancellation: the place goes back on sale, so one click must not do it."""
+    return rx.callout.root(
+        rx.flex(
+            rx.text(T("confirmation.cancel_question")),
+            rx.flex(
+                rx.button(T("confirmation.cancel_confirm"), color_scheme="red", on_click=on_yes, min_height="44px"),
+                rx.button(T("confirmation.keep"), variant="soft", on_click=on_no, min_height="44px"),
+                spacing="2",
+            ),
+            direction="column",
+            spacing="3",
+        ),
+        color_scheme="red",
+        role="alertdialog",
+        width="100%",
+    )

@@ -36,10 +36,7 @@ def run_rush(engine, org, event, types, seed=7):
     def attempt(i):
         if not getattr(local, "ready", False):
             local.ready = True
-            try:
-                start.wait(timeout=30)  # every worker starts together
-            except threading.BrokenBarrierError:
-                pass
+            start.wait(timeout=60)  # every worker starts together
         kind, what = plan[i]
         with Session(engine, expire_on_commit=False) as s:
             try:

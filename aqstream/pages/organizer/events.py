@@ -1,7 +1,7 @@
 """Organizer pages: the organization's events, the new-event form, and one event with its attendees."""
 import reflex as rx
 
-from aqstream.components.ui import T, error_text, field, form_error, shell, var_field, when_loaded
+from aqstream.components.ui import T, confirm_box, error_text, field, form_error, shell, var_field, when_loaded
 from aqstream.pages.home import tz_select
 from aqstream.state.organizer import DashboardState, EventFormState, EventManageState
 
@@ -276,26 +276,6 @@ def question_editor() -> rx.Component:
     )
 
 
-def confirm_cancel() -> rx.Component:
-    s = EventManageState
-    return rx.callout.root(
-        rx.flex(
-            rx.text(T("confirmation.cancel_question")),
-            rx.flex(
-                rx.button(T("confirmation.cancel_confirm"), color_scheme="red", on_click=s.cancel_confirmed,
-                          min_height="44px"),
-                rx.button(T("confirmation.keep"), variant="soft", on_click=s.keep, min_height="44px"),
-                spacing="2",
-            ),
-            direction="column",
-            spacing="3",
-        ),
-        color_scheme="red",
-        role="alertdialog",
-        width="100%",
-    )
-
-
 def manage_event() -> rx.Component:
     s = EventManageState
     attendees_table = rx.box(
@@ -451,7 +431,7 @@ def manage_event() -> rx.Component:
                 ),
                 rx.cond(s.can_manage, question_editor(), rx.fragment()),
                 rx.heading(T("event.attendees"), size="5", as_="h2"),
-                rx.cond(s.confirming != "", confirm_cancel(), rx.fragment()),
+                rx.cond(s.confirming != "", confirm_box(s.cancel_confirmed, s.keep), rx.fragment()),
                 rx.cond(s.attendees.length() > 0, attendees_table, rx.text(T("event.attendees_empty"))),
                 spacing="4",
                 width="100%",

@@ -2,26 +2,8 @@
 lets the attendee cancel the whole registration or one ticket."""
 import reflex as rx
 
-from aqstream.components.ui import T, shell, when_loaded
+from aqstream.components.ui import T, confirm_box, shell, when_loaded
 from aqstream.state.public import OrderState as S
-
-
-def confirm_box() -> rx.Component:
-    return rx.callout.root(
-        rx.flex(
-            rx.text(T("confirmation.cancel_question")),
-            rx.flex(
-                rx.button(T("confirmation.cancel_confirm"), color_scheme="red", on_click=S.cancel, min_height="44px"),
-                rx.button(T("confirmation.keep"), variant="soft", on_click=S.keep, min_height="44px"),
-                spacing="2",
-            ),
-            direction="column",
-            spacing="3",
-        ),
-        color_scheme="red",
-        width="100%",
-        role="alertdialog",
-    )
 
 
 def ticket_card(ticket: rx.Var) -> rx.Component:
@@ -72,7 +54,7 @@ def order_page() -> rx.Component:
                 rx.text(S.venue, color_scheme="gray"),
                 rx.cond(S.status == "cancelled", rx.fragment(), rx.text(S.lead)),
                 rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert", width="100%"), rx.fragment()),
-                rx.cond(S.confirming != "", confirm_box(), rx.fragment()),
+                rx.cond(S.confirming != "", confirm_box(S.cancel, S.keep), rx.fragment()),
                 rx.foreach(S.tickets, ticket_card),
                 rx.cond(
                     S.valid_count > 0,
