@@ -88,8 +88,9 @@ class EventIn(BaseModel):
     one_registration_per_email: bool = False
 
 
-class EventOut(BaseModel):
-    id: int
+class EventFields(BaseModel):
+    """What organizers and the public both see of an event."""
+
     slug: str
     title: str
     description: str
@@ -99,6 +100,10 @@ class EventOut(BaseModel):
     ends_at: datetime
     time_zone: str
     status: str
+
+
+class EventOut(EventFields):
+    id: int
     capacity: Optional[int]
     registered: int
     registration_opens_at: Optional[datetime] = None
@@ -109,18 +114,9 @@ class EventOut(BaseModel):
     questions: list[QuestionOut] = []
 
 
-class PublicEventOut(BaseModel):
+class PublicEventOut(EventFields):
     organization: str
     organization_name: str
-    slug: str
-    title: str
-    description: str
-    venue: str
-    online_url: str
-    starts_at: datetime
-    ends_at: datetime
-    time_zone: str
-    status: str
     registration_open: bool
     registration_closed_reason: Optional[str] = None
     ticket_types: list[TicketTypeOut]

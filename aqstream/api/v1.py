@@ -67,18 +67,14 @@ def _can_manage(session: Session, who: ApiIdentity) -> bool:
     return access(session, who.principal, who.organization_id, VIEW_ATTENDEES).role in MANAGE_EVENTS
 
 
+def _event_fields(event: Event) -> dict:
+    return {name: getattr(event, name) for name in schemas.EventFields.model_fields}
+
+
 def _event_out(session: Session, event: Event, org_slug: str, manage: bool = True) -> schemas.EventOut:
     return schemas.EventOut(
         id=event.id,
-        slug=event.slug,
-        title=event.title,
-        description=event.description,
-        venue=event.venue,
-        online_url=event.online_url,
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        time_zone=event.time_zone,
-        status=event.status,
+        **_event_fields(event),
         capacity=event.capacity,
         registered=event.sold,
         registration_opens_at=event.registration_opens_at,
@@ -269,15 +265,7 @@ def read_public_event(org_slug: str, event_slug: str, code: Optional[str] = Quer
     return schemas.PublicEventOut(
         organization=org.slug,
         organization_name=org.name,
-        slug=event.slug,
-        title=event.title,
-        description=event.description,
-        venue=event.venue,
-        online_url=event.online_url,
-        starts_at=event.starts_at,
-        ends_at=event.ends_at,
-        time_zone=event.time_zone,
-        status=event.status,
+        **_event_fields(event),
         registration_open=reason is None,
         registration_closed_reason=reason,
         ticket_types=[_ticket_type_out(tt, event) for tt in registration.offered_types(types, code)],

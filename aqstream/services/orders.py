@@ -94,6 +94,11 @@ def _cancel(
     return [tid for tid, _, _ in flipped]
 
 
+def attendee_can_cancel(event_starts_at: datetime, order_status: str) -> bool:
+    """An attendee may cancel a confirmed registration until the event starts (the organizer always may)."""
+    return order_status == "confirmed" and event_starts_at > utcnow()
+
+
 def _attendee_may_cancel(session: Session, order: Order) -> None:
     event = session.get(Event, order.event_id)
     if event.starts_at <= utcnow():
@@ -157,6 +162,7 @@ class MyOrder:
     time_zone: str
     organization: str
     tickets: int
+    can_cancel: bool
 
 
 def my_orders(session: Session, user_id: int) -> list[MyOrder]:
@@ -176,6 +182,7 @@ def my_orders(session: Session, user_id: int) -> list[MyOrder]:
         ).all():
             counts[order_id] += 1
     return [
-        MyOrder(o.id, o.access_token, o.status, e.title, e.starts_at, e.ends_at, e.time_zone, org_name, counts[o.id])
+        MyOrder(o.id, o.access_token, o.status, e.title, e.starts_at, e.ends_at, e.time_zone, org_name, counts[o.id],
+                attendee_can_cancel(e.starts_at, o.status))
         for o, e, org_name in rows
     ]

@@ -1,12 +1,13 @@
 """The attendee's account: every registration in one list, and the email confirmation link."""
 from __future__ import annotations
 
+from datetime import datetime
+
 import reflex as rx
 
 from aqstream.db import session_scope
 from aqstream.i18n import format_datetime, t
 from aqstream.services import accounts, orders
-from aqstream.services.clock import utcnow
 from aqstream.services.errors import DomainError
 from aqstream.state.base import AppState
 
@@ -30,25 +31,22 @@ class MyTicketsState(AppState):
         with session_scope() as session:
             mine = orders.my_orders(session, self._user_id)
             self.verified = accounts.get_user(session, self._user_id).email_verified_at is not None
-        now = utcnow()
         self.rows_raw = [
             {"id": str(o.order_id), "token": o.access_token, "title": o.event_title, "org": o.organization,
              "status": o.status, "tickets": o.tickets, "starts": o.event_starts_at.isoformat(), "tz": o.time_zone,
-             "upcoming": o.event_starts_at > now}
+             "can_cancel": o.can_cancel}
             for o in mine
         ]
 
     @rx.var
     def rows(self) -> list[dict[str, str]]:
-        from datetime import datetime
-
         lang = self.lang
         return [
             {"id": r["id"], "href": f"/order/{r['token']}", "title": r["title"], "org": r["org"],
              "when": format_datetime(datetime.fromisoformat(r["starts"]), r["tz"], lang),
              "status": r["status"], "status_text": t(f"order.status.{r['status']}", lang),
              "tickets": t("account.tickets_count", lang, count=r["tickets"]),
-             "can_cancel": "1" if r["upcoming"] and r["status"] == "confirmed" else ""}
+             "can_cancel": "1" if r["can_cancel"] else ""}
             for r in self.rows_raw
         ]
 

@@ -253,8 +253,9 @@ class EventManageState(OrgState):
         self.loaded = True
         self._load()
 
-    def _act(self, action) -> bool:
-        """Run an organizer action through the services; errors become a message on the page."""
+    def _act(self, action, form_errors: str = "", prefix: str = "") -> bool:
+        """Run an organizer action through the services. Errors become a message on the page or, for an
+        add form (`form_errors` names its errors var), messages next to that form's fields."""
         if not self._load_user() or not self._open_org(MANAGE_EVENTS):
             self.error = self.t("error.forbidden")
             return False
@@ -262,9 +263,16 @@ class EventManageState(OrgState):
             with session_scope() as session:
                 action(session, Principal(self._user_id))
         except DomainError as exc:
-            self.error = self.t(exc.message_key, **exc.params)
+            if form_errors:
+                setattr(self, form_errors, {prefix + k: v for k, v in self._errors_text(exc).items()})
+            else:
+                self.error = self.t(exc.message_key, **exc.params)
             return False
         self.error = ""
+        if form_errors:
+            setattr(self, form_errors, {})
+            self.form_version += 1  # the add forms are rebuilt empty...
+            self.q_kind = "short_text"  # ...with their first choices selected again
         self._load()
         return True
 
@@ -288,7 +296,7 @@ class EventManageState(OrgState):
             sales_end_local=form.get("tt_sales_end_at") or None,
             hidden=bool(form.get("tt_hidden")),
         )
-        self._with_field_errors("tt_errors", "tt_", lambda s, p: events.add_ticket_type(s, p, self._org_id, self.event_id, data))
+        self._act(lambda s, p: events.add_ticket_type(s, p, self._org_id, self.event_id, data), "tt_errors", "tt_")
 
     @rx.event
     def add_question(self, form: dict):
@@ -299,22 +307,7 @@ class EventManageState(OrgState):
             scope=form.get("q_scope", "order"),
             options=(form.get("q_options") or "").splitlines(),
         )
-        self._with_field_errors("q_errors", "q_", lambda s, p: questions.add_question(s, p, self._org_id, self.event_id, data))
-
-    def _with_field_errors(self, target: str, prefix: str, action) -> None:
-        if not self._load_user() or not self._open_org(MANAGE_EVENTS):
-            self.error = self.t("error.forbidden")
-            return
-        try:
-            with session_scope() as session:
-                action(session, Principal(self._user_id))
-        except DomainError as exc:
-            setattr(self, target, {prefix + k: v for k, v in self._errors_text(exc).items()})
-            return
-        setattr(self, target, {})
-        self.form_version += 1  # the add forms are rebuilt empty...
-        self.q_kind = "short_text"  # ...with their first choices selected again
-        self._load()
+        self._act(lambda s, p: questions.add_question(s, p, self._org_id, self.event_id, data), "q_errors", "q_")
 
     @rx.event
     def remove_question(self, question_id: str):
