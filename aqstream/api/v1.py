@@ -1,6 +1,7 @@
 """REST API v1: thin routes over the services. Authentication is a bearer JWT from /api/v1/auth/token."""
 from __future__ import annotations
 
+import asyncio
 from typing import Iterator, Optional, Union
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -9,9 +10,9 @@ from sqlmodel import Session
 
 from aqstream import config
 from aqstream.api import schemas
-from aqstream.db import session_scope
+from aqstream.db import get_engine, session_scope
 from aqstream.models import Event, Order, Question, Ticket, TicketType
-from aqstream.services import api_tokens, events, orders, organizations, questions, registration
+from aqstream.services import api_tokens, events, orders, organizations, questions, registration, registration_queue
 from aqstream.services.api_tokens import ApiIdentity
 from aqstream.services.errors import Unauthenticated, ValidationError
 from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, access
@@ -280,20 +281,21 @@ def read_public_event(org_slug: str, event_slug: str, code: Optional[str] = Quer
     tags=["public"],
     responses={200: {"description": "A replay of an earlier request with the same Idempotency-Key"}},
 )
-def register(
+async def register(
     org_slug: str,
     event_slug: str,
     body: schemas.RegistrationIn,
     response: Response,
     idempotency_key: Optional[str] = Header(default=None, alias="Idempotency-Key", max_length=200),
-    session: Session = Depends(db),
 ):
     tickets = None
     if body.tickets is not None:
         tickets = [registration.TicketRequest(t.ticket_type_id, t.attendee_name, t.attendee_email, t.answers)
                    for t in body.tickets]
-    result = registration.register(
-        session,
+    # Queued for the process's registration writer, which commits waiting requests together; this
+    # request is answered after its commit, and no thread waits for it meanwhile.
+    pending = registration_queue.submit(
+        get_engine(),
         org_slug=org_slug,
         event_slug=event_slug,
         buyer_name=body.name,
@@ -305,6 +307,7 @@ def register(
         unlock_code=body.unlock_code,
         idempotency_key=idempotency_key,
     )
+    result = await asyncio.wrap_future(pending)
     if result.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"

@@ -20,15 +20,23 @@ def record(
     actor_label: str = "",
     data: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    entry = AuditEntry(
-        organization_id=organization_id,
-        actor_user_id=actor_user_id,
-        actor_label=actor_label[:254],
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        data=data or {},
-        at=utcnow(),
-    )
+    entry = AuditEntry(**entry_row(action=action, object_type=object_type, object_id=object_id,
+                                   organization_id=organization_id, actor_user_id=actor_user_id,
+                                   actor_label=actor_label, data=data))
     session.add(entry)
     return entry
+
+
+def entry_row(
+    *,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    organization_id: int | None = None,
+    actor_user_id: int | None = None,
+    actor_label: str = "",
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """An audit entry as column values, for callers that insert many rows in one statement."""
+    return dict(organization_id=organization_id, actor_user_id=actor_user_id, actor_label=actor_label[:254],
+                action=action, object_type=object_type, object_id=object_id, data=data or {}, at=utcnow())

@@ -10,18 +10,26 @@ import json
 import secrets
 from collections import Counter
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write
-from aqstream.models import Answer, Event, Order, Organization, Ticket, TicketType
+from aqstream.models import Answer, AuditEntry, Event, Order, Organization, OutboxMessage, Ticket, TicketType
 from aqstream.services import audit, outbox, questions
 from aqstream.services.accounts import normalize_locale
 from aqstream.services.clock import utcnow
-from aqstream.services.errors import Conflict, NotFound, RegistrationClosed, SoldOut, ValidationError
+from aqstream.services.errors import (
+    Conflict,
+    DomainError,
+    NotFound,
+    RegistrationClosed,
+    SoldOut,
+    ValidationError,
+)
 from aqstream.services.events import get_public_event
 from aqstream.services.validation import Checker
 
@@ -102,23 +110,66 @@ def _fingerprint(name: str, email: str, lines: list, answers: dict | None, ticke
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _replay(session: Session, event_id: int, key: str, fingerprint: str) -> RegistrationResult | None:
-    order = session.exec(select(Order).where(Order.event_id == event_id, Order.idempotency_key == key)).first()
-    if order is None:
-        return None
-    if not secrets.compare_digest(order.request_fingerprint, fingerprint):
-        raise Conflict("registration.idempotency_key_reused")
-    tickets = list(session.exec(select(Ticket).where(Ticket.order_id == order.id).order_by(Ticket.id)).all())
-    return RegistrationResult(order, tickets, replayed=True)
+@dataclass
+class Request:
+    """A registration request whose fields have been checked; nothing read from the database yet."""
+
+    org_slug: str
+    event_slug: str
+    name: str
+    email: str
+    lines: list[tuple[int, str, str]]  # (ticket type id, attendee name, attendee email) per place
+    tickets: list[TicketRequest]
+    answers: dict[str, Any] | None
+    unlock_code: str | None
+    user_id: int | None
+    key: str | None
+    locale: str
+    simple: bool  # asked as ticket_type_id + quantity: errors name those fields
+
+
+@dataclass
+class _Context:
+    """What a batch of requests for one event needs to know, read once per batch."""
+
+    org: Any  # copies of Organization, Event, TicketType and Question rows
+    event: Any
+    types: list[Any]
+    asked: list[Any]
+    removed: set[str]
+
+
+@dataclass
+class _Plan:
+    index: int
+    request: Request
+    offered: dict[int, Any]
+    fingerprint: str
+    wanted: Counter = field(default_factory=Counter)
+    order_answers: dict[int, Any] = field(default_factory=dict)
+    ticket_answers: list[dict[int, Any]] = field(default_factory=list)
+
+
+# A request that must wait for the rest of its batch to commit: it repeats an Idempotency-Key (or, with one
+# registration per email, an email) of an earlier request in the same batch.
+RETRY = object()
 
 
 def register(session: Session, **kwargs) -> RegistrationResult:
-    """Register for an event. Either `tickets` (one entry per place) or `ticket_type_id` and `quantity`;
-    errors of the second form name its own fields."""
+    """Register for an event, in the caller's session. Either `tickets` (one entry per place) or
+    `ticket_type_id` and `quantity`; errors of the second form name its own fields. Busy callers (the API,
+    the web form) use `submit`, which does the same in batches."""
+    outcome = run_batch(session, [parse_request(**kwargs)])[0]
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+def parse_request(**kwargs) -> Request:
     simple = kwargs.get("tickets") is None
     try:
-        return _register(session, **kwargs)
-    except (ValidationError, NotFound, RegistrationClosed) as exc:
+        return _parse(**kwargs)
+    except ValidationError as exc:
         if simple:
             _rename_for_simple_form(exc)
         raise
@@ -139,8 +190,7 @@ def _rename_for_simple_form(exc) -> None:
     exc.field = rename(exc.field)
 
 
-def _register(
-    session: Session,
+def _parse(
     *,
     org_slug: str,
     event_slug: str,
@@ -154,7 +204,8 @@ def _register(
     user_id: int | None = None,
     idempotency_key: str | None = None,
     locale: str = "en",
-) -> RegistrationResult:
+) -> Request:
+    simple = tickets is None
     checker = Checker()
     name = checker.text("name", buyer_name, max_len=200)
     email = checker.email("email", buyer_email)
@@ -176,223 +227,300 @@ def _register(
         attendee_email = checker.email(f"tickets.{i}.attendee_email", tr.attendee_email, required=False)
         lines.append((type_id, attendee, attendee_email))
     checker.raise_if_any()
+    return Request(org_slug=(org_slug or "").lower(), event_slug=(event_slug or "").lower(), name=name, email=email,
+                   lines=lines, tickets=tickets, answers=answers, unlock_code=unlock_code, user_id=user_id, key=key,
+                   locale=normalize_locale(locale), simple=simple)
 
-    org, event, all_types = get_public_event(session, org_slug, event_slug, include_hidden=True)
-    offered = {tt.id: tt for tt in offered_types(all_types, unlock_code)}
-    for i, (type_id, _, _) in enumerate(lines):
+
+def _identify(request: Request, ctx: _Context, index: int) -> _Plan:
+    """Which ticket types the request may buy, and its fingerprint (what a replay must repeat exactly)."""
+    offered = {tt.id: tt for tt in offered_types(ctx.types, request.unlock_code)}
+    for i, (type_id, _, _) in enumerate(request.lines):
         if type_id not in offered:
-            checker.fail(f"tickets.{i}.ticket_type_id", "registration.ticket_type_unknown")
-    if checker.errors:
-        raise NotFound("registration.ticket_type_unknown", field=next(iter(checker.errors)))
-    type_ids = [type_id for type_id, _, _ in lines]
-    fingerprint = _fingerprint(name, email, lines, answers, tickets)
-    if key is not None:
-        earlier = _replay(session, event.id, key, fingerprint)
-        if earlier is not None:
-            return earlier
+            raise NotFound("registration.ticket_type_unknown", field=f"tickets.{i}.ticket_type_id")
+    fingerprint = _fingerprint(request.name, request.email, request.lines, request.answers, request.tickets)
+    return _Plan(index, request, offered, fingerprint)
 
-    now = utcnow()
-    closed = _registration_state(event, now)
+
+def _check(plan: _Plan, ctx: _Context, now) -> None:
+    """The event's and ticket types' rules, and the answers; fills in what the plan will write."""
+    closed = _registration_state(ctx.event, now)
     if closed:
         raise RegistrationClosed(closed)
-    wanted = Counter(type_ids)
-    for type_id, n in wanted.items():
-        tt = offered[type_id]
+    request = plan.request
+    plan.wanted = Counter(type_id for type_id, _, _ in request.lines)
+    for type_id, n in plan.wanted.items():
+        tt = plan.offered[type_id]
         if reason := sales_state(tt, now):
             raise RegistrationClosed(reason, field="tickets", ticket_type=tt.name)
         if n < tt.min_per_order or n > tt.max_per_order:
             raise ValidationError({"tickets": "registration.quantity_out_of_range"}, ticket_type=tt.name,
                                   low=tt.min_per_order, high=tt.max_per_order)
-    asked, removed = questions.for_registration(session, event.id)
-    order_answers = questions.clean_answers([q for q in asked if q.scope == "order"], answers, checker, "answers",
-                                            removed)
-    attendee_qs = [q for q in asked if q.scope == "attendee"]
-    ticket_answers = [
-        questions.clean_answers(attendee_qs, tr.answers, checker, f"tickets.{i}.answers", removed)
-        for i, tr in enumerate(tickets)
+    checker = Checker()
+    plan.order_answers = questions.clean_answers([q for q in ctx.asked if q.scope == "order"], request.answers,
+                                                 checker, "answers", ctx.removed)
+    attendee_qs = [q for q in ctx.asked if q.scope == "attendee"]
+    plan.ticket_answers = [
+        questions.clean_answers(attendee_qs, tr.answers, checker, f"tickets.{i}.answers", ctx.removed)
+        for i, tr in enumerate(request.tickets)
     ]
     checker.raise_if_any()
-    if event.one_registration_per_email:
-        taken = session.exec(select(Order.id).where(Order.event_id == event.id, Order.dedupe_key == email)).first()
-        if taken is not None:
-            raise Conflict("registration.already_registered", field="email")
 
-    ids = {"org": org.id, "event": event.id}
-    snapshot = {
-        "event_title": event.title,
-        "one_per_email": event.one_registration_per_email,
-        "event_sold": event.sold,
-        "capacity": event.capacity,
-        "types": {tid: (offered[tid].name, offered[tid].price_minor, offered[tid].currency, offered[tid].sold,
-                        offered[tid].quantity) for tid in wanted},
-    }
-    begin_write(session)
-    currencies = {snapshot["types"][tid][2] for tid in wanted}
-    order = Order(
-        organization_id=ids["org"],
-        event_id=ids["event"],
-        user_id=user_id,
-        buyer_name=name,
-        buyer_email=email,
-        status="confirmed",
-        total_minor=sum(snapshot["types"][tid][1] * n for tid, n in wanted.items()),
-        currency=currencies.pop() if len(currencies) == 1 else "XXX",
-        locale=normalize_locale(locale),
-        access_token=new_secret(),
-        idempotency_key=key,
-        request_fingerprint=fingerprint,
-        dedupe_key=email if snapshot["one_per_email"] else None,
-        created_at=now,
-    )
-    # The order, its tickets and answers go in as plain INSERTs (not the ORM's unit of work): in a rush
-    # this is the code every buyer runs, and the ORM's bookkeeping cost more CPU than the database work.
-    conn = session.connection()
+
+def _load_context(session: Session, org_slug: str, event_slug: str) -> _Context:
+    """The event as read now, copied into plain values: they stay as read (the counters too, which only
+    the test switch GUARD_ENABLED=False trusts) when the transaction is restarted or rolled back."""
+    org, event, types = get_public_event(session, org_slug, event_slug, include_hidden=True)
+    asked, removed = questions.for_registration(session, event.id)
+    return _Context(_copy(org), _copy(event), [_copy(tt) for tt in types], [_copy(q) for q in asked], removed)
+
+
+def _copy(row) -> Any:
+    return SimpleNamespace(**{name: getattr(row, name) for name in type(row).model_fields})
+
+
+def _earlier_orders(session: Session, event_id: int, keys: set[str]) -> dict[str, tuple[Order, list[Ticket]]]:
+    """Orders already made with these Idempotency-Keys, with their tickets."""
+    if not keys:
+        return {}
+    found = session.exec(select(Order).where(Order.event_id == event_id, Order.idempotency_key.in_(keys))).all()
+    if not found:
+        return {}
+    tickets: dict[int, list[Ticket]] = {o.id: [] for o in found}
+    for t in session.exec(select(Ticket).where(Ticket.order_id.in_(list(tickets))).order_by(Ticket.id)).all():
+        tickets[t.order_id].append(t)
+    for row in [*found, *(t for ts in tickets.values() for t in ts)]:
+        session.expunge(row)  # answers to hand out: they must not expire when this transaction ends
+    return {o.idempotency_key: (o, tickets[o.id]) for o in found}
+
+
+def _replayed(plan: _Plan, earlier: tuple[Order, list[Ticket]]) -> RegistrationResult:
+    order, tickets = earlier
+    if not secrets.compare_digest(order.request_fingerprint, plan.fingerprint):
+        raise Conflict("registration.idempotency_key_reused")
+    return RegistrationResult(order, tickets, replayed=True)
+
+
+def run_batch(session: Session, requests: list[Request]) -> list:
+    """Register several requests for ONE event in one transaction: one read of the event, one lock of its
+    counters, multi-row INSERTs and one commit for all of them. Returns, per request in the same order, a
+    RegistrationResult, the DomainError to answer with, or RETRY (ask again once this batch committed).
+
+    Places are given in the order the requests arrived, under row locks on the ticket types and the event
+    (DESIGN invariant 1), and the confirmation emails go into the outbox in the same transaction."""
+    outcomes: list = [None] * len(requests)
     try:
-        order.id = conn.execute(
-            insert(Order.__table__).values(**order.model_dump(exclude={"id"})).returning(Order.__table__.c.id)
-        ).scalar_one()
+        outcomes = _run_batch(session, requests, outcomes)
     except IntegrityError:
-        # Another request won a race: the same Idempotency-Key (its order is the answer), or the same
-        # email where one registration per email is allowed.
+        # Another process won a race for a unique key (the same Idempotency-Key, or the same email where one
+        # registration per email is allowed). Nothing of this batch was written; each request goes alone.
         session.rollback()
-        earlier = _replay(session, ids["event"], key, fingerprint) if key else None
-        if earlier is not None:
-            return earlier
-        raise Conflict("registration.already_registered", field="email")
-    made = [
-        Ticket(
-            order_id=order.id,
-            event_id=ids["event"],
-            ticket_type_id=type_id,
-            attendee_name=attendee,
-            attendee_email=attendee_email or (email if len(lines) == 1 else ""),
-            code=new_secret(),
-            status="valid",
-            created_at=now,
-        )
-        for type_id, attendee, attendee_email in lines
-    ]
-    ticket_ids = conn.execute(
-        insert(Ticket.__table__).returning(Ticket.__table__.c.id, sort_by_parameter_order=True),
-        [t.model_dump(exclude={"id"}) for t in made],
-    ).scalars().all()
-    for ticket, ticket_id in zip(made, ticket_ids):
-        ticket.id = ticket_id
-    answer_rows = [{"order_id": order.id, "ticket_id": None, "question_id": qid, "value": value}
-                   for qid, value in order_answers.items()]
-    answer_rows += [{"order_id": order.id, "ticket_id": ticket.id, "question_id": qid, "value": value}
-                    for ticket, given in zip(made, ticket_answers) for qid, value in given.items()]
+        if len(requests) > 1:
+            outcomes = [run_batch(session, [r])[0] for r in requests]
+        else:
+            outcomes = [_after_unique_violation(session, requests[0])]
+    except Exception:
+        session.rollback()
+        raise
+    for request, outcome in zip(requests, outcomes):
+        if request.simple and isinstance(outcome, (ValidationError, NotFound, RegistrationClosed)):
+            _rename_for_simple_form(outcome)
+    return outcomes
+
+
+def _after_unique_violation(session: Session, request: Request):
+    try:
+        ctx = _load_context(session, request.org_slug, request.event_slug)
+        plan = _identify(request, ctx, 0)
+        earlier = _earlier_orders(session, ctx.event.id, {request.key}) if request.key else {}
+        session.rollback()
+        if request.key in earlier:
+            return _replayed(plan, earlier[request.key])
+        return Conflict("registration.already_registered", field="email")
+    except DomainError as exc:
+        session.rollback()
+        return exc
+
+
+def _run_batch(session: Session, requests: list[Request], outcomes: list) -> list:
+    try:
+        ctx = _load_context(session, requests[0].org_slug, requests[0].event_slug)
+    except DomainError as exc:
+        session.rollback()
+        return [exc for _ in requests]
+    now = utcnow()
+    plans: list[_Plan] = []
+    for i, request in enumerate(requests):
+        try:
+            plans.append(_identify(request, ctx, i))
+        except DomainError as exc:
+            outcomes[i] = exc
+    # Replays first: a request repeated after the event closed still gets its first answer.
+    earlier = _earlier_orders(session, ctx.event.id, {p.request.key for p in plans if p.request.key})
+    fresh: list[_Plan] = []
+    keys_in_batch: set[str] = set()
+    emails_in_batch: set[str] = set()
+    for plan in plans:
+        key = plan.request.key
+        try:
+            if key in earlier:
+                outcomes[plan.index] = _replayed(plan, earlier[key])
+                continue
+            if key is not None and key in keys_in_batch:
+                outcomes[plan.index] = RETRY
+                continue
+            _check(plan, ctx, now)
+        except DomainError as exc:
+            outcomes[plan.index] = exc
+            continue
+        if ctx.event.one_registration_per_email:
+            if plan.request.email in emails_in_batch:
+                outcomes[plan.index] = RETRY
+                continue
+            emails_in_batch.add(plan.request.email)
+        if key is not None:
+            keys_in_batch.add(key)
+        fresh.append(plan)
+    if ctx.event.one_registration_per_email and fresh:
+        taken = set(session.exec(select(Order.dedupe_key).where(
+            Order.event_id == ctx.event.id, Order.dedupe_key.in_({p.request.email for p in fresh}))).all())
+        for plan in [p for p in fresh if p.request.email in taken]:
+            outcomes[plan.index] = Conflict("registration.already_registered", field="email")
+        fresh = [p for p in fresh if p.request.email not in taken]
+    if not fresh:
+        session.rollback()
+        return outcomes
+    begin_write(session)  # on SQLite the write transaction starts anew here; the context is plain values
+    accepted = _allocate(session, ctx, fresh, outcomes)
+    if not accepted:
+        session.rollback()
+        return outcomes
+    for plan, result in zip(accepted, _write(session, ctx, accepted, now)):
+        outcomes[plan.index] = result
+    session.commit()
+    return outcomes
+
+
+def _allocate(session: Session, ctx: _Context, plans: list[_Plan], outcomes: list) -> list[_Plan]:
+    """Give places to the plans in order, as long as every ticket type and the event have room; the others
+    get SoldOut. The counters are read under row locks (ticket types by id, then the event: the same order
+    everywhere, so buyers cannot deadlock) and written before the commit."""
+    event_id = ctx.event.id
+    type_ids = sorted({t for p in plans for t in p.wanted})
+    if GUARD_ENABLED:
+        rows = session.exec(select(TicketType.id, TicketType.sold, TicketType.quantity)
+                            .where(TicketType.id.in_(type_ids)).order_by(TicketType.id).with_for_update()).all()
+        left = {tid: quantity - sold for tid, sold, quantity in rows}
+        sold, capacity, status = session.exec(select(Event.sold, Event.capacity, Event.status)
+                                              .where(Event.id == event_id).with_for_update()).one()
+    else:
+        # The bug the locks prevent: room judged on values read earlier, then written without a guard.
+        snapshot = {tt.id: tt for tt in ctx.types}
+        left = {tid: snapshot[tid].quantity - snapshot[tid].sold for tid in type_ids}
+        sold, capacity, status = ctx.event.sold, ctx.event.capacity, ctx.event.status
+    event_left = None if capacity is None else capacity - sold
+    names = {tt.id: tt.name for tt in ctx.types}
+    accepted: list[_Plan] = []
+    taken: Counter = Counter()
+    for plan in plans:
+        if status != "published":
+            # The organizer cancelled or unpublished the event while this batch ran: the organizer wins.
+            outcomes[plan.index] = RegistrationClosed("registration.not_published")
+            continue
+        short = next((tid for tid, n in sorted(plan.wanted.items()) if n > left[tid] - taken[tid]), None)
+        total = sum(plan.wanted.values())
+        if short is None and event_left is not None and sum(taken.values()) + total > event_left:
+            short = 0
+        if short is not None:
+            outcomes[plan.index] = SoldOut(field="tickets", ticket_type=names.get(short, ""))
+            continue
+        taken.update(plan.wanted)
+        accepted.append(plan)
+    if not accepted:
+        return accepted
+    total = sum(taken.values())
+    for type_id, n in sorted(taken.items()):
+        if GUARD_ENABLED:
+            query = update(TicketType).where(TicketType.id == type_id, TicketType.sold + n <= TicketType.quantity)
+            query = query.values(sold=TicketType.sold + n)
+        else:
+            query = update(TicketType).where(TicketType.id == type_id).values(sold=snapshot[type_id].sold + n)
+        if session.exec(query).rowcount != 1:  # cannot happen under the lock; never write past a limit
+            raise RuntimeError(f"ticket type {type_id} changed under its lock")
+    if GUARD_ENABLED:
+        query = update(Event).where(Event.id == event_id,
+                                    (Event.capacity.is_(None)) | (Event.sold + total <= Event.capacity))
+        query = query.values(sold=Event.sold + total)
+    else:
+        query = update(Event).where(Event.id == event_id).values(sold=ctx.event.sold + total)
+    if session.exec(query).rowcount != 1:
+        raise RuntimeError(f"event {event_id} changed under its lock")
+    return accepted
+
+
+def _write(session: Session, ctx: _Context, plans: list[_Plan], now) -> list[RegistrationResult]:
+    """The orders, tickets, answers, confirmation emails and audit entries of the accepted plans, as
+    multi-row INSERTs (not the ORM's unit of work, whose bookkeeping costs more CPU than the database)."""
+    conn = session.connection()
+    org_id, event_id = ctx.org.id, ctx.event.id
+    order_rows = []
+    for plan in plans:
+        r = plan.request
+        prices = [(plan.offered[tid].price_minor * n, plan.offered[tid].currency) for tid, n in plan.wanted.items()]
+        currencies = {cur for _, cur in prices}
+        order_rows.append(dict(
+            organization_id=org_id, event_id=event_id, user_id=r.user_id, buyer_name=r.name, buyer_email=r.email,
+            status="confirmed", total_minor=sum(p for p, _ in prices),
+            currency=currencies.pop() if len(currencies) == 1 else "XXX", locale=r.locale,
+            access_token=new_secret(), idempotency_key=r.key, request_fingerprint=plan.fingerprint,
+            dedupe_key=r.email if ctx.event.one_registration_per_email else None, created_at=now, cancelled_at=None,
+        ))
+    table = Order.__table__
+    order_ids = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), order_rows).scalars().all()
+    ticket_rows = []
+    for plan, order_id in zip(plans, order_ids):
+        r = plan.request
+        for type_id, attendee, attendee_email in r.lines:
+            ticket_rows.append(dict(
+                order_id=order_id, event_id=event_id, ticket_type_id=type_id, attendee_name=attendee,
+                attendee_email=attendee_email or (r.email if len(r.lines) == 1 else ""), code=new_secret(),
+                status="valid", created_at=now, cancelled_at=None,
+            ))
+    table = Ticket.__table__
+    ticket_ids = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), ticket_rows).scalars().all()
+    results, answer_rows, messages, entries = [], [], [], []
+    at = 0
+    for plan, order_id, order_row in zip(plans, order_ids, order_rows):
+        r = plan.request
+        order = Order(id=order_id, **order_row)
+        made = [Ticket(id=ticket_ids[at + k], **ticket_rows[at + k]) for k in range(len(r.lines))]
+        at += len(r.lines)
+        results.append(RegistrationResult(order, made))
+        answer_rows += [{"order_id": order_id, "ticket_id": None, "question_id": qid, "value": value}
+                        for qid, value in plan.order_answers.items()]
+        answer_rows += [{"order_id": order_id, "ticket_id": t.id, "question_id": qid, "value": value}
+                        for t, given in zip(made, plan.ticket_answers) for qid, value in given.items()]
+        messages.append(outbox.message_row(
+            kind=CONFIRMATION_EMAIL, recipient=r.email, organization_id=org_id,
+            payload={
+                "order_id": order_id,
+                "access_token": order.access_token,
+                "event_title": ctx.event.title,
+                "tickets": [{"code": t.code, "attendee": t.attendee_name, "type": plan.offered[t.ticket_type_id].name}
+                            for t in made],
+                "locale": order.locale,
+            },
+        ))
+        entries.append(audit.entry_row(
+            action="order.create", object_type="order", object_id=order_id, organization_id=org_id,
+            actor_user_id=r.user_id, actor_label=r.email,
+            data={"event_id": event_id, "tickets": {str(k): v for k, v in plan.wanted.items()}},
+        ))
     if answer_rows:
         conn.execute(insert(Answer.__table__), answer_rows)
-    outbox.enqueue(
-        session,
-        kind=CONFIRMATION_EMAIL,
-        recipient=email,
-        organization_id=ids["org"],
-        payload={
-            "order_id": order.id,
-            "access_token": order.access_token,
-            "event_title": snapshot["event_title"],
-            "tickets": [{"code": t.code, "attendee": t.attendee_name, "type": snapshot["types"][t.ticket_type_id][0]}
-                        for t in made],
-            "locale": order.locale,
-        },
-    )
-    audit.record(
-        session,
-        action="order.create",
-        object_type="order",
-        object_id=order.id,
-        organization_id=ids["org"],
-        actor_user_id=user_id,
-        actor_label=email,
-        data={"event_id": ids["event"], "tickets": {str(k): v for k, v in wanted.items()}},
-    )
-    session.flush()
-    # Capacity is taken last, right before the commit: the ticket-type and event rows that every buyer
-    # needs stay locked for two statements and the commit, not for the whole order (DESIGN: locks late).
-    failed_type = _take_capacity(session, ids["event"], wanted, snapshot)
-    if failed_type is not None:
-        status = session.exec(select(Event.status).where(Event.id == ids["event"])).one() if failed_type == 0 else None
-        session.rollback()
-        if status not in (None, "published"):
-            raise RegistrationClosed("registration.not_published")
-        raise SoldOut(field="tickets", ticket_type=snapshot["types"].get(failed_type, ("",))[0])
-    session.commit()
-    return RegistrationResult(order, made)
-
-
-def _take_capacity(session: Session, event_id: int, wanted: Counter, snapshot: dict) -> int | None:
-    """Take the wanted places of each ticket type and of the event, or none. Returns the id of the type
-    that ran out (0 for the event), or None on success. Rows are locked in a fixed order (ticket types by
-    id, then the event), so concurrent buyers cannot deadlock."""
-    total = sum(wanted.values())
-    if not GUARD_ENABLED:
-        # The bug the guard prevents: a check on values read earlier, then an unconditional write.
-        for type_id, n in sorted(wanted.items()):
-            _name, _price, _cur, sold, quantity = snapshot["types"][type_id]
-            if sold + n > quantity:
-                return type_id
-        if snapshot["capacity"] is not None and snapshot["event_sold"] + total > snapshot["capacity"]:
-            return 0
-        for type_id, n in sorted(wanted.items()):
-            sold = snapshot["types"][type_id][3]
-            session.exec(update(TicketType).where(TicketType.id == type_id).values(sold=sold + n))
-        session.exec(update(Event).where(Event.id == event_id).values(sold=snapshot["event_sold"] + total))
-        return None
-    if session.get_bind().dialect.name == "postgresql" and len(wanted) == 1:
-        return _take_capacity_one_statement(session, event_id, wanted)
-    for type_id, n in sorted(wanted.items()):
-        took = session.exec(
-            update(TicketType)
-            .where(TicketType.id == type_id, TicketType.sold + n <= TicketType.quantity)
-            .values(sold=TicketType.sold + n)
-        )
-        if took.rowcount != 1:
-            return type_id
-    # The event row is checked again under its lock: an organizer who cancels or unpublishes the event
-    # while this request runs wins, and the request takes no place.
-    took_event = session.exec(
-        update(Event)
-        .where(
-            Event.id == event_id,
-            Event.status == "published",
-            (Event.capacity.is_(None)) | (Event.sold + total <= Event.capacity),
-        )
-        .values(sold=Event.sold + total)
-    )
-    return None if took_event.rowcount == 1 else 0
-
-
-# Both guarded writes in one round trip: the event row is only touched if the ticket type had room.
-# The caller rolls back if either says no, so a type taken without the event is never committed.
-_TAKE_BOTH = text(
-    """
-    WITH took_type AS (
-        UPDATE ticket_type SET sold = sold + :n
-        WHERE id = :type_id AND sold + :n <= quantity
-        RETURNING id
-    ), took_event AS (
-        UPDATE event SET sold = sold + :n
-        WHERE id = :event_id AND status = 'published' AND (capacity IS NULL OR sold + :n <= capacity)
-          AND EXISTS (SELECT 1 FROM took_type)
-        RETURNING id
-    )
-    SELECT (SELECT count(*) FROM took_type), (SELECT count(*) FROM took_event)
-    """
-)
-
-
-def _take_capacity_one_statement(session: Session, event_id: int, wanted: Counter) -> int | None:
-    """PostgreSQL, one ticket type: the same guarded writes as below, as one statement, so the rows every
-    buyer needs stay locked for one round trip and the commit."""
-    ((type_id, n),) = wanted.items()
-    took_type, took_event = session.connection().execute(
-        _TAKE_BOTH, {"n": n, "type_id": type_id, "event_id": event_id}
-    ).one()
-    if not took_type:
-        return type_id
-    return None if took_event else 0
+    conn.execute(insert(OutboxMessage.__table__), messages)
+    conn.execute(insert(AuditEntry.__table__), entries)
+    return results
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,16 @@
 """Public pages: an event's page with its registration form, and the order confirmation."""
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 
 import reflex as rx
 import segno
 
-from aqstream.db import session_scope
+from aqstream.db import get_engine, session_scope
 from aqstream.i18n import format_number, t
-from aqstream.services import orders, questions, registration
+from aqstream.services import orders, questions, registration, registration_queue
 from aqstream.services.errors import DomainError, NotFound
 from aqstream.services.events import get_public_event, places_left
 from aqstream.services.registration import TicketRequest
@@ -168,7 +169,7 @@ class PublicEventState(AppState):
         self.errors = {k: v for k, v in self.errors.items() if k != "tickets"}
 
     @rx.event
-    def register(self, form: dict):
+    async def register(self, form: dict):
         if self.busy:
             return
         self.busy = True
@@ -186,20 +187,19 @@ class PublicEventState(AppState):
             for slot in self.slots
         ]
         try:
-            with session_scope() as session:
-                result = registration.register(
-                    session,
-                    org_slug=self.org_slug,
-                    event_slug=self.event_slug,
-                    buyer_name=form.get("name", ""),
-                    buyer_email=form.get("email", ""),
-                    tickets=tickets,
-                    answers=_answers_from_form(form, "", order_qs),
-                    unlock_code=self.unlock_code,
-                    user_id=user_id,
-                    idempotency_key=f"web-{self.form_key}",
-                    locale=self.lang,
-                )
+            result = await asyncio.wrap_future(registration_queue.submit(
+                get_engine(),
+                org_slug=self.org_slug,
+                event_slug=self.event_slug,
+                buyer_name=form.get("name", ""),
+                buyer_email=form.get("email", ""),
+                tickets=tickets,
+                answers=_answers_from_form(form, "", order_qs),
+                unlock_code=self.unlock_code,
+                user_id=user_id,
+                idempotency_key=f"web-{self.form_key}",
+                locale=self.lang,
+            ))
         except DomainError as exc:
             self.errors = {form_field_name(k): v for k, v in self._errors_text(exc).items()}
             self.busy = False

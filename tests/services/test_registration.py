@@ -135,14 +135,14 @@ def test_idempotency_key_reused_for_different_data_is_a_conflict(make, session):
 def test_a_request_racing_the_organizer_cancelling_the_event_takes_no_place(make, session, monkeypatch):
     owner, org = make.org()
     event, (tt,) = make.event(owner, org)
-    real_take = registration._take_capacity
+    real_allocate = registration._allocate
 
-    def cancel_first(s, event_id, wanted, snapshot):
-        # The organizer's change lands between this request's checks and its guarded write.
-        s.exec(update(Event).where(Event.id == event_id).values(status="cancelled"))
-        return real_take(s, event_id, wanted, snapshot)
+    def cancel_first(s, ctx, plans, outcomes):
+        # The organizer's change lands between this request's checks and its locked write.
+        s.exec(update(Event).where(Event.id == ctx.event.id).values(status="cancelled"))
+        return real_allocate(s, ctx, plans, outcomes)
 
-    monkeypatch.setattr(registration, "_take_capacity", cancel_first)
+    monkeypatch.setattr(registration, "_allocate", cancel_first)
     with pytest.raises(RegistrationClosed):
         reg(session, org, event, tt)
     monkeypatch.undo()
