@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
 
 from aqstream.api import browser_auth, v1
-from aqstream.api.errors import domain_error_handler, request_validation_handler
+from aqstream.api.errors import database_unavailable_handler, domain_error_handler, request_validation_handler
 from aqstream.services.errors import DomainError
 
 
@@ -19,6 +20,7 @@ def create_api() -> FastAPI:
     )
     api.add_exception_handler(DomainError, domain_error_handler)
     api.add_exception_handler(RequestValidationError, request_validation_handler)
+    api.add_exception_handler(OperationalError, database_unavailable_handler)
     api.include_router(v1.router)
     api.include_router(browser_auth.router)
 

@@ -49,3 +49,9 @@ def request_validation_handler(request: Request, exc: RequestValidationError) ->
         fields.setdefault(".".join(loc) or "body", err.get("msg", "invalid"))
     body = {"code": "validation_error", "message": t("error.validation", locale), "fields": fields}
     return JSONResponse({"error": body}, status_code=422)
+
+
+def database_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
+    """The database did not answer (down, or a lock wait gave up): nothing was saved; try again."""
+    body = {"code": "unavailable", "message": t("error.unavailable", _locale(request))}
+    return JSONResponse({"error": body}, status_code=503, headers={"Retry-After": "5"})

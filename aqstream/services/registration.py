@@ -391,6 +391,19 @@ def _run_batch(session: Session, requests: list[Request], outcomes: list) -> lis
         session.rollback()
         return outcomes
     begin_write(session)  # on SQLite the write transaction starts anew here; the context is plain values
+    if GUARD_ENABLED:
+        # Usually there is room for the whole batch: write it, then take its places with guarded writes as
+        # the last statements, so the rows every buyer needs are locked only for those and the commit.
+        results = _write(session, ctx, fresh, now)
+        if _take_places(session, ctx.event.id, fresh):
+            for plan, result in zip(fresh, results):
+                outcomes[plan.index] = result
+            session.commit()
+            return outcomes
+        # Not room for everyone (or the event closed meanwhile): start again, this time locking the
+        # counters first and giving places in arrival order.
+        session.rollback()
+        begin_write(session)
     accepted = _allocate(session, ctx, fresh, outcomes)
     if not accepted:
         session.rollback()
@@ -401,6 +414,28 @@ def _run_batch(session: Session, requests: list[Request], outcomes: list) -> lis
     return outcomes
 
 
+def _take_places(session: Session, event_id: int, plans: list[_Plan]) -> bool:
+    """Take the places of all plans with guarded writes (ticket types by id, then the event: the lock order
+    used everywhere), or report that they do not all fit. The caller rolls back on False."""
+    taken: Counter = Counter()
+    for plan in plans:
+        taken.update(plan.wanted)
+    for type_id, n in sorted(taken.items()):
+        took = session.exec(update(TicketType)
+                            .where(TicketType.id == type_id, TicketType.sold + n <= TicketType.quantity)
+                            .values(sold=TicketType.sold + n))
+        if took.rowcount != 1:
+            return False
+    total = sum(taken.values())
+    # The event row is checked again under its lock: an organizer who cancels or unpublishes the event
+    # while this batch runs wins, and the batch takes no place.
+    took = session.exec(update(Event)
+                        .where(Event.id == event_id, Event.status == "published",
+                               (Event.capacity.is_(None)) | (Event.sold + total <= Event.capacity))
+                        .values(sold=Event.sold + total))
+    return took.rowcount == 1
+
+
 def _allocate(session: Session, ctx: _Context, plans: list[_Plan], outcomes: list) -> list[_Plan]:
     """Give places to the plans in order, as long as every ticket type and the event have room; the others
     get SoldOut. The counters are read under row locks (ticket types by id, then the event: the same order
@@ -409,10 +444,11 @@ def _allocate(session: Session, ctx: _Context, plans: list[_Plan], outcomes: lis
     type_ids = sorted({t for p in plans for t in p.wanted})
     if GUARD_ENABLED:
         rows = session.exec(select(TicketType.id, TicketType.sold, TicketType.quantity)
-                            .where(TicketType.id.in_(type_ids)).order_by(TicketType.id).with_for_update()).all()
+                            .where(TicketType.id.in_(type_ids)).order_by(TicketType.id)
+                            .with_for_update(key_share=True)).all()
         left = {tid: quantity - sold for tid, sold, quantity in rows}
         sold, capacity, status = session.exec(select(Event.sold, Event.capacity, Event.status)
-                                              .where(Event.id == event_id).with_for_update()).one()
+                                              .where(Event.id == event_id).with_for_update(key_share=True)).one()
     else:
         # The bug the locks prevent: room judged on values read earlier, then written without a guard.
         snapshot = {tt.id: tt for tt in ctx.types}

@@ -13,11 +13,14 @@ from __future__ import annotations
 import logging
 import os
 import queue
+import random
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from aqstream.services import registration
@@ -25,6 +28,8 @@ from aqstream.services import registration
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 100
+RETRIES = 5
+TRANSIENT_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure (PostgreSQL)
 
 
 @dataclass
@@ -34,14 +39,22 @@ class _Item:
 
 
 class RegistrationQueue:
-    def __init__(self, engine: Engine, max_batch: int = MAX_BATCH):
+    def __init__(self, engine: Engine, max_batch: int = MAX_BATCH, start: bool = True):
         self.engine = engine
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[_Item] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="registration-writer", daemon=True)
+        self.batches = 0  # how many transactions, for tests and the benchmark
+        if start:
+            self.start()
+
+    def start(self) -> None:
         self._thread.start()
-        self.batches = 0  # counters for the benchmark's report
-        self.requests = 0
+
+    def close(self) -> None:
+        """Stop the writer once it has answered every request queued before."""
+        self._queue.put(None)
+        self._thread.join()
 
     def submit(self, request: registration.Request) -> Future:
         future: Future = Future()
@@ -49,13 +62,19 @@ class RegistrationQueue:
         return future
 
     def _run(self) -> None:
-        while True:
-            items = [self._queue.get()]
-            while len(items) < self.max_batch:
+        closing = False
+        while not closing:
+            items: list[_Item] = []
+            item = self._queue.get()  # wait for one request, then take whatever else is waiting
+            while item is not None:
+                items.append(item)
+                if len(items) == self.max_batch:
+                    break
                 try:
-                    items.append(self._queue.get_nowait())
+                    item = self._queue.get_nowait()
                 except queue.Empty:
                     break
+            closing = item is None
             by_event: dict[tuple[str, str], list[_Item]] = {}
             for item in items:
                 by_event.setdefault((item.request.org_slug, item.request.event_slug), []).append(item)
@@ -63,16 +82,23 @@ class RegistrationQueue:
                 self._process(group)
 
     def _process(self, items: list[_Item]) -> None:
+        tries = 0
         while items:
             self.batches += 1
-            self.requests += len(items)
             try:
                 with Session(self.engine, expire_on_commit=False) as session:
                     outcomes = registration.run_batch(session, [item.request for item in items])
+            except OperationalError as exc:
+                # A deadlock or serialization failure rolled the whole batch back: nothing was written,
+                # so it is safe to run it again.
+                tries += 1
+                if _transient(exc) and tries < RETRIES:
+                    time.sleep(random.uniform(0, 0.01 * tries))
+                    continue
+                self._fail(items, exc)
+                return
             except Exception as exc:  # the database is down, say: every caller of this batch hears it
-                log.exception("registration batch failed")
-                for item in items:
-                    item.future.set_exception(exc)
+                self._fail(items, exc)
                 return
             again = []
             for item, outcome in zip(items, outcomes):
@@ -83,6 +109,16 @@ class RegistrationQueue:
                 else:
                     item.future.set_result(outcome)
             items = again
+
+    @staticmethod
+    def _fail(items: list[_Item], exc: Exception) -> None:
+        log.error("registration batch of %d failed: %r", len(items), exc)
+        for item in items:
+            item.future.set_exception(exc)
+
+
+def _transient(exc: OperationalError) -> bool:
+    return getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES
 
 
 _queues: dict[tuple[int, int], RegistrationQueue] = {}

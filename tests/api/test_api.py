@@ -164,3 +164,25 @@ def test_checkin_staff_do_not_see_unlock_codes(client, login, make):
     assert all("unlock_code" not in t for t in as_door)
     assert all("unlock_code" not in t for t in client.get(f"/api/v1/events/{event.id}", headers=login(door)).json()[
         "ticket_types"])
+
+
+def test_a_database_that_does_not_answer_is_a_503_and_nothing_is_saved(client, make, session, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+    from sqlmodel import select
+
+    from aqstream.models import Order
+    from aqstream.services import registration
+
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org, quantities=(3,))
+
+    def down(s, requests):
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr(registration, "run_batch", down)
+    answer = client.post(f"/api/v1/public/events/{org.slug}/{event.slug}/registrations",
+                         json={"ticket_type_id": tt.id, "name": "Late", "email": "late@example.com"})
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
+    assert answer.json()["error"]["code"] == "unavailable"
+    session.rollback()
+    assert session.exec(select(Order).where(Order.event_id == event.id)).all() == []

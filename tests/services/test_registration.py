@@ -135,14 +135,16 @@ def test_idempotency_key_reused_for_different_data_is_a_conflict(make, session):
 def test_a_request_racing_the_organizer_cancelling_the_event_takes_no_place(make, session, monkeypatch):
     owner, org = make.org()
     event, (tt,) = make.event(owner, org)
-    real_allocate = registration._allocate
+    real_load = registration._load_context
 
-    def cancel_first(s, ctx, plans, outcomes):
-        # The organizer's change lands between this request's checks and its locked write.
+    def cancelled_after_read(s, org_slug, event_slug):
+        # The organizer's change commits right after this request read the event as published.
+        ctx = real_load(s, org_slug, event_slug)
         s.exec(update(Event).where(Event.id == ctx.event.id).values(status="cancelled"))
-        return real_allocate(s, ctx, plans, outcomes)
+        s.commit()
+        return ctx
 
-    monkeypatch.setattr(registration, "_allocate", cancel_first)
+    monkeypatch.setattr(registration, "_load_context", cancelled_after_read)
     with pytest.raises(RegistrationClosed):
         reg(session, org, event, tt)
     monkeypatch.undo()

@@ -7,10 +7,11 @@ import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlmodel import Session, select
 
 from aqstream.models import Event, Order, Ticket, TicketType
-from aqstream.services import orders, registration
+from aqstream.services import orders, registration, registration_queue
 from aqstream.services.errors import Conflict, SoldOut
 from aqstream.services.registration import TicketRequest
 
@@ -20,7 +21,18 @@ QUANTITIES = (60, 50, 40)  # 150 places of ticket types...
 CAPACITY = 120  # ...but only 120 in the room
 
 
-def run_rush(engine, org, event, types, seed=7):
+def run_rush(engine, org, event, types, seed=7, queued=False):
+    """queued=False: each buyer registers in its own transaction. queued=True: buyers go through two
+    registration queues, as in two web worker processes, whose writers commit batches concurrently."""
+    writers = [registration_queue.RegistrationQueue(engine) for _ in range(2)] if queued else []
+    try:
+        return _run_rush(engine, org, event, types, seed, writers)
+    finally:
+        for writer in writers:
+            writer.close()
+
+
+def _run_rush(engine, org, event, types, seed, writers):
     rng = random.Random(seed)
     plan = []
     for i in range(ATTEMPTS):
@@ -41,9 +53,12 @@ def run_rush(engine, org, event, types, seed=7):
         with Session(engine, expire_on_commit=False) as s:
             try:
                 if kind == "buy":
-                    result = registration.register(
-                        s, org_slug=org.slug, event_slug=event.slug, buyer_name=f"Buyer {i}",
-                        buyer_email=f"rush{i}@example.com", tickets=[TicketRequest(t) for t in what])
+                    args = dict(org_slug=org.slug, event_slug=event.slug, buyer_name=f"Buyer {i}",
+                                buyer_email=f"rush{i}@example.com", tickets=[TicketRequest(t) for t in what])
+                    if writers:
+                        result = writers[i % 2].submit(registration.parse_request(**args)).result(timeout=120)
+                    else:
+                        result = registration.register(s, **args)
                     with lock:
                         made.append((result.order.id, result.order.access_token, [t.id for t in result.tickets]))
                     return ("ok", result.order.id, len(result.tickets))
@@ -107,19 +122,21 @@ def violations(session, event, types, outcomes):
     return found
 
 
-def test_rush_with_cancellations_never_oversells_and_loses_nothing(make, session, engine):
+@pytest.mark.parametrize("queued", [False, True], ids=["own-transactions", "two-batching-writers"])
+def test_rush_with_cancellations_never_oversells_and_loses_nothing(make, session, engine, queued):
     owner, org = make.org()
     event, types = make.event(owner, org, quantities=QUANTITIES, capacity=CAPACITY)
-    outcomes = run_rush(engine, org, event, types)
+    outcomes = run_rush(engine, org, event, types, queued=queued)
     kinds = Counter(o[0] for o in outcomes)
     assert kinds["ok"] > 50 and kinds["sold_out"] > 100 and kinds["cancelled"] > 50, kinds
     assert violations(session, event, types, outcomes) == []
 
 
-def test_without_the_guard_the_same_checks_catch_the_oversell(make, session, engine, monkeypatch):
+@pytest.mark.parametrize("queued", [False, True], ids=["own-transactions", "two-batching-writers"])
+def test_without_the_guard_the_same_checks_catch_the_oversell(make, session, engine, monkeypatch, queued):
     monkeypatch.setattr(registration, "GUARD_ENABLED", False)
     owner, org = make.org()
     event, types = make.event(owner, org, quantities=QUANTITIES, capacity=CAPACITY)
-    outcomes = run_rush(engine, org, event, types)
+    outcomes = run_rush(engine, org, event, types, queued=queued)
     found = violations(session, event, types, outcomes)
     assert any("valid tickets for" in v or "counter says" in v for v in found), found
