@@ -200,7 +200,11 @@ def bench_service(tickets: int, clients: int, batched: bool) -> float:
     _, oversold, lost = db.audit(acknowledged)
     db.drop()
     label = "service, batched (as the app runs)" if batched else "service, one transaction each"
-    return report(label, len(acknowledged), seconds, latencies, oversold, lost)
+    rate = report(label, len(acknowledged), seconds, latencies, oversold, lost)
+    if batched:
+        batches = registration_queue.queue_for(db.engine).batches
+        print(f"  ({batches} transactions, {len(acknowledged) / max(batches, 1):.1f} orders each on average)")
+    return rate
 
 
 def free_port() -> int:

@@ -118,7 +118,7 @@ class Factory:
         return owner, org
 
     def event(self, owner, org, *, quantities=(10,), capacity=None, publish=True, starts="2031-06-01T18:00",
-              ends="2031-06-01T21:00", time_zone="Europe/Moscow"):
+              ends="2031-06-01T21:00", time_zone="Europe/Moscow", one_registration_per_email=False):
         data = events.EventInput(
             title=f"Event {unique()}",
             starts_local=starts,
@@ -126,6 +126,7 @@ class Factory:
             time_zone=time_zone,
             venue="Main hall",
             capacity=capacity,
+            one_registration_per_email=one_registration_per_email,
             ticket_types=[events.TicketTypeInput(f"Type {i}", q) for i, q in enumerate(quantities)],
         )
         event = events.create_event(self.session, Principal(owner.id), org.id, data)

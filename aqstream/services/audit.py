@@ -9,20 +9,9 @@ from aqstream.models import AuditEntry
 from aqstream.services.clock import utcnow
 
 
-def record(
-    session: Session,
-    *,
-    action: str,
-    object_type: str,
-    object_id: int | None,
-    organization_id: int | None = None,
-    actor_user_id: int | None = None,
-    actor_label: str = "",
-    data: dict[str, Any] | None = None,
-) -> AuditEntry:
-    entry = AuditEntry(**entry_row(action=action, object_type=object_type, object_id=object_id,
-                                   organization_id=organization_id, actor_user_id=actor_user_id,
-                                   actor_label=actor_label, data=data))
+def record(session: Session, **fields: Any) -> AuditEntry:
+    """Add an audit entry (the fields of `entry_row`) to the session's transaction."""
+    entry = AuditEntry(**entry_row(**fields))
     session.add(entry)
     return entry
 

@@ -163,12 +163,7 @@ def test_question_editor_validates_and_removal_keeps_old_answers(make, session):
 
 def test_one_registration_per_email_when_the_organizer_asks(make, session):
     owner, org = make.org()
-    data = events.EventInput(title="Once", starts_local="2031-06-01T18:00", ends_local="2031-06-01T19:00",
-                             time_zone="UTC", venue="Hall", one_registration_per_email=True,
-                             ticket_types=[events.TicketTypeInput("GA", 10)])
-    event = events.create_event(session, Principal(owner.id), org.id, data)
-    events.publish_event(session, Principal(owner.id), org.id, event.id)
-    tt = events.list_ticket_types(session, event.id)[0]
+    event, (tt,) = make.event(owner, org, one_registration_per_email=True)
     first = reg(session, org, event, [TR(tt.id)], buyer_email="same@example.com")
     with pytest.raises(Conflict) as err:
         reg(session, org, event, [TR(tt.id)], buyer_email="SAME@example.com")

@@ -6,7 +6,7 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from aqstream.models import Answer, AuditEntry, Event, Order, OutboxMessage, Ticket, TicketType
-from aqstream.services import events, questions, registration, registration_queue
+from aqstream.services import questions, registration, registration_queue
 from aqstream.services.errors import Conflict, NotFound, RegistrationClosed, SoldOut, ValidationError
 from aqstream.services.permissions import Principal
 from aqstream.services.registration import TicketRequest as TR
@@ -134,12 +134,7 @@ def test_the_same_idempotency_key_twice_in_a_batch_makes_one_order(make, session
 
 def test_one_registration_per_email_holds_within_a_batch(make, session, engine):
     owner, org = make.org()
-    data = events.EventInput(title="Once", starts_local="2031-06-01T18:00", ends_local="2031-06-01T19:00",
-                             time_zone="UTC", venue="Hall", one_registration_per_email=True,
-                             ticket_types=[events.TicketTypeInput("GA", 10)])
-    event = events.create_event(session, Principal(owner.id), org.id, data)
-    events.publish_event(session, Principal(owner.id), org.id, event.id)
-    tt = events.list_ticket_types(session, event.id)[0]
+    event, (tt,) = make.event(owner, org, one_registration_per_email=True)
     outcomes, _ = one_batch(engine, [request(org, event, ticket_type_id=tt.id, buyer_email=e)
                                      for e in ("same@example.com", "other@example.com", "SAME@example.com")])
     assert [type(o).__name__ for o in outcomes] == ["RegistrationResult", "RegistrationResult", "Conflict"]
