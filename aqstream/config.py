@@ -13,6 +13,18 @@ def data_dir() -> Path:
     return path
 
 
+def media_dir() -> Path:
+    """Where uploaded images (organization logos, event covers) are kept: AQSTREAM_MEDIA_DIR, else
+    `media/` in the data directory."""
+    path = Path(os.environ.get("AQSTREAM_MEDIA_DIR") or data_dir() / "media").resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def max_upload_bytes() -> int:
+    return int(os.environ.get("AQSTREAM_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
+
+
 def database_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if url:

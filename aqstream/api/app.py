@@ -3,10 +3,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse
 from sqlalchemy.exc import OperationalError
 
 from aqstream.api import browser_auth, v1
 from aqstream.api.errors import database_unavailable_handler, domain_error_handler, request_validation_handler
+from aqstream.services import media
 from aqstream.services.errors import DomainError
 
 
@@ -23,6 +25,14 @@ def create_api() -> FastAPI:
     api.add_exception_handler(OperationalError, database_unavailable_handler)
     api.include_router(v1.router)
     api.include_router(browser_auth.router)
+
+    @api.get("/media/{name}", include_in_schema=False)
+    def media_file(name: str) -> FileResponse:
+        path, content_type = media.open_image(name)
+        # Stored names are random and never reused: the file can be cached for good.
+        return FileResponse(path, media_type=content_type,
+                            headers={"Cache-Control": "public, max-age=31536000, immutable",
+                                     "X-Content-Type-Options": "nosniff"})
 
     @api.get("/healthz", include_in_schema=False)
     def healthz() -> dict:

@@ -18,6 +18,8 @@ class Organization(SQLModel, table=True):
     default_locale: str = Field(default="en", max_length=10)
     currency: str = Field(default="EUR", max_length=3)
     time_zone: str = Field(default="UTC", max_length=64)
+    contact_email: str = Field(default="", max_length=254)
+    logo_path: str = Field(default="", max_length=300)  # file name under the media directory
     created_at: datetime
 
 
@@ -47,6 +49,25 @@ class Membership(SQLModel, table=True):
     organization_id: int = Field(foreign_key="organization.id", index=True)
     role: str = Field(max_length=20)  # owner | admin | staff | checkin
     created_at: datetime
+
+
+class Invitation(SQLModel, table=True):
+    """An invitation into an organization with a role, accepted through a secret link by signing up or in
+    with the invited address. Only the SHA-256 of the link's token is stored."""
+
+    __tablename__ = "invitation"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    email: str = Field(max_length=254)
+    role: str = Field(max_length=20)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    invited_by_user_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime
+    expires_at: datetime
+    accepted_at: Optional[datetime] = None
+    accepted_by_user_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    revoked_at: Optional[datetime] = None
 
 
 class UserSession(SQLModel, table=True):
@@ -113,6 +134,8 @@ class Event(SQLModel, table=True):
     registration_closes_at: Optional[datetime] = None
     # Organizer's switch: at most one active registration per email address for this event.
     one_registration_per_email: bool = Field(default=False)
+    locale: str = Field(default="", max_length=10)  # language of the public page; "" = the visitor's
+    cover_path: str = Field(default="", max_length=300)  # file name under the media directory
     created_at: datetime
     published_at: Optional[datetime] = None
 
@@ -169,6 +192,12 @@ class Order(SQLModel, table=True):
 
 class Ticket(SQLModel, table=True):
     __tablename__ = "ticket"
+    # The organizer's attendee list filters and sorts within one event (100,000 tickets must stay fast).
+    __table_args__ = (
+        Index("ix_ticket_event_status", "event_id", "status"),
+        Index("ix_ticket_event_name", "event_id", "attendee_name"),
+        Index("ix_ticket_event_type", "event_id", "ticket_type_id"),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="ticket_order.id", index=True)
