@@ -6,6 +6,7 @@ from aqstream.pages.account import my_tickets, verify_email
 from aqstream.pages.auth import sign_in, sign_up
 from aqstream.pages.home import home, new_organization
 from aqstream.pages.organizer.events import dashboard, manage_event, new_event
+from aqstream.pages.organizer.team import audit_page, invite_page, settings_page, team_page
 from aqstream.pages.public.event import event_page
 from aqstream.pages.public.order import order_page
 from aqstream.state.account import MyTicketsState, VerifyState
@@ -13,6 +14,7 @@ from aqstream.state.auth import AuthFormState
 from aqstream.state.home import CreateOrgState, HomeState
 from aqstream.state.organizer import DashboardState, EventFormState, EventManageState
 from aqstream.state.public import OrderState, PublicEventState
+from aqstream.state.team import AuditState, InviteState, SettingsState, TeamState
 
 app = rx.App(
     api_transformer=create_api(),
@@ -30,3 +32,7 @@ app.add_page(event_page, route="/e/[org]/[event]", title="Event · AqStream", on
 app.add_page(order_page, route="/order/[token]", title="Your tickets · AqStream", on_load=OrderState.on_load)
 app.add_page(my_tickets, route="/account/tickets", title="My tickets · AqStream", on_load=MyTicketsState.on_load)
 app.add_page(verify_email, route="/verify/[token]", title="Email confirmation · AqStream", on_load=VerifyState.on_load)
+app.add_page(team_page, route="/o/[org]/team", title="Team · AqStream", on_load=TeamState.on_load)
+app.add_page(settings_page, route="/o/[org]/settings", title="Settings · AqStream", on_load=SettingsState.on_load)
+app.add_page(audit_page, route="/o/[org]/audit", title="Audit log · AqStream", on_load=AuditState.on_load)
+app.add_page(invite_page, route="/invite/[token]", title="Invitation · AqStream", on_load=InviteState.on_load)

@@ -21,6 +21,8 @@ from aqstream.services.validation import Checker
 
 MAX_CAPACITY = 1_000_000
 EVENT_STATUSES = ("draft", "published", "cancelled", "archived")
+EVENT_LOCALES = ("", "en", "ru")
+PUBLIC_STATUSES = ("published", "cancelled", "archived")  # archived: kept readable for those who went
 
 
 @dataclass
@@ -51,6 +53,7 @@ class EventInput:
     registration_opens_local: datetime | str | None = None
     registration_closes_local: datetime | str | None = None
     one_registration_per_email: bool = False
+    locale: str = ""  # language of the public page: "", "en" or "ru"
 
 
 def _parse_local(
@@ -162,40 +165,66 @@ def _unique_slug(session: Session, organization_id: int, title: str) -> str:
     return f"{base}-{n}"
 
 
-def create_event(session: Session, principal: Principal, organization_id: int, data: EventInput) -> Event:
-    """Create a draft event with its ticket types. Everything is checked before anything is written."""
-    org = access(session, principal, organization_id, MANAGE_EVENTS).organization
-    checker = Checker()
+@dataclass
+class _CleanEvent:
+    title: str
+    description: str
+    venue: str
+    online_url: str
+    time_zone: str
+    starts_at: datetime | None
+    ends_at: datetime | None
+    capacity: int | None
+    opens_at: datetime | None
+    closes_at: datetime | None
+    locale: str
+
+
+def _check_event(checker: Checker, data: EventInput, default_tz: str) -> _CleanEvent:
+    """The event's own fields, checked and converted to UTC; errors go into the checker."""
     title = checker.text("title", data.title, max_len=200, min_len=3)
     description = checker.text("description", data.description, max_len=20000, required=False)
     venue = checker.text("venue", data.venue, max_len=300, required=False)
     online_url = checker.url("online_url", data.online_url)
     if not venue and not online_url and "online_url" not in checker.errors:
         checker.fail("venue", "event.venue_or_online_required")
-    tz = checker.time_zone("time_zone", data.time_zone or org.time_zone)
+    tz = checker.time_zone("time_zone", data.time_zone or default_tz)
     zone = tz if "time_zone" not in checker.errors else None
     starts = _parse_local(checker, "starts_at", data.starts_local, tz=zone)
     ends = _parse_local(checker, "ends_at", data.ends_local, tz=zone)
     capacity = checker.int_range("capacity", data.capacity, low=1, high=MAX_CAPACITY, required=False)
     opens = _parse_local(checker, "registration_opens_at", data.registration_opens_local, required=False, tz=zone)
     closes = _parse_local(checker, "registration_closes_at", data.registration_closes_local, required=False, tz=zone)
-    good_tz = tz if "time_zone" not in checker.errors else None
+    locale = (data.locale or "").strip().lower()
+    if locale not in EVENT_LOCALES:
+        checker.fail("locale", "event.locale_invalid")
     starts_utc = ends_utc = opens_utc = closes_utc = None
-    if good_tz:
+    if zone:
         opens_utc = to_utc(opens, tz) if opens else None
         closes_utc = to_utc(closes, tz) if closes else None
         if opens_utc and closes_utc and closes_utc <= opens_utc:
             checker.fail("registration_closes_at", "event.registration_closes_before_opening")
-    if starts and ends and good_tz:
+    if starts and ends and zone:
         starts_utc, ends_utc = to_utc(starts, tz), to_utc(ends, tz)
         if ends_utc <= starts_utc:
             checker.fail("ends_at", "event.ends_before_start")
+    return _CleanEvent(title, description, venue, online_url, tz, starts_utc, ends_utc, capacity, opens_utc, closes_utc,
+                       locale)
+
+
+def create_event(session: Session, principal: Principal, organization_id: int, data: EventInput) -> Event:
+    """Create a draft event with its ticket types. Everything is checked before anything is written."""
+    org = access(session, principal, organization_id, MANAGE_EVENTS).organization
+    checker = Checker()
+    clean = _check_event(checker, data, org.time_zone)
+    good_tz = clean.time_zone if "time_zone" not in checker.errors else None
     if not data.ticket_types:
         checker.fail("ticket_types", "event.ticket_type_required")
     if len(data.ticket_types) > 50:
         checker.fail("ticket_types", "event.too_many_ticket_types")
     types = [_check_ticket_type(checker, f"ticket_types.{i}", tt, good_tz) for i, tt in enumerate(data.ticket_types[:50])]
     checker.raise_if_any()
+    title = clean.title
 
     begin_write(session)
     now = utcnow()
@@ -203,17 +232,18 @@ def create_event(session: Session, principal: Principal, organization_id: int, d
         organization_id=org.id,
         slug=_unique_slug(session, org.id, title),
         title=title,
-        description=description,
-        venue=venue,
-        online_url=online_url,
-        starts_at=starts_utc,
-        ends_at=ends_utc,
-        time_zone=tz,
+        description=clean.description,
+        venue=clean.venue,
+        online_url=clean.online_url,
+        starts_at=clean.starts_at,
+        ends_at=clean.ends_at,
+        time_zone=clean.time_zone,
         status="draft",
-        capacity=capacity,
-        registration_opens_at=opens_utc,
-        registration_closes_at=closes_utc,
+        capacity=clean.capacity,
+        registration_opens_at=clean.opens_at,
+        registration_closes_at=clean.closes_at,
         one_registration_per_email=bool(data.one_registration_per_email),
+        locale=clean.locale,
         created_at=now,
     )
     session.add(event)
@@ -431,7 +461,7 @@ def list_orders(
 
 
 def get_public_event(
-    session: Session, org_slug: str, event_slug: str, include_hidden: bool = False
+    session: Session, org_slug: str, event_slug: str, include_hidden: bool = False, include_drafts: bool = False
 ) -> tuple[Organization, Event, list[TicketType]]:
     """A published (or cancelled, to say so) event as anyone may see it. Drafts do not exist publicly.
     Hidden ticket types are left out unless asked for (registration checks their unlock codes)."""
@@ -441,7 +471,7 @@ def get_public_event(
         .where(
             Organization.slug == (org_slug or "").lower(),
             Event.slug == (event_slug or "").lower(),
-            Event.status.in_(("published", "cancelled")),
+            Event.status.in_(PUBLIC_STATUSES + (("draft",) if include_drafts else ())),
             Organization.status == "active",
         )
     ).first()

@@ -17,6 +17,11 @@ ROLES = (OWNER, ADMIN, STAFF, CHECKIN)
 # What each action needs. Later issues add team, settings, check-in actions.
 MANAGE_EVENTS = frozenset({OWNER, ADMIN, STAFF})
 VIEW_ATTENDEES = frozenset({OWNER, ADMIN, STAFF, CHECKIN})
+# The team, the organization's settings and its audit log are for owners and admins only; among them,
+# only an owner may make, change or remove an owner (services/team.py).
+MANAGE_TEAM = frozenset({OWNER, ADMIN})
+MANAGE_SETTINGS = frozenset({OWNER, ADMIN})
+VIEW_AUDIT = frozenset({OWNER, ADMIN})
 
 
 @dataclass(frozen=True)

@@ -5,16 +5,19 @@ the order, the confirmation email goes into the outbox in that same transaction,
 makes a replayed request return the first answer instead of a second order (DESIGN invariants 1-3)."""
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import random
 import secrets
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import insert, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write
@@ -38,6 +41,8 @@ from aqstream.services.validation import Checker
 GUARD_ENABLED = True
 
 CONFIRMATION_EMAIL = "email.registration_confirmation"
+RETRIES = 5
+TRANSIENT_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure (PostgreSQL)
 MAX_TICKETS_PER_ORDER = 100
 
 
@@ -67,6 +72,8 @@ def _registration_state(event: Event, now) -> str | None:
     """Why registration is closed right now, as a message key; None when it is open."""
     if event.status == "cancelled":
         return "registration.event_cancelled"
+    if event.status == "archived":
+        return "registration.event_over"
     if event.status != "published":
         return "registration.not_published"
     if event.registration_opens_at and now < event.registration_opens_at:
@@ -126,6 +133,18 @@ class Request:
     key: str | None
     locale: str
     simple: bool  # asked as ticket_type_id + quantity: errors name those fields
+    # Added by an organizer (a speaker, a guest): any ticket type, hidden or not, outside the sales and
+    # registration windows, also to a draft; never past a limit. The caller has checked the role.
+    added_by: int | None = None
+    notify: bool = True  # False: no confirmation email (an organizer adding someone quietly)
+
+    @property
+    def by_organizer(self) -> bool:
+        return self.added_by is not None
+
+    @property
+    def open_statuses(self) -> tuple[str, ...]:
+        return ("published", "draft") if self.by_organizer else ("published",)
 
 
 @dataclass
@@ -204,6 +223,8 @@ def _parse(
     user_id: int | None = None,
     idempotency_key: str | None = None,
     locale: str = "en",
+    added_by: int | None = None,
+    notify: bool = True,
 ) -> Request:
     simple = tickets is None
     checker = Checker()
@@ -229,12 +250,14 @@ def _parse(
     checker.raise_if_any()
     return Request(org_slug=(org_slug or "").lower(), event_slug=(event_slug or "").lower(), name=name, email=email,
                    lines=lines, tickets=tickets, answers=answers, unlock_code=unlock_code, user_id=user_id, key=key,
-                   locale=normalize_locale(locale), simple=simple)
+                   locale=normalize_locale(locale), simple=simple, added_by=added_by,
+                   notify=notify)
 
 
 def _identify(request: Request, ctx: _Context, index: int) -> _Plan:
     """Which ticket types the request may buy, and its fingerprint (what a replay must repeat exactly)."""
-    offered = {tt.id: tt for tt in offered_types(ctx.types, request.unlock_code)}
+    types = ctx.types if request.by_organizer else offered_types(ctx.types, request.unlock_code)
+    offered = {tt.id: tt for tt in types}
     for i, (type_id, _, _) in enumerate(request.lines):
         if type_id not in offered:
             raise NotFound("registration.ticket_type_unknown", field=f"tickets.{i}.ticket_type_id")
@@ -244,12 +267,16 @@ def _identify(request: Request, ctx: _Context, index: int) -> _Plan:
 
 def _check(plan: _Plan, ctx: _Context, now) -> None:
     """The event's and ticket types' rules, and the answers; fills in what the plan will write."""
-    closed = _registration_state(ctx.event, now)
-    if closed:
-        raise RegistrationClosed(closed)
     request = plan.request
+    if request.by_organizer:
+        if ctx.event.status not in request.open_statuses:
+            raise RegistrationClosed(_registration_state(ctx.event, now) or "registration.closed")
+    elif closed := _registration_state(ctx.event, now):
+        raise RegistrationClosed(closed)
     plan.wanted = Counter(type_id for type_id, _, _ in request.lines)
     for type_id, n in plan.wanted.items():
+        if request.by_organizer:
+            continue
         tt = plan.offered[type_id]
         if reason := sales_state(tt, now):
             raise RegistrationClosed(reason, field="tickets", ticket_type=tt.name)
@@ -267,10 +294,11 @@ def _check(plan: _Plan, ctx: _Context, now) -> None:
     checker.raise_if_any()
 
 
-def _load_context(session: Session, org_slug: str, event_slug: str) -> _Context:
+def _load_context(session: Session, request: Request) -> _Context:
     """The event as read now, copied into plain values: they stay as read (the counters too, which only
     the test switch GUARD_ENABLED=False trusts) when the transaction is restarted or rolled back."""
-    org, event, types = get_public_event(session, org_slug, event_slug, include_hidden=True)
+    org, event, types = get_public_event(session, request.org_slug, request.event_slug, include_hidden=True,
+                                         include_drafts=request.by_organizer)
     asked, removed = questions.for_registration(session, event.id)
     return _Context(_copy(org), _copy(event), [_copy(tt) for tt in types], [_copy(q) for q in asked], removed)
 
@@ -309,6 +337,8 @@ def run_batch(session: Session, requests: list[Request]) -> list:
     Places are given in the order the requests arrived, under row locks on the ticket types and the event
     (DESIGN invariant 1), and the confirmation emails go into the outbox in the same transaction."""
     outcomes: list = [None] * len(requests)
+    if len({(r.org_slug, r.event_slug, r.added_by) for r in requests}) > 1:
+        raise ValueError("a batch is for one event and one kind of request")
     try:
         outcomes = _run_batch(session, requests, outcomes)
     except IntegrityError:
@@ -316,7 +346,7 @@ def run_batch(session: Session, requests: list[Request]) -> list:
         # registration per email is allowed). Nothing of this batch was written; each request goes alone.
         session.rollback()
         if len(requests) > 1:
-            outcomes = [run_batch(session, [r])[0] for r in requests]
+            outcomes = [_alone(session, r) for r in requests]
         else:
             outcomes = [_after_unique_violation(session, requests[0])]
     except Exception:
@@ -328,9 +358,28 @@ def run_batch(session: Session, requests: list[Request]) -> list:
     return outcomes
 
 
+def is_transient(exc: BaseException) -> bool:
+    """A deadlock or serialization failure: the transaction was rolled back and may simply run again."""
+    return isinstance(exc, OperationalError) and getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES
+
+
+def _alone(session: Session, request: Request):
+    """One request of a batch that hit a unique key, in its own transaction. It never raises: the requests
+    before it may have committed already, so the batch must not be run again; an error is this request's
+    own answer."""
+    for attempt in range(1, RETRIES + 1):
+        try:
+            return run_batch(session, [request])[0]
+        except Exception as exc:
+            session.rollback()
+            if not is_transient(exc) or attempt == RETRIES:
+                return exc
+            time.sleep(random.uniform(0, 0.01 * attempt))
+
+
 def _after_unique_violation(session: Session, request: Request):
     try:
-        ctx = _load_context(session, request.org_slug, request.event_slug)
+        ctx = _load_context(session, request)
         plan = _identify(request, ctx, 0)
         earlier = _earlier_orders(session, ctx.event.id, {request.key}) if request.key else {}
         session.rollback()
@@ -344,10 +393,10 @@ def _after_unique_violation(session: Session, request: Request):
 
 def _run_batch(session: Session, requests: list[Request], outcomes: list) -> list:
     try:
-        ctx = _load_context(session, requests[0].org_slug, requests[0].event_slug)
+        ctx = _load_context(session, requests[0])
     except DomainError as exc:
         session.rollback()
-        return [exc for _ in requests]
+        return [copy.copy(exc) for _ in requests]  # one each: the simple form renames its fields in place
     now = utcnow()
     plans: list[_Plan] = []
     for i, request in enumerate(requests):
@@ -395,7 +444,7 @@ def _run_batch(session: Session, requests: list[Request], outcomes: list) -> lis
         # Usually there is room for the whole batch: write it, then take its places with guarded writes as
         # the last statements, so the rows every buyer needs are locked only for those and the commit.
         results = _write(session, ctx, fresh, now)
-        if _take_places(session, ctx.event.id, fresh):
+        if _take_places(session, ctx.event.id, fresh, requests[0].open_statuses):
             for plan, result in zip(fresh, results):
                 outcomes[plan.index] = result
             session.commit()
@@ -414,7 +463,7 @@ def _run_batch(session: Session, requests: list[Request], outcomes: list) -> lis
     return outcomes
 
 
-def _take_places(session: Session, event_id: int, plans: list[_Plan]) -> bool:
+def _take_places(session: Session, event_id: int, plans: list[_Plan], statuses: tuple[str, ...]) -> bool:
     """Take the places of all plans with guarded writes (ticket types by id, then the event: the lock order
     used everywhere), or report that they do not all fit. The caller rolls back on False."""
     taken: Counter = Counter()
@@ -430,7 +479,7 @@ def _take_places(session: Session, event_id: int, plans: list[_Plan]) -> bool:
     # The event row is checked again under its lock: an organizer who cancels or unpublishes the event
     # while this batch runs wins, and the batch takes no place.
     took = session.exec(update(Event)
-                        .where(Event.id == event_id, Event.status == "published",
+                        .where(Event.id == event_id, Event.status.in_(statuses),
                                (Event.capacity.is_(None)) | (Event.sold + total <= Event.capacity))
                         .values(sold=Event.sold + total))
     return took.rowcount == 1
@@ -459,7 +508,7 @@ def _allocate(session: Session, ctx: _Context, plans: list[_Plan], outcomes: lis
     accepted: list[_Plan] = []
     taken: Counter = Counter()
     for plan in plans:
-        if status != "published":
+        if status not in plan.request.open_statuses:
             # The organizer cancelled or unpublished the event while this batch ran: the organizer wins.
             outcomes[plan.index] = RegistrationClosed("registration.not_published")
             continue
@@ -536,25 +585,28 @@ def _write(session: Session, ctx: _Context, plans: list[_Plan], now) -> list[Reg
                         for qid, value in plan.order_answers.items()]
         answer_rows += [{"order_id": order_id, "ticket_id": t.id, "question_id": qid, "value": value}
                         for t, given in zip(made, plan.ticket_answers) for qid, value in given.items()]
-        messages.append(outbox.message_row(
-            kind=CONFIRMATION_EMAIL, recipient=r.email, organization_id=org_id,
-            payload={
-                "order_id": order_id,
-                "access_token": order.access_token,
-                "event_title": ctx.event.title,
-                "tickets": [{"code": t.code, "attendee": t.attendee_name, "type": plan.offered[t.ticket_type_id].name}
-                            for t in made],
-                "locale": order.locale,
-            },
-        ))
+        if r.notify:
+            messages.append(outbox.message_row(
+                kind=CONFIRMATION_EMAIL, recipient=r.email, organization_id=org_id,
+                payload={
+                    "order_id": order_id,
+                    "access_token": order.access_token,
+                    "event_title": ctx.event.title,
+                    "tickets": [{"code": t.code, "attendee": t.attendee_name,
+                                 "type": plan.offered[t.ticket_type_id].name} for t in made],
+                    "locale": order.locale,
+                },
+            ))
         entries.append(audit.entry_row(
             action="order.create", object_type="order", object_id=order_id, organization_id=org_id,
-            actor_user_id=r.user_id, actor_label=r.email,
-            data={"event_id": event_id, "tickets": {str(k): v for k, v in plan.wanted.items()}},
+            actor_user_id=r.added_by or r.user_id, actor_label=r.email,
+            data={"event_id": event_id, "tickets": {str(k): v for k, v in plan.wanted.items()},
+                  **({"by_organizer": True, "notified": r.notify} if r.by_organizer else {})},
         ))
     if answer_rows:
         conn.execute(insert(Answer.__table__), answer_rows)
-    conn.execute(insert(OutboxMessage.__table__), messages)
+    if messages:
+        conn.execute(insert(OutboxMessage.__table__), messages)
     conn.execute(insert(AuditEntry.__table__), entries)
     return results
 

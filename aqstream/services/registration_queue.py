@@ -20,7 +20,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from aqstream.services import registration
@@ -28,8 +27,6 @@ from aqstream.services import registration
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 100
-RETRIES = 5
-TRANSIENT_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure (PostgreSQL)
 
 
 @dataclass
@@ -45,6 +42,7 @@ class RegistrationQueue:
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="registration-writer", daemon=True)
         self.batches = 0  # how many transactions, for tests and the benchmark
+        self._closed = False
         if start:
             self.start()
 
@@ -53,10 +51,13 @@ class RegistrationQueue:
 
     def close(self) -> None:
         """Stop the writer once it has answered every request queued before."""
+        self._closed = True
         self._queue.put(None)
         self._thread.join()
 
     def submit(self, request: registration.Request) -> Future:
+        if self._closed:
+            raise RuntimeError("the registration queue is closed")
         future: Future = Future()
         self._queue.put(_Item(request, future))
         return future
@@ -75,11 +76,18 @@ class RegistrationQueue:
                 except queue.Empty:
                     break
             closing = item is None
+            # A caller that gave up (its request was cancelled) is dropped before anything is written;
+            # from here on its future cannot be cancelled any more and will hold the answer.
+            items = [item for item in items if item.future.set_running_or_notify_cancel()]
             by_event: dict[tuple[str, str], list[_Item]] = {}
             for item in items:
                 by_event.setdefault((item.request.org_slug, item.request.event_slug), []).append(item)
             for group in by_event.values():
-                self._process(group)
+                try:
+                    self._process(group)
+                except BaseException as exc:  # never let the writer die: every later caller would wait forever
+                    log.exception("registration writer failed")
+                    self._fail([item for item in group if not item.future.done()], exc)
 
     def _process(self, items: list[_Item]) -> None:
         tries = 0
@@ -88,16 +96,13 @@ class RegistrationQueue:
             try:
                 with Session(self.engine, expire_on_commit=False) as session:
                     outcomes = registration.run_batch(session, [item.request for item in items])
-            except OperationalError as exc:
-                # A deadlock or serialization failure rolled the whole batch back: nothing was written,
-                # so it is safe to run it again.
+            except Exception as exc:
+                # run_batch raises only when nothing of the batch was committed. A deadlock or serialization
+                # failure is run again; anything else (the database is down) is every caller's answer.
                 tries += 1
-                if _transient(exc) and tries < RETRIES:
+                if registration.is_transient(exc) and tries < registration.RETRIES:
                     time.sleep(random.uniform(0, 0.01 * tries))
                     continue
-                self._fail(items, exc)
-                return
-            except Exception as exc:  # the database is down, say: every caller of this batch hears it
                 self._fail(items, exc)
                 return
             again = []
@@ -115,10 +120,6 @@ class RegistrationQueue:
         log.error("registration batch of %d failed: %r", len(items), exc)
         for item in items:
             item.future.set_exception(exc)
-
-
-def _transient(exc: OperationalError) -> bool:
-    return getattr(exc.orig, "sqlstate", None) in TRANSIENT_SQLSTATES
 
 
 _queues: dict[tuple[int, int], RegistrationQueue] = {}

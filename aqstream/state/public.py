@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import uuid
 
@@ -15,6 +16,8 @@ from aqstream.services.errors import DomainError, NotFound
 from aqstream.services.events import get_public_event, places_left
 from aqstream.services.registration import TicketRequest
 from aqstream.state.base import AppState, event_times, when_text
+
+log = logging.getLogger(__name__)
 
 # Service error fields -> the form's input names (tickets.3.attendee_name -> att.3.name, ...)
 _FIELD_MAP = [
@@ -207,6 +210,11 @@ class PublicEventState(AppState):
                 self._refresh_counts()
             elif exc.code == "validation_error":
                 self._refresh_questions()  # the organizer may have changed the questions meanwhile
+            return
+        except Exception:  # the database did not answer: say so and let the visitor try again
+            log.exception("registration failed")
+            self.errors = {"form": self.t("error.unavailable")}
+            self.busy = False
             return
         self.errors = {}
         self.busy = False

@@ -170,19 +170,25 @@ def test_a_database_that_does_not_answer_is_a_503_and_nothing_is_saved(client, m
     from sqlalchemy.exc import OperationalError
     from sqlmodel import select
 
-    from aqstream.models import Order
+    from aqstream.models import Order, OutboxMessage, Ticket, TicketType
     from aqstream.services import registration
 
     owner, org = make.org()
     event, (tt,) = make.event(owner, org, quantities=(3,))
 
-    def down(s, requests):
-        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+    def lost_connection(s, event_id, plans, statuses):
+        # The order, tickets and email were written in this transaction; then the connection went away.
+        assert s.exec(select(Ticket).where(Ticket.event_id == event_id)).all()
+        raise OperationalError("UPDATE ticket_type", {}, ConnectionResetError("server closed the connection"))
 
-    monkeypatch.setattr(registration, "run_batch", down)
+    monkeypatch.setattr(registration, "_take_places", lost_connection)
+    address = f"{unique('late')}@example.com"
     answer = client.post(f"/api/v1/public/events/{org.slug}/{event.slug}/registrations",
-                         json={"ticket_type_id": tt.id, "name": "Late", "email": "late@example.com"})
+                         json={"ticket_type_id": tt.id, "name": "Late", "email": address})
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "5"
     assert answer.json()["error"]["code"] == "unavailable"
     session.rollback()
     assert session.exec(select(Order).where(Order.event_id == event.id)).all() == []
+    assert session.exec(select(Ticket).where(Ticket.event_id == event.id)).all() == []
+    assert session.exec(select(OutboxMessage).where(OutboxMessage.recipient == address)).all() == []
+    assert session.get(TicketType, tt.id).sold == 0

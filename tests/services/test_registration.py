@@ -137,9 +137,9 @@ def test_a_request_racing_the_organizer_cancelling_the_event_takes_no_place(make
     event, (tt,) = make.event(owner, org)
     real_load = registration._load_context
 
-    def cancelled_after_read(s, org_slug, event_slug):
+    def cancelled_after_read(s, request):
         # The organizer's change commits right after this request read the event as published.
-        ctx = real_load(s, org_slug, event_slug)
+        ctx = real_load(s, request)
         s.exec(update(Event).where(Event.id == ctx.event.id).values(status="cancelled"))
         s.commit()
         return ctx

@@ -214,3 +214,56 @@ def test_a_batch_rolled_back_by_a_deadlock_runs_again(make, session, engine, mon
     assert calls == [3, 3] and batches == 2
     assert all(isinstance(o, registration.RegistrationResult) for o in outcomes)
     assert sold(session, TicketType, tt.id) == 3
+
+
+def test_a_caller_that_gave_up_is_dropped_and_the_writer_goes_on(make, session, engine):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org, quantities=(10,))
+    writer = registration_queue.RegistrationQueue(engine, start=False)
+    gave_up = writer.submit(request(org, event, ticket_type_id=tt.id, buyer_email="gone@example.com"))
+    waiting = writer.submit(request(org, event, ticket_type_id=tt.id))
+    assert gave_up.cancel()  # e.g. the browser went away before the writer got to it
+    writer.start()
+    try:
+        assert waiting.result(timeout=30).order.id
+        assert writer.submit(request(org, event, ticket_type_id=tt.id)).result(timeout=30).order.id
+    finally:
+        writer.close()
+    assert [o.buyer_email for o in committed(session, Order, event_id=event.id)].count("gone@example.com") == 0
+    assert sold(session, TicketType, tt.id) == 2
+    with pytest.raises(RuntimeError):
+        writer.submit(request(org, event, ticket_type_id=tt.id))
+
+
+def test_after_a_unique_key_race_each_request_stands_alone_and_none_is_run_twice(make, session, engine, monkeypatch):
+    """The batch hits a unique key, so each request runs in its own transaction; the second of them fails.
+    The first and third keep their committed orders, the second hears its error, nothing is doubled."""
+    from sqlalchemy.exc import OperationalError
+
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org, quantities=(10,))
+    args = dict(org_slug=org.slug, event_slug=event.slug, buyer_name="Racer", buyer_email="racer@example.com",
+                ticket_type_id=tt.id, idempotency_key="raced-again")
+    earlier = registration.register(session, **args)
+    real_lookup, real_run = registration._earlier_orders, registration._run_batch
+    lookups, runs = [], []
+    monkeypatch.setattr(registration, "_earlier_orders",
+                        lambda s, e, k: lookups.append(k) or ({} if len(lookups) == 1 else real_lookup(s, e, k)))
+
+    def second_alone_fails(s, requests, outcomes):
+        runs.append(len(requests))
+        if len(runs) == 3:
+            raise OperationalError("INSERT", {}, ConnectionResetError("connection lost"))
+        return real_run(s, requests, outcomes)
+
+    monkeypatch.setattr(registration, "_run_batch", second_alone_fails)
+    outcomes, batches = one_batch(engine, [registration.parse_request(**args),
+                                           request(org, event, ticket_type_id=tt.id, buyer_email="two@example.com"),
+                                           request(org, event, ticket_type_id=tt.id, buyer_email="three@example.com")])
+    assert runs == [3, 1, 1, 1] and batches == 1
+    assert outcomes[0].replayed and outcomes[0].order.id == earlier.order.id
+    assert isinstance(outcomes[1], OperationalError)
+    assert isinstance(outcomes[2], registration.RegistrationResult)
+    emails = sorted(o.buyer_email for o in committed(session, Order, event_id=event.id))
+    assert emails == ["racer@example.com", "three@example.com"]
+    assert sold(session, TicketType, tt.id) == 2

@@ -3,6 +3,7 @@ import reflex as rx
 
 from aqstream.components.ui import T, confirm_box, error_text, field, form_error, shell, var_field, when_loaded
 from aqstream.pages.home import tz_select
+from aqstream.pages.organizer.team import org_nav
 from aqstream.state.organizer import DashboardState, EventFormState, EventManageState
 
 
@@ -21,6 +22,8 @@ def dashboard() -> rx.Component:
             DashboardState.found,
             rx.vstack(
                 rx.text(DashboardState.org_name, color_scheme="gray"),
+                rx.cond((DashboardState.role == "owner") | (DashboardState.role == "admin"),
+                        org_nav(DashboardState, "events"), rx.fragment()),
                 rx.flex(
                     rx.heading(T("dashboard.title"), size="7", as_="h1"),
                     rx.spacer(),

@@ -1,0 +1,258 @@
+"""The organizer's attendee list: search, filters, sorting and pages computed by the database (fast at
+100,000 tickets in one event), one attendee's details and history, adding an attendee by hand, sending
+a confirmation again, and the rows of an export."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterator
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from aqstream.db import begin_write
+from aqstream.models import Answer, AuditEntry, Event, Order, Question, Ticket, TicketType, User
+from aqstream.services import audit, outbox, questions, registration
+from aqstream.services.errors import Conflict, NotFound
+from aqstream.services.events import get_event
+from aqstream.services.organizations import organization_slug
+from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access
+from aqstream.services.validation import Checker
+
+SORTS = {
+    "registered": (Ticket.id,),
+    "name": (func.lower(Ticket.attendee_name), Ticket.id),
+    "email": (func.lower(Order.buyer_email), Ticket.id),
+    "type": (TicketType.name, Ticket.id),
+    "status": (Ticket.status, Ticket.id),
+}
+MAX_PER_PAGE = 200
+
+
+@dataclass
+class AttendeeQuery:
+    search: str = ""
+    ticket_type_id: int | str | None = None
+    status: str = ""  # "", valid, cancelled
+    checked_in: str = ""  # "", yes, no
+    sort: str = "registered"
+    descending: bool = True
+    page: int | str = 1
+    per_page: int | str = 50
+
+
+@dataclass(frozen=True)
+class AttendeeRow:
+    ticket_id: int
+    order_id: int
+    attendee_name: str
+    attendee_email: str  # the attendee's own address, else the buyer's
+    buyer_email: str
+    ticket_type: str
+    code: str
+    status: str
+    checked_in_at: datetime | None
+    registered_at: datetime
+
+
+@dataclass
+class AttendeePage:
+    rows: list[AttendeeRow]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+
+def _clean_query(q: AttendeeQuery) -> AttendeeQuery:
+    checker = Checker()
+    search = checker.text("search", q.search, max_len=200, required=False)
+    type_id = checker.int_range("ticket_type_id", q.ticket_type_id, low=1, high=2**31 - 1, required=False)
+    page = checker.int_range("page", q.page, low=1, high=1_000_000) or 1
+    per_page = checker.int_range("per_page", q.per_page, low=1, high=MAX_PER_PAGE) or 50
+    if q.status not in ("", "valid", "cancelled"):
+        checker.fail("status", "attendees.filter_invalid")
+    if q.checked_in not in ("", "yes", "no"):
+        checker.fail("checked_in", "attendees.filter_invalid")
+    if q.sort not in SORTS:
+        checker.fail("sort", "attendees.filter_invalid")
+    checker.raise_if_any()
+    return AttendeeQuery(search, type_id, q.status, q.checked_in, q.sort, bool(q.descending), page, per_page)
+
+
+def _filtered(statement, event_id: int, q: AttendeeQuery):
+    statement = statement.where(Ticket.event_id == event_id)
+    if q.ticket_type_id:
+        statement = statement.where(Ticket.ticket_type_id == q.ticket_type_id)
+    if q.status:
+        statement = statement.where(Ticket.status == q.status)
+    if q.checked_in == "yes":
+        statement = statement.where(Ticket.checked_in_at.is_not(None))
+    elif q.checked_in == "no":
+        statement = statement.where(Ticket.checked_in_at.is_(None))
+    if q.search:
+        words = q.search.lower()
+        like = f"%{words.replace('%', '').replace('_', '')}%"
+        statement = statement.where(or_(
+            func.lower(Ticket.attendee_name).like(like),
+            func.lower(Ticket.attendee_email).like(like),
+            func.lower(Order.buyer_email).like(like),
+            Ticket.code == q.search.strip(),
+        ))
+    return statement
+
+
+def _base():
+    return (select(Ticket, TicketType.name, Order.buyer_email)
+            .join(Order, Order.id == Ticket.order_id)
+            .join(TicketType, TicketType.id == Ticket.ticket_type_id))
+
+
+def _row(ticket: Ticket, type_name: str, buyer_email: str) -> AttendeeRow:
+    return AttendeeRow(ticket.id, ticket.order_id, ticket.attendee_name, ticket.attendee_email or buyer_email,
+                       buyer_email, type_name, ticket.code, ticket.status, ticket.checked_in_at, ticket.created_at)
+
+
+def search(session: Session, principal: Principal, organization_id: int, event_id: int,
+           query: AttendeeQuery | None = None) -> AttendeePage:
+    event = get_event(session, principal, organization_id, event_id, VIEW_ATTENDEES)
+    q = _clean_query(query or AttendeeQuery())
+    count = select(func.count(Ticket.id)).select_from(Ticket).join(Order, Order.id == Ticket.order_id)
+    total = session.exec(_filtered(count, event.id, q)).one()
+    pages = max(1, math.ceil(total / q.per_page))
+    page = min(q.page, pages)
+    order = [c.desc() if q.descending else c.asc() for c in SORTS[q.sort]]
+    rows = session.exec(_filtered(_base(), event.id, q).order_by(*order)
+                        .limit(q.per_page).offset((page - 1) * q.per_page)).all()
+    return AttendeePage([_row(*r) for r in rows], total, page, pages, q.per_page)
+
+
+@dataclass
+class HistoryItem:
+    at: datetime
+    action: str
+    actor: str
+    data: dict
+
+
+@dataclass
+class AttendeeDetail:
+    row: AttendeeRow
+    order: Order
+    answers: list[tuple[str, Any]]  # (question label, formatted value)
+    others: list[AttendeeRow]  # the other tickets of the same order
+    history: list[HistoryItem] = field(default_factory=list)
+
+
+def detail(session: Session, principal: Principal, organization_id: int, ticket_id: int) -> AttendeeDetail:
+    """One ticket with its order, answers, the order's other tickets and what happened to them."""
+    access(session, principal, organization_id, VIEW_ATTENDEES)
+    found = session.exec(_base().where(Ticket.id == ticket_id, Order.organization_id == organization_id)).first()
+    if found is None:
+        raise NotFound()
+    row = _row(*found)
+    order = session.get(Order, row.order_id)
+    siblings = session.exec(_base().where(Ticket.order_id == order.id, Ticket.id != ticket_id).order_by(Ticket.id)).all()
+    answers = [
+        (q.label, questions.format_value(q, a.value, "✓", "✗"))
+        for a, q in questions.answers_by_order(session, [order.id]).get(order.id, [])
+        if a.ticket_id in (None, ticket_id)
+    ]
+    entries = session.exec(
+        select(AuditEntry, User.name)
+        .join(User, User.id == AuditEntry.actor_user_id, isouter=True)
+        .where(AuditEntry.organization_id == organization_id, AuditEntry.object_type == "order",
+               AuditEntry.object_id == order.id)
+        .order_by(AuditEntry.at, AuditEntry.id)
+    ).all()
+    history = [HistoryItem(e.at, e.action, name or e.actor_label, e.data) for e, name in entries]
+    return AttendeeDetail(row, order, answers, [_row(*r) for r in siblings], history)
+
+
+def add_attendee(session: Session, principal: Principal, organization_id: int, event_id: int, *, name: str,
+                 email: str, ticket_type_id: int | str | None, notify: bool = True,
+                 locale: str = "en") -> registration.RegistrationResult:
+    """Register someone by hand (a speaker, a guest): any ticket type, hidden or outside its sales window,
+    also for a draft; the limits still hold. With notify=False no confirmation email is queued."""
+    event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
+    org_slug = organization_slug(session, event.organization_id)
+    session.rollback()  # the registration runs its own transaction
+    return registration.register(session, org_slug=org_slug, event_slug=event.slug, buyer_name=name,
+                                 buyer_email=email, ticket_type_id=ticket_type_id, quantity=1,
+                                 added_by=principal.user_id, notify=notify, locale=locale)
+
+
+def resend_confirmation(session: Session, principal: Principal, organization_id: int, order_id: int) -> None:
+    """Queue the order's confirmation email again, listing its tickets that are still valid."""
+    access(session, principal, organization_id, MANAGE_EVENTS)
+    order = session.exec(select(Order).where(Order.id == order_id, Order.organization_id == organization_id)).first()
+    if order is None:
+        raise NotFound()
+    title = session.exec(select(Event.title).where(Event.id == order.event_id)).one()
+    tickets = session.exec(select(Ticket, TicketType.name).join(TicketType, TicketType.id == Ticket.ticket_type_id)
+                           .where(Ticket.order_id == order.id, Ticket.status == "valid").order_by(Ticket.id)).all()
+    if not tickets:
+        raise Conflict("attendees.nothing_to_resend")
+    begin_write(session)
+    outbox.enqueue(session, kind=registration.CONFIRMATION_EMAIL, recipient=order.buyer_email,
+                   organization_id=organization_id, payload={
+                       "order_id": order.id, "access_token": order.access_token, "event_title": title,
+                       "tickets": [{"code": t.code, "attendee": t.attendee_name, "type": n} for t, n in tickets],
+                       "locale": order.locale, "resent": True})
+    audit.record(session, action="order.resend_confirmation", object_type="order", object_id=order.id,
+                 organization_id=organization_id, actor_user_id=principal.user_id)
+    session.commit()
+
+
+@dataclass
+class Export:
+    header: list[str]
+    rows: Iterator[list[Any]]
+
+
+def export_rows(session: Session, principal: Principal, organization_id: int, event_id: int,
+                labels: dict[str, str], query: AttendeeQuery | None = None) -> Export:
+    """Every ticket matching the filters, with its answers, as plain values (times in the event's zone),
+    read in chunks so a large event is never held in memory. `labels` names the fixed columns."""
+    event = get_event(session, principal, organization_id, event_id, VIEW_ATTENDEES)
+    q = _clean_query(query or AttendeeQuery(sort="registered", descending=False))
+    asked = session.exec(select(Question).where(Question.event_id == event.id)
+                         .order_by(Question.sort_order, Question.id)).all()
+    fixed = ["name", "email", "buyer_email", "ticket_type", "code", "status", "checked_in_at", "registered_at"]
+    header = [labels.get(k, k) for k in fixed] + [q_.label for q_ in asked]
+    statement = _filtered(_base(), event.id, q).order_by(Ticket.id)
+    zone = ZoneInfo(event.time_zone)  # times in the event's own zone, as the organizer thinks of them
+
+    def rows() -> Iterator[list[Any]]:
+        chunk: list = []
+        for found in session.exec(statement.execution_options(yield_per=1000)):
+            chunk.append(found)
+            if len(chunk) == 1000:
+                yield from _export_chunk(session, chunk, asked, zone)
+                chunk = []
+        if chunk:
+            yield from _export_chunk(session, chunk, asked, zone)
+
+    return Export(header, rows())
+
+
+def _export_chunk(session: Session, chunk: list, asked: list[Question], zone: ZoneInfo) -> Iterator[list[Any]]:
+    order_ids = {t.order_id for t, _, _ in chunk}
+    ticket_ids = {t.id for t, _, _ in chunk}
+    by_order: dict[int, dict[int, Any]] = {}
+    by_ticket: dict[int, dict[int, Any]] = {}
+    answers = session.exec(select(Answer).where(Answer.order_id.in_(order_ids))).all()
+    for a in answers:
+        if a.ticket_id is None:
+            by_order.setdefault(a.order_id, {})[a.question_id] = a.value
+        elif a.ticket_id in ticket_ids:
+            by_ticket.setdefault(a.ticket_id, {})[a.question_id] = a.value
+    for ticket, type_name, buyer_email in chunk:
+        row = _row(ticket, type_name, buyer_email)
+        checked_in = row.checked_in_at.astimezone(zone).replace(tzinfo=None) if row.checked_in_at else None
+        given = {**by_order.get(ticket.order_id, {}), **by_ticket.get(ticket.id, {})}
+        yield [row.attendee_name, row.attendee_email, row.buyer_email, row.ticket_type, row.code, row.status,
+               checked_in, row.registered_at.astimezone(zone).replace(tzinfo=None)] + [
+            "" if given.get(q.id) is None else questions.format_value(q, given[q.id], "yes", "no") for q in asked]

@@ -1,0 +1,215 @@
+"""An event after it is created: edit, unpublish, cancel (telling every attendee), duplicate, archive,
+cover image, and the organizer's preview of a draft. Every action checks the caller's role."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import insert, update
+from sqlmodel import Session, select
+
+from aqstream.db import begin_write
+from aqstream.models import Event, Order, Organization, OutboxMessage, Question, Ticket, TicketType
+from aqstream.services import audit, media, outbox
+from aqstream.services.clock import utcnow
+from aqstream.services.errors import Conflict, NotFound, ValidationError
+from aqstream.services.events import (
+    EventInput,
+    _check_event,
+    _unique_slug,
+    get_event,
+    list_ticket_types,
+)
+from aqstream.services.permissions import MANAGE_EVENTS, Principal, access
+from aqstream.services.validation import Checker
+
+EVENT_CHANGED_EMAIL = "email.event_changed"
+EVENT_CANCELLED_EMAIL = "email.event_cancelled"
+EDITABLE = ("draft", "published")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    email: str
+    name: str
+    locale: str
+
+
+def attendee_recipients(session: Session, event_id: int) -> list[Recipient]:
+    """One address per person holding a valid ticket: the attendee's own email, else the buyer's."""
+    rows = session.exec(
+        select(Ticket.attendee_email, Ticket.attendee_name, Order.buyer_email, Order.locale)
+        .join(Order, Order.id == Ticket.order_id)
+        .where(Ticket.event_id == event_id, Ticket.status == "valid")
+        .order_by(Ticket.id)
+    )
+    seen: dict[str, Recipient] = {}
+    for attendee_email, name, buyer_email, locale in rows:
+        address = (attendee_email or buyer_email).lower()
+        seen.setdefault(address, Recipient(address, name, locale))
+    return list(seen.values())
+
+
+def _tell_attendees(session: Session, event: Event, kind: str, payload: dict) -> int:
+    rows = [
+        outbox.message_row(kind=kind, recipient=r.email, organization_id=event.organization_id,
+                           payload={**payload, "event_id": event.id, "event_title": event.title, "name": r.name,
+                                    "locale": r.locale or event.locale or "en"})
+        for r in attendee_recipients(session, event.id)
+    ]
+    if rows:
+        session.connection().execute(insert(OutboxMessage.__table__), rows)
+    return len(rows)
+
+
+def update_event(session: Session, principal: Principal, organization_id: int, event_id: int,
+                 data: EventInput) -> Event:
+    """Change an event's own fields (ticket types and questions have their own editors). Attendees of a
+    published event are told when its time or place changes."""
+    event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
+    if event.status not in EDITABLE:
+        raise Conflict("event.not_editable")
+    checker = Checker()
+    clean = _check_event(checker, data, event.time_zone)
+    if clean.capacity is not None and clean.capacity < event.sold:
+        checker.fail("capacity", "event.capacity_below_sold")
+    checker.raise_if_any()
+    begin_write(session)
+    values = dict(title=clean.title, description=clean.description, venue=clean.venue, online_url=clean.online_url,
+                  starts_at=clean.starts_at, ends_at=clean.ends_at, time_zone=clean.time_zone, capacity=clean.capacity,
+                  registration_opens_at=clean.opens_at, registration_closes_at=clean.closes_at, locale=clean.locale,
+                  one_registration_per_email=bool(data.one_registration_per_email))
+    changed = sorted(k for k, v in values.items() if getattr(event, k) != v)
+    if not changed:
+        session.rollback()
+        return event
+    status = event.status
+    # The capacity is checked again by the write itself: a registration may have taken a place meanwhile.
+    query = update(Event).where(Event.id == event.id, Event.status == status)
+    if clean.capacity is not None:
+        query = query.where(Event.sold <= clean.capacity)
+    if session.exec(query.values(**values)).rowcount != 1:
+        session.rollback()
+        raise ValidationError({"capacity": "event.capacity_below_sold"})
+    moved = [k for k in ("starts_at", "ends_at", "venue", "online_url") if k in changed]
+    told = 0
+    if status == "published" and moved:
+        session.refresh(event)
+        told = _tell_attendees(session, event, EVENT_CHANGED_EMAIL, {
+            "changed": moved, "starts_at": event.starts_at.isoformat(), "ends_at": event.ends_at.isoformat(),
+            "time_zone": event.time_zone, "venue": event.venue, "online_url": event.online_url})
+    audit.record(session, action="event.update", object_type="event", object_id=event.id,
+                 organization_id=organization_id, actor_user_id=principal.user_id,
+                 data={"changed": changed, "attendees_told": told})
+    session.commit()
+    session.refresh(event)
+    return event
+
+
+def _flip_status(session: Session, principal: Principal, organization_id: int, event_id: int, *, allowed: tuple,
+                 to: str, action: str, error: str, data: dict | None = None) -> Event:
+    event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
+    if event.status == to:
+        return event
+    if event.status not in allowed:
+        raise Conflict(error)
+    begin_write(session)
+    # Guarded: two organizers acting at once, or a registration's own guard, see one consistent status.
+    flipped = session.exec(update(Event).where(Event.id == event.id, Event.status.in_(allowed)).values(status=to))
+    if flipped.rowcount != 1:
+        session.rollback()
+        raise Conflict(error)
+    session.refresh(event)
+    told = _tell_attendees(session, event, EVENT_CANCELLED_EMAIL, data) if to == "cancelled" else 0
+    audit.record(session, action=action, object_type="event", object_id=event.id, organization_id=organization_id,
+                 actor_user_id=principal.user_id, data={**(data or {}), **({"attendees_told": told} if told else {})})
+    session.commit()
+    session.refresh(event)
+    return event
+
+
+def unpublish_event(session: Session, principal: Principal, organization_id: int, event_id: int) -> Event:
+    """Back to draft: the public page disappears and registration stops; tickets already issued stay."""
+    return _flip_status(session, principal, organization_id, event_id, allowed=("published",), to="draft",
+                        action="event.unpublish", error="event.cannot_unpublish")
+
+
+def cancel_event(session: Session, principal: Principal, organization_id: int, event_id: int, message: str) -> Event:
+    """Cancel the event and put one email per attendee, with the organizer's message, into the outbox."""
+    checker = Checker()
+    text = checker.text("message", message, max_len=5000)
+    checker.raise_if_any()
+    return _flip_status(session, principal, organization_id, event_id, allowed=("draft", "published"),
+                        to="cancelled", action="event.cancel", error="event.cannot_cancel", data={"message": text})
+
+
+def archive_event(session: Session, principal: Principal, organization_id: int, event_id: int) -> Event:
+    """Put an event away: off the dashboard's lists, registration closed. An upcoming published event must
+    be cancelled first, so nobody holding a ticket is left without a word."""
+    event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
+    if event.status == "published" and event.ends_at > utcnow():
+        raise Conflict("event.archive_upcoming")
+    return _flip_status(session, principal, organization_id, event_id, allowed=("draft", "published", "cancelled"),
+                        to="archived", action="event.archive", error="event.cannot_archive")
+
+
+def duplicate_event(session: Session, principal: Principal, organization_id: int, event_id: int,
+                    title: str | None = None) -> Event:
+    """A new draft with the same details, ticket types (nothing sold) and questions."""
+    source = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
+    checker = Checker()
+    new_title = checker.text("title", title or f"{source.title} (copy)"[:200], max_len=200, min_len=3)
+    checker.raise_if_any()
+    # Copied into plain values first: starting the write transaction (on SQLite) expires what was read.
+    event_values = {k: v for k, v in source.model_dump().items()
+                    if k not in {"id", "slug", "title", "status", "sold", "created_at", "published_at"}}
+    type_values = [{k: v for k, v in tt.model_dump().items() if k not in {"id", "event_id", "sold"}}
+                   for tt in list_ticket_types(session, source.id)]
+    question_values = [{k: v for k, v in q.model_dump().items() if k not in {"id", "event_id"}}
+                       for q in session.exec(select(Question).where(Question.event_id == source.id, Question.active)
+                                             .order_by(Question.sort_order, Question.id)).all()]
+    begin_write(session)
+    copy = Event(**event_values, slug=_unique_slug(session, organization_id, new_title), title=new_title,
+                 status="draft", sold=0, created_at=utcnow())
+    session.add(copy)
+    session.flush()
+    for values in type_values:
+        session.add(TicketType(**values, event_id=copy.id, sold=0))
+    for values in question_values:
+        session.add(Question(**values, event_id=copy.id))
+    session.flush()
+    # Hidden types get codes of their own: a link shared for the old event must not open the new one.
+    session.exec(update(TicketType).where(TicketType.event_id == copy.id, TicketType.hidden)
+                 .values(unlock_code=secrets.token_urlsafe(12)))
+    audit.record(session, action="event.duplicate", object_type="event", object_id=copy.id,
+                 organization_id=organization_id, actor_user_id=principal.user_id, data={"from_event_id": event_id})
+    session.commit()
+    session.refresh(copy)
+    return copy
+
+
+def set_cover(session: Session, principal: Principal, organization_id: int, event_id: int,
+              image: bytes | None) -> Event:
+    """Set (or, with None, remove) the event's cover image. The image is checked before anything changes."""
+    event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
+    name = media.store_image(image, "cover") if image is not None else ""
+    begin_write(session)
+    session.exec(update(Event).where(Event.id == event.id).values(cover_path=name))
+    audit.record(session, action="event.cover", object_type="event", object_id=event.id,
+                 organization_id=organization_id, actor_user_id=principal.user_id, data={"removed": not name})
+    session.commit()
+    session.refresh(event)
+    return event
+
+
+def preview_event(session: Session, principal: Principal, org_slug: str, event_slug: str) -> Event:
+    """An event of any status for someone who may edit it: the organizer's preview of a draft."""
+    org = session.exec(select(Organization).where(Organization.slug == (org_slug or "").lower())).first()
+    if org is None:
+        raise NotFound()
+    access(session, principal, org.id, MANAGE_EVENTS)
+    event = session.exec(select(Event).where(Event.organization_id == org.id,
+                                             Event.slug == (event_slug or "").lower())).first()
+    if event is None:
+        raise NotFound()
+    return event
