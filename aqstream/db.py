@@ -30,6 +30,9 @@ def make_engine(url: str, pool_size: int | None = None) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA busy_timeout=60000")
             cur.close()
+            # SQLite's own lower() knows only ASCII; searches must match "Анна" with "анна" as PostgreSQL does.
+            dbapi_conn.create_function("lower", 1, lambda v: v.lower() if isinstance(v, str) else v,
+                                       deterministic=True)
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover - driver plumbing

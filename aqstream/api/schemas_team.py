@@ -65,12 +65,13 @@ class SettingsOut(BaseModel):
 class SettingsIn(BaseModel):
     """Fields left out keep their current value."""
 
-    name: Optional[str] = Field(default=None, max_length=200)
-    slug: Optional[str] = Field(default=None, max_length=63)
-    default_locale: Optional[str] = Field(default=None, max_length=10)
-    currency: Optional[str] = Field(default=None, max_length=3)
-    time_zone: Optional[str] = Field(default=None, max_length=64)
-    contact_email: Optional[str] = Field(default=None, max_length=254)
+    # Generous limits: the service checks each value and names every bad field at once.
+    name: Optional[str] = Field(default=None, max_length=1000)
+    slug: Optional[str] = Field(default=None, max_length=1000)
+    default_locale: Optional[str] = Field(default=None, max_length=100)
+    currency: Optional[str] = Field(default=None, max_length=100)
+    time_zone: Optional[str] = Field(default=None, max_length=100)
+    contact_email: Optional[str] = Field(default=None, max_length=1000)
     remove_logo: bool = False
 
 

@@ -17,7 +17,11 @@ from aqstream.services import audit, media, organizations, team
 from aqstream.services.api_tokens import ApiIdentity
 
 router = APIRouter(prefix="/api/v1", tags=["team"])
-ID = Path(ge=1, le=2**31 - 1)
+
+
+def _id():
+    """A database id in the path; larger numbers are a 422, not a driver error."""
+    return Path(ge=1, le=2**31 - 1)
 
 
 def _member_out(m: team.MemberView) -> schemas.MemberOut:
@@ -55,13 +59,13 @@ def add_member(body: schemas.InvitationIn, who: ApiIdentity = Depends(identity),
 
 
 @router.patch("/orgs/current/members/{user_id}", response_model=schemas.MemberOut)
-def change_role(body: schemas.RoleIn, user_id: int = ID, who: ApiIdentity = Depends(identity),
+def change_role(body: schemas.RoleIn, user_id: int = _id(), who: ApiIdentity = Depends(identity),
                 session: Session = Depends(db)):
     return _member_out(team.change_role(session, who.principal, who.organization_id, user_id, body.role))
 
 
 @router.delete("/orgs/current/members/{user_id}", status_code=204)
-def remove_member(user_id: int = ID, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
+def remove_member(user_id: int = _id(), who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
     """Remove a member, or leave the organization yourself (your own user id)."""
     team.remove_member(session, who.principal, who.organization_id, user_id)
     return Response(status_code=204)
@@ -78,7 +82,7 @@ def invite(body: schemas.InvitationIn, who: ApiIdentity = Depends(identity), ses
 
 
 @router.delete("/orgs/current/invitations/{invitation_id}", status_code=204)
-def revoke_invitation(invitation_id: int = ID, who: ApiIdentity = Depends(identity),
+def revoke_invitation(invitation_id: int = _id(), who: ApiIdentity = Depends(identity),
                       session: Session = Depends(db)):
     team.revoke_invitation(session, who.principal, who.organization_id, invitation_id)
     return Response(status_code=204)

@@ -1,0 +1,171 @@
+"""The organizer's attendee list: search, filters, sorting, pages; details with answers and history; adding
+someone by hand; sending a confirmation again; CSV and XLSX exports."""
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import update
+from sqlmodel import select
+
+from aqstream.models import OutboxMessage, Ticket, TicketType
+from aqstream.services import attendees, events, exports, orders, questions, registration
+from aqstream.services.attendees import AttendeeQuery as Q
+from aqstream.services.clock import utcnow
+from aqstream.services.errors import Forbidden, NotFound, SoldOut, ValidationError
+from aqstream.services.permissions import Principal
+from aqstream.services.registration import TicketRequest as TR
+from tests.services.test_event_lifecycle import member
+
+
+def people(make, session, quantities=(50, 10)):
+    owner, org = make.org()
+    event, types = make.event(owner, org, quantities=quantities)
+    names = ["Анна Смирнова", "Boris Becker", "Carla Bruni", "Dmitri Orlov", "Eva Green"]
+    results = []
+    for i, name in enumerate(names):
+        results.append(registration.register(
+            session, org_slug=org.slug, event_slug=event.slug, buyer_name=name,
+            buyer_email=f"buyer{i}@example.com", tickets=[TR(types[i % 2].id, name)]))
+    return owner, org, event, types, results
+
+
+def test_search_filters_and_sorts_on_the_server(make, session):
+    owner, org, event, (ga, vip), results = people(make, session)
+    p = Principal(owner.id)
+    everyone = attendees.search(session, p, org.id, event.id, Q(sort="name", descending=False))
+    assert [r.attendee_name for r in everyone.rows] == ["Boris Becker", "Carla Bruni", "Dmitri Orlov", "Eva Green",
+                                                       "Анна Смирнова"]
+    assert everyone.total == 5 and everyone.pages == 1
+    assert [r.attendee_name for r in attendees.search(session, p, org.id, event.id, Q(search="анна")).rows] == [
+        "Анна Смирнова"]
+    assert [r.attendee_name for r in attendees.search(session, p, org.id, event.id, Q(search="BUYER3@")).rows] == [
+        "Dmitri Orlov"]
+    code = results[2].tickets[0].code
+    assert [r.code for r in attendees.search(session, p, org.id, event.id, Q(search=code)).rows] == [code]
+    vip_only = attendees.search(session, p, org.id, event.id, Q(ticket_type_id=vip.id, sort="name", descending=False))
+    assert [r.attendee_name for r in vip_only.rows] == ["Boris Becker", "Dmitri Orlov"]
+    orders.cancel_by_token(session, results[0].order.access_token)
+    session.exec(update(Ticket).where(Ticket.id == results[4].tickets[0].id).values(checked_in_at=utcnow()))
+    session.commit()
+    assert attendees.search(session, p, org.id, event.id, Q(status="cancelled")).total == 1
+    assert [r.attendee_name for r in attendees.search(session, p, org.id, event.id, Q(checked_in="yes")).rows] == [
+        "Eva Green"]
+    assert attendees.search(session, p, org.id, event.id, Q(checked_in="no", status="valid")).total == 3
+
+
+def test_pages_cover_everyone_once(make, session):
+    owner, org, event, _, _ = people(make, session)
+    p = Principal(owner.id)
+    seen = []
+    for page in (1, 2, 3):
+        got = attendees.search(session, p, org.id, event.id, Q(per_page=2, page=page, sort="name"))
+        assert got.pages == 3 and got.page == page
+        seen += [r.ticket_id for r in got.rows]
+    assert len(seen) == len(set(seen)) == 5
+    assert attendees.search(session, p, org.id, event.id, Q(per_page=2, page=99)).page == 3  # clamped to the last
+
+
+def test_bad_filters_are_refused_with_the_field_named(make, session):
+    owner, org, event, _, _ = people(make, session)
+    with pytest.raises(ValidationError) as err:
+        attendees.search(session, Principal(owner.id), org.id, event.id,
+                         Q(sort="password_hash", per_page=10_000, status="paid"))
+    assert set(err.value.errors) == {"sort", "per_page", "status"}
+
+
+def test_detail_shows_answers_other_tickets_and_history(make, session):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org)
+    p = Principal(owner.id)
+    company = questions.add_question(session, p, org.id, event.id,
+                                     questions.QuestionInput(label="Company", kind="short_text"))
+    result = registration.register(session, org_slug=org.slug, event_slug=event.slug, buyer_name="Buyer",
+                                   buyer_email="b@example.com", tickets=[TR(tt.id, "One"), TR(tt.id, "Two")],
+                                   answers={str(company.id): "ACME"})
+    attendees.resend_confirmation(session, p, org.id, result.order.id)
+    orders.cancel_ticket(session, p, org.id, result.tickets[1].id)
+    seen = attendees.detail(session, p, org.id, result.tickets[0].id)
+    assert seen.row.attendee_name == "One" and seen.answers == [("Company", "ACME")]
+    assert [o.attendee_name for o in seen.others] == ["Two"] and seen.others[0].status == "cancelled"
+    assert [h.action for h in seen.history] == ["order.create", "order.resend_confirmation", "ticket.cancel"]
+
+
+def test_organizer_adds_a_speaker_to_a_hidden_type_quietly_but_never_past_the_limit(make, session):
+    owner, org = make.org()
+    event, _ = make.event(owner, org, publish=False)
+    p = Principal(owner.id)
+    crew = events.add_ticket_type(session, p, org.id, event.id, events.TicketTypeInput("Speakers", 1, hidden=True))
+    added = attendees.add_attendee(session, p, org.id, event.id, name="Grace Hopper", email="grace@example.com",
+                                   ticket_type_id=crew.id, notify=False)
+    assert added.tickets[0].ticket_type_id == crew.id and added.order.status == "confirmed"
+    session.rollback()
+    assert session.exec(select(OutboxMessage).where(OutboxMessage.recipient == "grace@example.com")).all() == []
+    with pytest.raises(SoldOut):
+        attendees.add_attendee(session, p, org.id, event.id, name="Ada", email="ada@example.com",
+                               ticket_type_id=crew.id)
+    history = attendees.detail(session, p, org.id, added.tickets[0].id).history
+    assert history[0].action == "order.create" and history[0].data["by_organizer"] is True
+    assert history[0].actor == owner.name
+    session.rollback()
+    assert session.get(TicketType, crew.id).sold == 1
+
+
+def test_added_with_notice_gets_the_confirmation_email(make, session):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org)
+    attendees.add_attendee(session, Principal(owner.id), org.id, event.id, name="Linus", email="linus@example.com",
+                           ticket_type_id=tt.id)
+    session.rollback()
+    sent = session.exec(select(OutboxMessage).where(OutboxMessage.recipient == "linus@example.com")).all()
+    assert [m.kind for m in sent] == [registration.CONFIRMATION_EMAIL]
+
+
+def test_csv_export_has_a_bom_answers_and_no_formulas(make, session):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org)
+    p = Principal(owner.id)
+    q = questions.add_question(session, p, org.id, event.id, questions.QuestionInput(label="Город", kind="short_text"))
+    registration.register(session, org_slug=org.slug, event_slug=event.slug, buyer_name="Пётр Чайковский",
+                          buyer_email="pyotr@example.com", ticket_type_id=tt.id, answers={str(q.id): "=HYPERLINK(1)"})
+    export = attendees.export_rows(session, p, org.id, event.id, {"name": "Имя"})
+    data = b"".join(exports.csv_chunks(export))
+    assert data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0][0] == "Имя" and rows[0][-1] == "Город"
+    assert rows[1][0] == "Пётр Чайковский" and rows[1][-1] == "'=HYPERLINK(1)"
+
+
+def test_xlsx_export_opens_with_every_row(make, session, tmp_path):
+    owner, org, event, _, _ = people(make, session)
+    export = attendees.export_rows(session, Principal(owner.id), org.id, event.id, {})
+    path = exports.xlsx_file(export)
+    sheet = load_workbook(path, read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 6 and rows[1][0] == "Анна Смирнова" and rows[1][5] == "valid"
+
+
+@pytest.mark.parametrize("role", ["checkin", "outsider"])
+def test_check_in_staff_see_but_cannot_change_and_outsiders_see_nothing(make, session, role):
+    owner, org, event, (ga, _), results = people(make, session)
+    if role == "outsider":
+        _, other = make.org()
+        who, error = member(session, other, "owner"), NotFound
+    else:
+        who, error = member(session, org, "checkin"), Forbidden
+        assert attendees.search(session, who, org.id, event.id).total == 5
+    if role == "outsider":
+        with pytest.raises(NotFound):
+            attendees.search(session, who, org.id, event.id)
+        with pytest.raises(NotFound):
+            attendees.detail(session, who, org.id, results[0].tickets[0].id)
+        with pytest.raises(NotFound):
+            attendees.export_rows(session, who, org.id, event.id, {})
+    with pytest.raises(error):
+        attendees.add_attendee(session, who, org.id, event.id, name="X", email="x@example.com", ticket_type_id=ga.id)
+    with pytest.raises(error):
+        attendees.resend_confirmation(session, who, org.id, results[0].order.id)
+    # A ticket of another organization is not found even through one's own organization.
+    _, mine = make.org(owner=None)
+    with pytest.raises(NotFound):
+        attendees.detail(session, Principal(owner.id), mine.id, results[0].tickets[0].id)
