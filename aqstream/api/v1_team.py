@@ -15,6 +15,7 @@ from aqstream.api.v1 import db, identity
 from aqstream.models import Organization
 from aqstream.services import audit, media, organizations, team
 from aqstream.services.api_tokens import ApiIdentity
+from aqstream.services.errors import ValidationError
 
 router = APIRouter(prefix="/api/v1", tags=["team"])
 
@@ -134,7 +135,8 @@ def list_audit(
     session: Session = Depends(db),
 ):
     result = audit.list_entries(session, who.principal, who.organization_id, action_prefix=action, actor=actor,
-                                since=_aware(since), until=_aware(until), page=page, per_page=per_page)
+                                since=_utc("since", since), until=_utc("until", until), page=page,
+                                per_page=per_page)
     return schemas.AuditPageOut(
         entries=[schemas.AuditEntryOut(id=e.id, at=e.at, action=e.action, object_type=e.object_type,
                                        object_id=e.object_id, actor=e.actor, actor_email=e.actor_email, data=e.data)
@@ -143,8 +145,11 @@ def list_audit(
     )
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """A time without a zone is taken as UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=timezone.utc)
+def _utc(field: str, moment: datetime | None) -> datetime | None:
+    """A time without a zone is taken as UTC; one that UTC cannot hold (year 1 east of Greenwich) is refused."""
+    if moment is None:
+        return None
+    try:
+        return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        raise ValidationError({field: "field.datetime_invalid"}) from None

@@ -84,10 +84,10 @@ def list_entries(
     page = max(1, int(page or 1))
     per_page = min(MAX_PER_PAGE, max(1, int(per_page or 50)))
     conditions = [AuditEntry.organization_id == organization_id]
-    prefix = (action_prefix or "").strip()
+    prefix = (action_prefix or "").replace("\x00", "").strip()
     if prefix:
         conditions.append(AuditEntry.action.startswith(prefix[:60], autoescape=True))
-    who = (actor or "").strip().lower()[:254]
+    who = (actor or "").replace("\x00", "").strip().lower()[:254]
     if who:
         conditions.append(or_(*(func.lower(column).contains(who, autoescape=True)
                                 for column in (AuditEntry.actor_label, User.email, User.name))))

@@ -177,6 +177,9 @@ def test_audit_log_with_filters_and_paging(client, login, make):
                            headers=auth)
     assert backwards.status_code == 422 and "until" in backwards.json()["error"]["fields"]
     assert client.get("/api/v1/orgs/current/audit", params={"per_page": 0}, headers=auth).status_code == 422
+    odd = client.get("/api/v1/orgs/current/audit", params={"since": "0001-01-01T00:00:00+05:00"}, headers=auth)
+    assert odd.status_code == 422 and odd.json()["error"]["fields"] == {"since": "Enter a date and time."}
+    assert client.get("/api/v1/orgs/current/audit", params={"actor": "a\x00b%_"}, headers=auth).json()["total"] == 0
 
 
 def test_an_organization_sees_only_its_own_team(client, login, make):

@@ -1,0 +1,241 @@
+"""REST API v1, organizer side of an event after creation: edit, unpublish, cancel, duplicate, archive,
+cover; the attendee list, one attendee, adding one by hand, resending a confirmation; exports."""
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from typing import Literal, Optional
+
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi.responses import FileResponse, StreamingResponse
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+from starlette.background import BackgroundTask
+
+from aqstream import config
+from aqstream.api.v1 import _event_out, _org_slug, db, identity
+from aqstream.db import get_engine, session_scope
+from aqstream.i18n import t
+from aqstream.services import accounts, attendees, event_lifecycle, events, exports
+from aqstream.services.api_tokens import ApiIdentity
+from aqstream.services.errors import Unauthenticated
+from aqstream.services.permissions import VIEW_ATTENDEES, Principal, access_by_slug
+
+router = APIRouter(prefix="/api/v1", tags=["events"])
+
+
+class EventUpdateIn(BaseModel):
+    title: str = Field(max_length=200)
+    description: str = Field(default="", max_length=20000)
+    venue: str = Field(default="", max_length=300)
+    online_url: str = Field(default="", max_length=500)
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str = Field(max_length=64)
+    capacity: Optional[int] = Field(default=None, ge=1, le=1_000_000)
+    registration_opens_at: Optional[datetime] = None
+    registration_closes_at: Optional[datetime] = None
+    one_registration_per_email: bool = False
+    locale: Literal["", "en", "ru"] = ""
+
+
+class CancelEventIn(BaseModel):
+    message: str = Field(max_length=5000, description="Sent to every attendee")
+
+
+class DuplicateIn(BaseModel):
+    title: Optional[str] = Field(default=None, max_length=200)
+
+
+class AttendeeOut(BaseModel):
+    ticket_id: int
+    order_id: int
+    attendee_name: str
+    attendee_email: str
+    buyer_email: str
+    ticket_type: str
+    code: str
+    status: str
+    checked_in_at: Optional[datetime]
+    registered_at: datetime
+
+
+class AttendeePageOut(BaseModel):
+    attendees: list[AttendeeOut]
+    total: int
+    page: int
+    pages: int
+    per_page: int
+
+
+class HistoryOut(BaseModel):
+    at: datetime
+    action: str
+    actor: str
+
+
+class AttendeeDetailOut(AttendeeOut):
+    buyer_name: str
+    answers: list[tuple[str, str]]
+    other_tickets: list[AttendeeOut]
+    history: list[HistoryOut]
+
+
+class AddAttendeeIn(BaseModel):
+    name: str = Field(max_length=200)
+    email: str = Field(max_length=254)
+    ticket_type_id: int = Field(ge=1, le=2**31 - 1)
+    notify: bool = True
+
+
+def _attendee_out(row: attendees.AttendeeRow) -> AttendeeOut:
+    return AttendeeOut(**{name: getattr(row, name) for name in AttendeeOut.model_fields})
+
+
+@router.put("/events/{event_id}")
+def update_event(event_id: int, body: EventUpdateIn, who: ApiIdentity = Depends(identity),
+                 session: Session = Depends(db)):
+    data = events.EventInput(
+        title=body.title, description=body.description, venue=body.venue, online_url=body.online_url,
+        starts_local=body.starts_at, ends_local=body.ends_at, time_zone=body.time_zone, capacity=body.capacity,
+        registration_opens_local=body.registration_opens_at, registration_closes_local=body.registration_closes_at,
+        one_registration_per_email=body.one_registration_per_email, locale=body.locale)
+    event = event_lifecycle.update_event(session, who.principal, who.organization_id, event_id, data)
+    return _event_out(session, event, _org_slug(session, who))
+
+
+@router.post("/events/{event_id}/unpublish")
+def unpublish_event(event_id: int, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
+    event = event_lifecycle.unpublish_event(session, who.principal, who.organization_id, event_id)
+    return _event_out(session, event, _org_slug(session, who))
+
+
+@router.post("/events/{event_id}/cancel")
+def cancel_event(event_id: int, body: CancelEventIn, who: ApiIdentity = Depends(identity),
+                 session: Session = Depends(db)):
+    event = event_lifecycle.cancel_event(session, who.principal, who.organization_id, event_id, body.message)
+    return _event_out(session, event, _org_slug(session, who))
+
+
+@router.post("/events/{event_id}/archive")
+def archive_event(event_id: int, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
+    event = event_lifecycle.archive_event(session, who.principal, who.organization_id, event_id)
+    return _event_out(session, event, _org_slug(session, who))
+
+
+@router.post("/events/{event_id}/duplicate", status_code=201)
+def duplicate_event(event_id: int, body: DuplicateIn | None = None, who: ApiIdentity = Depends(identity),
+                    session: Session = Depends(db)):
+    event = event_lifecycle.duplicate_event(session, who.principal, who.organization_id, event_id,
+                                            body.title if body else None)
+    return _event_out(session, event, _org_slug(session, who))
+
+
+@router.put("/events/{event_id}/cover")
+async def set_cover(event_id: int, image: UploadFile = File(...), who: ApiIdentity = Depends(identity),
+                    session: Session = Depends(db)):
+    data = await image.read(config.max_upload_bytes() + 1)  # one byte more is enough to say "too large"
+    event = event_lifecycle.set_cover(session, who.principal, who.organization_id, event_id, data)
+    return {"cover_url": f"/media/{event.cover_path}"}
+
+
+@router.delete("/events/{event_id}/cover", status_code=204)
+def remove_cover(event_id: int, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
+    event_lifecycle.set_cover(session, who.principal, who.organization_id, event_id, None)
+
+
+def _query(search: str, ticket_type_id: Optional[int], status: str, checked_in: str, sort: str, order: str,
+           page: int, per_page: int) -> attendees.AttendeeQuery:
+    return attendees.AttendeeQuery(search=search, ticket_type_id=ticket_type_id, status=status, checked_in=checked_in,
+                                   sort=sort, descending=order == "desc", page=page, per_page=per_page)
+
+
+class Filters:
+    """The attendee list's query parameters, shared by the list and the exports."""
+
+    def __init__(self, search: str = Query(default="", max_length=200),
+                 ticket_type_id: Optional[int] = Query(default=None, ge=1, le=2**31 - 1),
+                 status: Literal["", "valid", "cancelled"] = "", checked_in: Literal["", "yes", "no"] = "",
+                 sort: Literal["registered", "name", "email", "type", "status"] = "registered",
+                 order: Literal["asc", "desc"] = "desc", page: int = Query(default=1, ge=1, le=1_000_000),
+                 per_page: int = Query(default=50, ge=1, le=attendees.MAX_PER_PAGE)):
+        self.query = _query(search, ticket_type_id, status, checked_in, sort, order, page, per_page)
+
+
+@router.get("/events/{event_id}/attendees", response_model=AttendeePageOut, tags=["attendees"])
+def list_attendees(event_id: int, filters: Filters = Depends(), who: ApiIdentity = Depends(identity),
+                   session: Session = Depends(db)):
+    found = attendees.search(session, who.principal, who.organization_id, event_id, filters.query)
+    return AttendeePageOut(attendees=[_attendee_out(r) for r in found.rows], total=found.total, page=found.page,
+                           pages=found.pages, per_page=found.per_page)
+
+
+@router.get("/tickets/{ticket_id}", response_model=AttendeeDetailOut, tags=["attendees"])
+def read_attendee(ticket_id: int, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
+    seen = attendees.detail(session, who.principal, who.organization_id, ticket_id)
+    return AttendeeDetailOut(**_attendee_out(seen.row).model_dump(), buyer_name=seen.order.buyer_name,
+                             answers=[(label, str(value)) for label, value in seen.answers],
+                             other_tickets=[_attendee_out(r) for r in seen.others],
+                             history=[HistoryOut(at=h.at, action=h.action, actor=h.actor) for h in seen.history])
+
+
+@router.post("/events/{event_id}/attendees", status_code=201, tags=["attendees"])
+def add_attendee(event_id: int, body: AddAttendeeIn, who: ApiIdentity = Depends(identity),
+                 session: Session = Depends(db)):
+    result = attendees.add_attendee(session, who.principal, who.organization_id, event_id, name=body.name,
+                                    email=body.email, ticket_type_id=body.ticket_type_id, notify=body.notify)
+    return {"order_id": result.order.id, "ticket_id": result.tickets[0].id, "code": result.tickets[0].code}
+
+
+@router.post("/orders/{order_id}/resend-confirmation", status_code=202, tags=["attendees"])
+def resend_confirmation(order_id: int, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
+    attendees.resend_confirmation(session, who.principal, who.organization_id, order_id)
+    return {"queued": True}
+
+
+def export_response(principal: Principal, organization_id: int, event_id: int, fmt: str, query, locale: str):
+    """The attendee list as a file, streamed: CSV row by row, XLSX from a temporary file deleted after."""
+    session = Session(get_engine(), expire_on_commit=False)  # closed after the last byte is sent
+    try:
+        event = events.get_event(session, principal, organization_id, event_id, VIEW_ATTENDEES)
+        labels = {k: t(f"export.{k}", locale) for k in
+                  ("name", "email", "buyer_email", "ticket_type", "code", "status", "checked_in_at", "registered_at")}
+        export = attendees.export_rows(session, principal, organization_id, event_id, labels, query)
+    except BaseException:
+        session.close()
+        raise
+    name = f"{event.slug}-attendees.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+    if fmt == "csv":
+        return StreamingResponse(exports.csv_chunks(export), media_type="text/csv; charset=utf-8", headers=headers,
+                                 background=BackgroundTask(session.close))
+    try:
+        path = exports.xlsx_file(export, t("export.sheet", locale))
+    finally:
+        session.close()
+    return FileResponse(path, filename=name, headers={"Cache-Control": "no-store"},
+                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        background=BackgroundTask(os.unlink, path))
+
+
+@router.get("/events/{event_id}/attendees.{fmt}", tags=["attendees"])
+def export_attendees(event_id: int, fmt: Literal["csv", "xlsx"], filters: Filters = Depends(),
+                     who: ApiIdentity = Depends(identity), lang: Literal["en", "ru"] = "en"):
+    return export_response(who.principal, who.organization_id, event_id, fmt, filters.query, lang)
+
+
+browser_router = APIRouter(include_in_schema=False)
+
+
+@browser_router.get("/export/{org_slug}/{event_id}.{fmt}")
+def export_for_browser(request: Request, org_slug: str, event_id: int, fmt: Literal["csv", "xlsx"],
+                       filters: Filters = Depends(), lang: Literal["en", "ru"] = "en"):
+    """The organizer page's download links: the signed-in browser's HttpOnly session cookie says who."""
+    from aqstream.api.browser_auth import SESSION_COOKIE
+
+    with session_scope() as session:
+        user = accounts.user_for_session(session, request.cookies.get(SESSION_COOKIE))
+        if user is None:
+            raise Unauthenticated()
+        org = access_by_slug(session, Principal(user.id), org_slug, VIEW_ATTENDEES).organization
+    return export_response(Principal(user.id), org.id, event_id, fmt, filters.query, lang)
