@@ -358,6 +358,39 @@ def list_events(session: Session, principal: Principal, organization_id: int) ->
     )
 
 
+@dataclass(frozen=True)
+class EventSummary:
+    event: Event
+    section: str  # upcoming | draft | past | archived
+    registered_today: int
+
+
+def dashboard(session: Session, principal: Principal, organization_id: int) -> list[EventSummary]:
+    """The organization's events with the numbers its dashboard shows: upcoming ones soonest first, then
+    drafts, then past and cancelled ones, most recent first. "Today" is the organization's calendar day."""
+    org = access(session, principal, organization_id, VIEW_ATTENDEES).organization
+    found = list_events(session, principal, organization_id)
+    zone = ZoneInfo(org.time_zone)
+    now = utcnow()
+    midnight = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
+    today = dict(session.exec(
+        select(Ticket.event_id, func.count(Ticket.id))
+        .where(Ticket.event_id.in_([e.id for e in found]), Ticket.created_at >= midnight, Ticket.status == "valid")
+        .group_by(Ticket.event_id)
+    ).all()) if found else {}
+
+    def section(e: Event) -> str:
+        if e.status == "archived":
+            return "archived"
+        if e.status == "draft":
+            return "draft"
+        return "upcoming" if e.status == "published" and e.ends_at > now else "past"
+
+    rows = [EventSummary(e, section(e), today.get(e.id, 0)) for e in found]
+    upcoming = sorted((r for r in rows if r.section == "upcoming"), key=lambda r: r.event.starts_at)
+    return upcoming + [r for r in rows if r.section != "upcoming"]
+
+
 def places_left(event: Event, ticket_type: TicketType) -> int:
     """What a buyer can still get of a ticket type: its own places, never more than the event has left."""
     left = max(0, ticket_type.quantity - ticket_type.sold)

@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import reflex as rx
 
 from aqstream import config
 from aqstream.db import session_scope
 from aqstream.i18n import format_datetime, format_number, t
-from aqstream.services import events, orders, questions
+from aqstream.services import attendees, event_lifecycle, events, media, orders, organizations, questions
 from aqstream.services.errors import DomainError, NotFound
 from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access_by_slug
 from aqstream.state.base import AppState, event_times, when_text
+
+PER_PAGE = 50
 
 
 class OrgState(AppState):
@@ -40,6 +44,7 @@ class OrgState(AppState):
 
 class DashboardState(OrgState):
     events_raw: list[dict] = []
+    my_orgs: list[dict[str, str]] = []
 
     @rx.event
     def on_load(self):
@@ -50,18 +55,27 @@ class DashboardState(OrgState):
         if not self._open_org():
             return
         with session_scope() as session:
-            found = events.list_events(session, Principal(self._user_id), self._org_id)
+            found = events.dashboard(session, Principal(self._user_id), self._org_id)
+            self.my_orgs = [{"slug": m.slug, "name": m.name}
+                            for m in organizations.memberships(session, Principal(self._user_id))]
         self.events_raw = [
-            {"id": e.id, "title": e.title, "status": e.status, "sold": e.sold, "capacity": e.capacity or 0,
-             "starts_at": e.starts_at.isoformat(), "tz": e.time_zone}
-            for e in found
+            {"id": r.event.id, "title": r.event.title, "status": r.event.status, "sold": r.event.sold,
+             "capacity": r.event.capacity or 0, "starts_at": r.event.starts_at.isoformat(), "tz": r.event.time_zone,
+             "section": r.section, "today": r.registered_today}
+            for r in found
         ]
 
-    @rx.var
-    def rows(self) -> list[dict[str, str]]:
+    @rx.event
+    def switch_org(self, slug: str):
+        if any(m["slug"] == slug for m in self.my_orgs):
+            return rx.redirect(f"/o/{slug}")
+
+    def _rows(self, section: str) -> list[dict[str, str]]:
         lang = self.lang
         out = []
         for e in self.events_raw:
+            if e["section"] != section:
+                continue
             sold = format_number(e["sold"], lang)
             numbers = (
                 t("dashboard.registered", lang, sold=sold, capacity=format_number(e["capacity"], lang))
@@ -75,9 +89,30 @@ class DashboardState(OrgState):
                 "status_text": t(f"event.status.{e['status']}", lang),
                 "when": format_datetime(datetime.fromisoformat(e["starts_at"]), e["tz"], lang),
                 "numbers": numbers,
+                "today": t("dashboard.today", lang, count=format_number(e["today"], lang)) if e["today"] else "",
                 "href": f"/o/{self.org_slug}/events/{e['id']}",
             })
         return out
+
+    @rx.var
+    def upcoming(self) -> list[dict[str, str]]:
+        return self._rows("upcoming")
+
+    @rx.var
+    def drafts(self) -> list[dict[str, str]]:
+        return self._rows("draft")
+
+    @rx.var
+    def past(self) -> list[dict[str, str]]:
+        return self._rows("past")
+
+    @rx.var
+    def archived(self) -> list[dict[str, str]]:
+        return self._rows("archived")
+
+    @rx.var
+    def has_events(self) -> bool:
+        return bool(self.events_raw)
 
 
 class EventFormState(OrgState):
@@ -145,6 +180,104 @@ class EventFormState(OrgState):
         return rx.redirect(f"/o/{self.org_slug}/events/{event.id}")
 
 
+def _local(value, tz: str) -> str:
+    return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+class EventEditState(OrgState):
+    """The event editor: the event's own fields, its description previewed as Markdown, its cover image."""
+
+    event_id: int = 0
+    values: dict[str, str] = {}
+    description: str = ""
+    one_per_email: bool = False
+    cover_url: str = ""
+    errors: dict[str, str] = {}
+    busy: bool = False
+    saved: bool = False
+
+    def _read(self) -> bool:
+        if not self._open_org(MANAGE_EVENTS):
+            return False
+        try:
+            self.event_id = int(self.router.page.params.get("event_id", "0"))
+            with session_scope() as session:
+                event = events.get_event(session, Principal(self._user_id), self._org_id, self.event_id, MANAGE_EVENTS)
+        except (ValueError, NotFound):
+            self.found = False
+            return False
+        tz = event.time_zone
+        self.values = {
+            "title": event.title, "venue": event.venue, "online_url": event.online_url,
+            "starts_at": _local(event.starts_at, tz), "ends_at": _local(event.ends_at, tz), "time_zone": tz,
+            "capacity": str(event.capacity or ""), "registration_opens_at": _local(event.registration_opens_at, tz),
+            "registration_closes_at": _local(event.registration_closes_at, tz), "locale": event.locale,
+            "status": event.status,
+        }
+        self.description = event.description
+        self.one_per_email = event.one_registration_per_email
+        self.cover_url = media.url(event.cover_path)
+        return True
+
+    @rx.event
+    def on_load(self):
+        self.errors, self.busy, self.saved, self.values = {}, False, False, {}
+        if redirect := self._require_user():
+            return redirect
+        self.loaded = True
+        self._read()
+
+    @rx.event
+    def set_description(self, text: str):
+        self.description = text[:20000]
+
+    @rx.event
+    def save(self, form: dict):
+        if redirect := self._require_user():
+            return redirect
+        if not self._open_org(MANAGE_EVENTS):
+            return
+        data = events.EventInput(
+            title=form.get("title", ""), description=form.get("description", ""), venue=form.get("venue", ""),
+            online_url=form.get("online_url", ""), starts_local=form.get("starts_at", ""),
+            ends_local=form.get("ends_at", ""), time_zone=form.get("time_zone", ""),
+            capacity=form.get("capacity") or None,
+            registration_opens_local=form.get("registration_opens_at") or None,
+            registration_closes_local=form.get("registration_closes_at") or None,
+            one_registration_per_email=bool(form.get("one_registration_per_email")), locale=form.get("locale", ""))
+        self.busy = True
+        try:
+            with session_scope() as session:
+                event_lifecycle.update_event(session, Principal(self._user_id), self._org_id, self.event_id, data)
+        except DomainError as exc:
+            self.errors = self._errors_text(exc)
+            self.busy = False
+            return
+        self.busy = False
+        return rx.redirect(f"/o/{self.org_slug}/events/{self.event_id}")
+
+    async def _cover(self, data: bytes | None):
+        if not self._load_user() or not self._open_org(MANAGE_EVENTS):
+            return
+        try:
+            with session_scope() as session:
+                event = event_lifecycle.set_cover(session, Principal(self._user_id), self._org_id, self.event_id, data)
+        except DomainError as exc:
+            self.errors = {**self.errors, **self._errors_text(exc)}
+            return
+        self.errors = {k: v for k, v in self.errors.items() if k != "cover"}
+        self.cover_url = media.url(event.cover_path)
+
+    @rx.event
+    async def upload_cover(self, files: list[rx.UploadFile]):
+        if files:
+            await self._cover(await files[0].read(config.max_upload_bytes() + 1))
+
+    @rx.event
+    async def remove_cover(self):
+        await self._cover(None)
+
+
 class EventManageState(OrgState):
     event_id: int = 0
     title: str = ""
@@ -164,6 +297,101 @@ class EventManageState(OrgState):
     q_kind: str = "short_text"
     confirming: str = ""  # "t:<ticket id>" or "o:<order id>" while a cancellation waits for a yes
     form_version: int = 0  # bumped after a successful add, so the add forms start empty again
+    # The attendee list's search, filters, sorting and page: the database does the work, the page holds one page.
+    a_search: str = ""
+    a_type: str = ""
+    a_status: str = ""
+    a_checked: str = ""
+    a_sort: str = "registered"
+    a_page: int = 1
+    a_total: int = 0
+    a_pages: int = 1
+    type_options: list[dict[str, str]] = []
+    add_errors: dict[str, str] = {}
+    filter_errors: dict[str, str] = {}
+    cancelling_event: bool = False
+    cancel_errors: dict[str, str] = {}
+
+    def _query(self) -> attendees.AttendeeQuery:
+        return attendees.AttendeeQuery(search=self.a_search, ticket_type_id=self.a_type or None, status=self.a_status,
+                                       checked_in=self.a_checked, sort=self.a_sort,
+                                       descending=self.a_sort == "registered", page=self.a_page, per_page=PER_PAGE)
+
+    @rx.var
+    def export_query(self) -> str:
+        params = {"search": self.a_search, "ticket_type_id": self.a_type, "status": self.a_status,
+                  "checked_in": self.a_checked, "lang": self.lang}
+        return urlencode({k: v for k, v in params.items() if v})
+
+    @rx.var
+    def page_text(self) -> str:
+        return self.t("attendees.page_of", page=self.a_page, pages=self.a_pages,
+                      total=format_number(self.a_total, self.lang))
+
+    @rx.event
+    def filter_attendees(self, form: dict):
+        self.a_search = (form.get("a_search") or "").strip()[:200]
+        self.a_type = form.get("a_type") or ""
+        self.a_status = form.get("a_status") or ""
+        self.a_checked = form.get("a_checked") or ""
+        self.a_sort = form.get("a_sort") or "registered"
+        self.a_page = 1
+        self.error = ""
+        if self._load_user():
+            self._load()
+
+    @rx.event
+    def go_page(self, delta: int):
+        self.a_page = max(1, min(self.a_pages, self.a_page + delta))
+        if self._load_user():
+            self._load()
+
+    @rx.event
+    def unpublish(self):
+        self._act(lambda s, p: event_lifecycle.unpublish_event(s, p, self._org_id, self.event_id))
+
+    @rx.event
+    def archive(self):
+        if self._act(lambda s, p: event_lifecycle.archive_event(s, p, self._org_id, self.event_id)):
+            self.notice = self.t("event.archived_notice")
+
+    @rx.event
+    def duplicate(self):
+        made = []
+        title = self.t("event.copy_title", title=self.title)[:200]
+        if self._act(lambda s, p: made.append(event_lifecycle.duplicate_event(s, p, self._org_id, self.event_id,
+                                                                              title))):
+            return rx.redirect(f"/o/{self.org_slug}/events/{made[0].id}")
+
+    @rx.event
+    def ask_cancel_event(self):
+        self.cancelling_event, self.cancel_errors = True, {}
+
+    @rx.event
+    def keep_event(self):
+        self.cancelling_event, self.cancel_errors = False, {}
+
+    @rx.event
+    def cancel_event(self, form: dict):
+        message = form.get("cancel_message", "")
+        if self._act(lambda s, p: event_lifecycle.cancel_event(s, p, self._org_id, self.event_id, message),
+                     "cancel_errors", "cancel_"):
+            self.cancelling_event = False
+            self.notice = self.t("event.cancelled_notice")
+
+    @rx.event
+    def add_attendee(self, form: dict):
+        if self._act(lambda s, p: attendees.add_attendee(
+                s, p, self._org_id, self.event_id, name=form.get("add_name", ""), email=form.get("add_email", ""),
+                ticket_type_id=form.get("add_type") or None, notify=bool(form.get("add_notify")), locale=self.lang),
+                "add_errors", "add_"):
+            self.notice = self.t("attendee.added_notice")
+
+    @rx.event
+    def resend(self, order_id: str):
+        if order_id.isdigit() and self._act(
+                lambda s, p: attendees.resend_confirmation(s, p, self._org_id, int(order_id))):
+            self.notice = self.t("attendee.resent_notice")
 
     def _load(self):
         if not self._open_org(VIEW_ATTENDEES):
@@ -178,18 +406,25 @@ class EventManageState(OrgState):
             with session_scope() as session:
                 event = events.get_event(session, principal, self._org_id, self.event_id)
                 types = events.list_ticket_types(session, event.id)
-                people = events.list_attendees(session, principal, self._org_id, event.id)
+                found = attendees.search(session, principal, self._org_id, event.id, self._query())
+                people = found.rows
                 asked = questions.active_questions(session, event.id)
                 answers = questions.answers_by_order(session, sorted({p.order_id for p in people}))
         except NotFound:
             self.found = False
             return
+        except DomainError as exc:  # a filter the service refused: show everyone again, and say why
+            self.error = self.t(exc.message_key, **exc.params)
+            self.a_search, self.a_type, self.a_status, self.a_checked, self.a_sort, self.a_page = "", "", "", "", "registered", 1
+            return self._load()
+        self.a_total, self.a_pages, self.a_page = found.total, found.pages, found.page
         self.event_raw = event_times(event)
         self.title, self.status = event.title, event.status
         self.where = event.venue or event.online_url
         self.can_manage = self.role in MANAGE_EVENTS
         self.public_path = f"/e/{self.org_slug}/{event.slug}"
         self.public_url = config.public_base_url() + self.public_path
+        self.type_options = [{"id": str(tt.id), "name": tt.name} for tt in types]
         self.ticket_types = [
             {"name": tt.name, "sold": str(tt.sold), "quantity": str(tt.quantity), "hidden": "1" if tt.hidden else "",
              "link": f"{self.public_url}?code={tt.unlock_code}" if tt.hidden and self.can_manage else ""}
@@ -215,6 +450,7 @@ class EventManageState(OrgState):
                 "ticket_type": p.ticket_type,
                 "code": p.code,
                 "status": p.status,
+                "checked_in": "1" if p.checked_in_at else "",
                 "answers": "; ".join(f"{label}: {value}" for label, value in given if value),
                 "registered_at": p.registered_at.isoformat(),
             })
@@ -248,6 +484,8 @@ class EventManageState(OrgState):
     def on_load(self):
         self.error, self.notice, self.attendees_raw, self.ticket_types, self.found, self.event_raw = "", "", [], [], True, {}
         self.tt_errors, self.q_errors, self.confirming = {}, {}, ""
+        self.add_errors, self.cancel_errors, self.cancelling_event = {}, {}, False
+        self.a_search, self.a_type, self.a_status, self.a_checked, self.a_sort, self.a_page = "", "", "", "", "registered", 1
         if redirect := self._require_user():
             return redirect
         self.loaded = True

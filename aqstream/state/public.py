@@ -11,9 +11,10 @@ import segno
 
 from aqstream.db import get_engine, session_scope
 from aqstream.i18n import format_number, t
-from aqstream.services import orders, questions, registration, registration_queue
+from aqstream.services import event_lifecycle, media, orders, questions, registration, registration_queue
 from aqstream.services.errors import DomainError, NotFound
 from aqstream.services.events import get_public_event, places_left
+from aqstream.services.permissions import Principal
 from aqstream.services.registration import TicketRequest
 from aqstream.state.base import AppState, event_times, when_text
 
@@ -68,6 +69,8 @@ class PublicEventState(AppState):
     quantities: dict[str, int] = {}
     errors: dict[str, str] = {}
     busy: bool = False
+    preview: bool = False  # an organizer looking at a draft
+    cover_url: str = ""
     # One key per page view: a double click or a retry of the same submission makes one order.
     form_key: str = ""
 
@@ -79,13 +82,15 @@ class PublicEventState(AppState):
         params = self.router.page.params
         self.org_slug, self.event_slug = params.get("org", ""), params.get("event", "")
         self.unlock_code = (self.router.url.query_parameters.get("code") or "")[:64]
+        self.preview = False
         try:
             with session_scope() as session:
-                org, event, types = get_public_event(session, self.org_slug, self.event_slug, include_hidden=True)
+                org, event, types = self._find(session)
                 asked = questions.active_questions(session, event.id)
         except NotFound:
             self.found = False
             return
+        self.cover_url = media.url(event.cover_path)
         self.org_name, self.title, self.description = org.name, event.title, event.description
         self.venue, self.online_url = event.venue, event.online_url
         self.event_raw = event_times(event)
@@ -95,6 +100,17 @@ class PublicEventState(AppState):
         buyable = [tt for tt in self.types_raw if tt["left"] > 0 and not tt["reason"]]
         # With one kind of ticket, one ticket is already chosen: the visitor only types name and email.
         self.quantities = {str(buyable[0]["id"]): buyable[0]["min"]} if len(buyable) == 1 else {}
+
+    def _find(self, session):
+        """The event as the public sees it; a draft only for its organizers, asking for a preview."""
+        try:
+            return get_public_event(session, self.org_slug, self.event_slug, include_hidden=True)
+        except NotFound:
+            if not (self.router.url.query_parameters.get("preview") and self._user_id):
+                raise
+        event_lifecycle.preview_event(session, Principal(self._user_id), self.org_slug, self.event_slug)
+        self.preview = True
+        return get_public_event(session, self.org_slug, self.event_slug, include_hidden=True, include_drafts=True)
 
     def _set_types(self, event, types) -> None:
         self.types_raw = [

@@ -125,6 +125,8 @@ class TeamState(OrgState):
     def change_role(self, user_id: str, role: str):
         self.notice = ""
         if user_id.isdigit() and self._act(lambda s, p: team.change_role(s, p, self._org_id, int(user_id), role)):
+            if not self.found:  # they gave themselves a role without the team page
+                return rx.redirect(f"/o/{self.org_slug}")
             self.notice = self.t("team.role_changed")
 
     @rx.event
@@ -244,7 +246,7 @@ class SettingsState(OrgState):
         data = await files[0].read(config.max_upload_bytes() + 1)
         if self._save(logo=data):
             self.notice = self.t("org.settings.logo_saved")
-        return rx.clear_selected_files("logo")
+            return rx.clear_selected_files("logo")
 
     @rx.event
     def logo_rejected(self, rejected: list[dict]):

@@ -4,7 +4,7 @@ import reflex as rx
 from aqstream.components.ui import T, confirm_box, error_text, field, form_error, shell, var_field, when_loaded
 from aqstream.pages.home import tz_select
 from aqstream.pages.organizer.team import org_nav
-from aqstream.state.organizer import DashboardState, EventFormState, EventManageState
+from aqstream.state.organizer import DashboardState, EventEditState, EventFormState, EventManageState
 
 
 def status_badge(status: rx.Var, text: rx.Var) -> rx.Component:
@@ -15,52 +15,89 @@ def status_badge(status: rx.Var, text: rx.Var) -> rx.Component:
     )
 
 
+def event_card(e) -> rx.Component:
+    return rx.card(
+        rx.flex(
+            rx.vstack(
+                rx.link(rx.text(e["title"], size="4", weight="bold"), href=e["href"]),
+                rx.text(e["when"], size="2", color_scheme="gray"),
+                rx.flex(rx.text(e["numbers"], size="2"),
+                        rx.cond(e["today"] != "", rx.badge(e["today"], color_scheme="green"), rx.fragment()),
+                        spacing="2", wrap="wrap", align="center"),
+                spacing="1",
+            ),
+            rx.spacer(),
+            status_badge(e["status"], e["status_text"]),
+            width="100%",
+            wrap="wrap",
+            spacing="2",
+        ),
+        width="100%",
+    )
+
+
+def event_section(title_key: str, rows) -> rx.Component:
+    return rx.cond(
+        rows.length() > 0,
+        rx.vstack(rx.heading(T(title_key), size="5", as_="h2"), rx.foreach(rows, event_card), width="100%",
+                  spacing="3"),
+        rx.fragment(),
+    )
+
+
+def org_switcher() -> rx.Component:
+    s = DashboardState
+    return rx.cond(
+        s.my_orgs.length() > 1,
+        rx.vstack(
+            rx.el.label(T("dashboard.switch_org"), html_for="f-org-switch", style={"font_weight": "500"}),
+            rx.el.select(
+                rx.foreach(s.my_orgs, lambda o: rx.el.option(o["name"], value=o["slug"])),
+                id="f-org-switch", default_value=s.org_slug, key=s.org_slug, on_change=s.switch_org,
+                style={"padding": "8px", "font_size": "16px", "border_radius": "6px", "min_height": "44px",
+                       "border": "1px solid var(--gray-a7)", "background": "var(--color-background)",
+                       "color": "var(--gray-12)"},
+            ),
+            spacing="1",
+        ),
+        rx.text(s.org_name, color_scheme="gray"),
+    )
+
+
 def dashboard() -> rx.Component:
+    s = DashboardState
+    new_event_link = rx.link(rx.button(rx.icon("plus"), T("dashboard.new_event"), size="3", min_height="44px"),
+                             href="/o/" + s.org_slug + "/events/new")
     return shell(
         when_loaded(
-            DashboardState.loaded,
-            DashboardState.found,
+            s.loaded,
+            s.found,
             rx.vstack(
-                rx.text(DashboardState.org_name, color_scheme="gray"),
-                rx.cond((DashboardState.role == "owner") | (DashboardState.role == "admin"),
-                        org_nav(DashboardState, "events"), rx.fragment()),
+                org_switcher(),
+                rx.cond((s.role == "owner") | (s.role == "admin"), org_nav(s, "events"), rx.fragment()),
                 rx.flex(
                     rx.heading(T("dashboard.title"), size="7", as_="h1"),
                     rx.spacer(),
-                    rx.link(
-                        rx.button(T("dashboard.new_event"), size="3", min_height="44px"),
-                        href="/o/" + DashboardState.org_slug + "/events/new",
-                    ),
+                    new_event_link,
                     width="100%",
                     align="center",
                     wrap="wrap",
                     spacing="3",
                 ),
                 rx.cond(
-                    DashboardState.rows.length() > 0,
+                    s.has_events,
                     rx.vstack(
-                        rx.foreach(
-                            DashboardState.rows,
-                            lambda e: rx.card(
-                                rx.flex(
-                                    rx.vstack(
-                                        rx.link(rx.text(e["title"], size="4", weight="bold"), href=e["href"]),
-                                        rx.text(e["when"], size="2", color_scheme="gray"),
-                                        rx.text(e["numbers"], size="2"),
-                                        spacing="1",
-                                    ),
-                                    rx.spacer(),
-                                    status_badge(e["status"], e["status_text"]),
-                                    width="100%",
-                                    wrap="wrap",
-                                    spacing="2",
-                                ),
-                                width="100%",
-                            ),
-                        ),
+                        event_section("dashboard.upcoming", s.upcoming),
+                        event_section("dashboard.drafts", s.drafts),
+                        event_section("dashboard.past", s.past),
+                        event_section("dashboard.archived", s.archived),
+                        spacing="5",
                         width="100%",
                     ),
-                    rx.callout(T("dashboard.empty"), width="100%"),
+                    rx.callout.root(
+                        rx.callout.text(T("dashboard.empty")),
+                        width="100%",
+                    ),
                 ),
                 spacing="4",
                 width="100%",
@@ -305,8 +342,11 @@ def manage_event() -> rx.Component:
                         rx.table.cell(a["ticket_type"]),
                         rx.table.cell(rx.code(a["code"])),
                         rx.table.cell(a["answers"], min_width="160px"),
-                        rx.table.cell(rx.badge(a["status_text"], color_scheme=rx.cond(a["status"] == "valid", "green",
-                                                                                         "red"))),
+                        rx.table.cell(rx.flex(
+                            rx.badge(a["status_text"], color_scheme=rx.cond(a["status"] == "valid", "green", "red")),
+                            rx.cond(a["checked_in"] != "", rx.badge(T("attendee.checked_in"), color_scheme="blue"),
+                                    rx.fragment()),
+                            spacing="1", wrap="wrap")),
                         rx.table.cell(a["registered_at"]),
                         rx.table.cell(
                             rx.cond(
@@ -316,6 +356,8 @@ def manage_event() -> rx.Component:
                                               on_click=s.ask_cancel("t:" + a["ticket_id"]), min_height="36px"),
                                     rx.button(T("attendee.cancel_order"), size="1", variant="ghost", color_scheme="red",
                                               on_click=s.ask_cancel("o:" + a["order_id"]), min_height="36px"),
+                                    rx.button(T("attendee.resend"), size="1", variant="ghost",
+                                              on_click=s.resend(a["order_id"]), min_height="36px"),
                                     spacing="1", wrap="wrap",
                                 ),
                                 rx.fragment(),
@@ -344,6 +386,8 @@ def manage_event() -> rx.Component:
                 ),
                 rx.text(s.when),
                 rx.text(s.where, color_scheme="gray"),
+                rx.cond(s.can_manage, event_actions(), rx.fragment()),
+                rx.cond(s.cancelling_event, cancel_event_form(), rx.fragment()),
                 rx.cond(s.error != "", rx.callout(s.error, color_scheme="red", role="alert", width="100%"), rx.fragment()),
                 rx.cond(s.notice != "", rx.callout(s.notice, color_scheme="green", role="status", width="100%"),
                         rx.fragment()),
@@ -434,10 +478,308 @@ def manage_event() -> rx.Component:
                 ),
                 rx.cond(s.can_manage, question_editor(), rx.fragment()),
                 rx.heading(T("event.attendees"), size="5", as_="h2"),
+                attendee_filters(),
                 rx.cond(s.confirming != "", confirm_box(s.cancel_confirmed, s.keep), rx.fragment()),
                 rx.cond(s.attendees.length() > 0, attendees_table, rx.text(T("event.attendees_empty"))),
+                pager(),
+                rx.cond(s.can_manage, add_attendee_form(), rx.fragment()),
                 spacing="4",
                 width="100%",
             ),
         )
+    )
+
+
+def event_actions() -> rx.Component:
+    s = EventManageState
+    editable = (s.status == "draft") | (s.status == "published")
+    return rx.flex(
+        rx.cond(editable, rx.link(rx.button(rx.icon("pencil"), T("event.edit"), variant="soft", min_height="44px"),
+                                  href="/o/" + s.org_slug + "/events/" + s.event_id.to_string() + "/edit"),
+                rx.fragment()),
+        rx.link(rx.button(rx.icon("eye"), T("event.preview"), variant="soft", min_height="44px"),
+                href=s.public_path + "?preview=1", is_external=True),
+        rx.cond(s.status == "published",
+                rx.button(T("event.unpublish"), variant="soft", on_click=s.unpublish, min_height="44px"), rx.fragment()),
+        rx.button(rx.icon("copy"), T("event.duplicate"), variant="soft", on_click=s.duplicate, min_height="44px"),
+        rx.cond((s.status != "archived") & (s.status != "published"),
+                rx.button(rx.icon("archive"), T("event.archive"), variant="soft", color_scheme="gray",
+                          on_click=s.archive, min_height="44px"), rx.fragment()),
+        rx.cond(editable, rx.button(T("event.cancel_event"), variant="soft", color_scheme="red",
+                                    on_click=s.ask_cancel_event, min_height="44px"), rx.fragment()),
+        spacing="2",
+        wrap="wrap",
+        width="100%",
+    )
+
+
+def cancel_event_form() -> rx.Component:
+    s = EventManageState
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(T("event.cancel_title"), size="4", as_="h2"),
+                rx.text(T("event.cancel_explain")),
+                rx.el.label(T("event.cancel_message"), html_for="f-cancel_message", style={"font_weight": "500"}),
+                rx.text_area(id="f-cancel_message", name="cancel_message", rows="4", width="100%", max_length=5000,
+                             aria_describedby="f-cancel_message-error"),
+                error_text(s.cancel_errors, "cancel_message", "f-cancel_message"),
+                rx.flex(
+                    rx.button(T("event.cancel_confirm"), type="submit", color_scheme="red", min_height="44px"),
+                    rx.button(T("event.cancel_keep"), type="button", variant="soft", on_click=s.keep_event,
+                              min_height="44px"),
+                    spacing="2", wrap="wrap",
+                ),
+                spacing="2",
+                width="100%",
+            ),
+            on_submit=s.cancel_event,
+            no_validate=True,
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+def _choice(name: str, label_key: str, options, value: rx.Var) -> rx.Component:
+    field_id = f"f-{name}"
+    return rx.vstack(
+        rx.el.label(T(label_key), html_for=field_id, style={"font_weight": "500"}),
+        rx.el.select(
+            *options,
+            id=field_id, name=name, default_value=value, key=value,
+            style={"padding": "10px", "font_size": "16px", "border_radius": "6px", "border": "1px solid var(--gray-a7)",
+                   "width": "100%", "min_height": "44px", "background": "var(--color-background)",
+                   "color": "var(--gray-12)"},
+        ),
+        spacing="1",
+        width="100%",
+    )
+
+
+def attendee_filters() -> rx.Component:
+    s = EventManageState
+    return rx.form(
+        rx.flex(
+            rx.box(field("attendees.search", "a_search", s.filter_errors, type="search", default_value=s.a_search,
+                         max_length=200), flex="2 1 220px"),
+            rx.box(_choice("a_type", "attendees.filter_type",
+                           [rx.el.option(T("attendees.any"), value=""),
+                            rx.foreach(s.type_options, lambda o: rx.el.option(o["name"], value=o["id"]))],
+                           s.a_type), flex="1 1 150px"),
+            rx.box(_choice("a_status", "attendees.filter_status",
+                           [rx.el.option(T("attendees.any"), value=""),
+                            rx.el.option(T("ticket.status.valid"), value="valid"),
+                            rx.el.option(T("ticket.status.cancelled"), value="cancelled")], s.a_status),
+                   flex="1 1 150px"),
+            rx.box(_choice("a_checked", "attendees.filter_checked_in",
+                           [rx.el.option(T("attendees.any"), value=""), rx.el.option(T("attendees.yes"), value="yes"),
+                            rx.el.option(T("attendees.no"), value="no")], s.a_checked), flex="1 1 150px"),
+            rx.box(_choice("a_sort", "attendees.sort",
+                           [rx.el.option(T("attendees.sort_registered"), value="registered"),
+                            rx.el.option(T("attendees.sort_name"), value="name"),
+                            rx.el.option(T("attendees.sort_email"), value="email"),
+                            rx.el.option(T("attendees.sort_type"), value="type")], s.a_sort), flex="1 1 150px"),
+            rx.button(rx.icon("search"), T("attendees.apply"), type="submit", min_height="44px", align_self="end"),
+            spacing="3",
+            wrap="wrap",
+            width="100%",
+        ),
+        on_submit=s.filter_attendees,
+        reset_on_submit=False,
+        width="100%",
+        role="search",
+    )
+
+
+def pager() -> rx.Component:
+    s = EventManageState
+    return rx.flex(
+        rx.button(rx.icon("chevron-left"), T("attendees.previous"), variant="soft", on_click=s.go_page(-1),
+                  disabled=s.a_page <= 1, min_height="44px"),
+        rx.text(s.page_text, aria_live="polite"),
+        rx.button(T("attendees.next"), rx.icon("chevron-right"), variant="soft", on_click=s.go_page(1),
+                  disabled=s.a_page >= s.a_pages, min_height="44px"),
+        rx.spacer(),
+        rx.link(rx.button(rx.icon("download"), T("attendees.export_csv"), variant="outline", min_height="44px"),
+                href="/export/" + s.org_slug + "/" + s.event_id.to_string() + ".csv?" + s.export_query,
+                is_external=True),
+        rx.link(rx.button(rx.icon("download"), T("attendees.export_xlsx"), variant="outline", min_height="44px"),
+                href="/export/" + s.org_slug + "/" + s.event_id.to_string() + ".xlsx?" + s.export_query,
+                is_external=True),
+        spacing="2",
+        align="center",
+        wrap="wrap",
+        width="100%",
+    )
+
+
+def add_attendee_form() -> rx.Component:
+    s = EventManageState
+    e = s.add_errors
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.heading(T("attendee.add_title"), size="4", as_="h3"),
+                rx.flex(
+                    rx.box(field("attendee.name", "add_name", e, max_length=200), flex="1 1 200px"),
+                    rx.box(field("attendee.email", "add_email", e, type="email", max_length=254), flex="1 1 200px"),
+                    rx.box(_choice("add_type", "attendee.ticket_type",
+                                   [rx.foreach(s.type_options, lambda o: rx.el.option(o["name"], value=o["id"]))], ""),
+                           flex="1 1 160px"),
+                    spacing="3", wrap="wrap", width="100%",
+                ),
+                error_text(e, "add_ticket_type_id", "f-add_type"),
+                *[rx.cond(e.contains(k), rx.callout(e[k], color_scheme="red", role="alert", width="100%"), rx.fragment())
+                  for k in ("add_form", "add_tickets")],
+                rx.el.label(
+                    rx.el.input(type="checkbox", name="add_notify", id="f-add_notify", default_checked=True,
+                                style={"width": "20px", "height": "20px"}),
+                    rx.text(T("attendee.add_notify"), as_="span"),
+                    html_for="f-add_notify",
+                    style={"display": "flex", "gap": "10px", "align_items": "center", "min_height": "44px"},
+                ),
+                rx.button(rx.icon("user-plus"), T("attendee.add"), type="submit", min_height="44px"),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=s.add_attendee,
+            no_validate=True,
+            reset_on_submit=True,
+            key=s.form_version.to_string(),
+            width="100%",
+        ),
+        width="100%",
+    )
+
+
+LOCALES = [("", "event.locale_visitor"), ("en", "event.locale_en"), ("ru", "event.locale_ru")]
+
+
+def edit_event() -> rx.Component:
+    s = EventEditState
+    errors = s.errors
+    v = s.values
+    return shell(
+        when_loaded(
+            s.loaded,
+            s.found,
+            rx.vstack(
+                rx.link(T("event.back_to_event"), href="/o/" + s.org_slug + "/events/" + s.event_id.to_string()),
+                rx.heading(T("event.edit_title"), size="7", as_="h1"),
+                cover_editor(),
+                rx.form(
+                    rx.vstack(
+                        form_error(errors),
+                        field("event.title", "title", errors, max_length=200, default_value=v["title"]),
+                        rx.vstack(
+                            rx.el.label(T("event.description"), html_for="f-description", style={"font_weight": "500"}),
+                            rx.text(T("event.description_hint"), id="f-description-hint", size="2", color_scheme="gray"),
+                            rx.text_area(id="f-description", name="description", rows="8", width="100%",
+                                         max_length=20000, default_value=s.description, on_blur=s.set_description,
+                                         aria_describedby="f-description-hint f-description-error"),
+                            error_text(errors, "description", "f-description"),
+                            spacing="1",
+                            width="100%",
+                        ),
+                        rx.cond(
+                            s.description != "",
+                            rx.card(
+                                rx.text(T("event.description_preview"), size="2", weight="bold", color_scheme="gray"),
+                                rx.markdown(s.description),
+                                width="100%",
+                                aria_label=T("event.description_preview"),
+                            ),
+                            rx.fragment(),
+                        ),
+                        field("event.venue", "venue", errors, max_length=300, default_value=v["venue"]),
+                        field("event.online_url", "online_url", errors, type="url", hint_key="event.online_url_hint",
+                              default_value=v["online_url"]),
+                        rx.flex(
+                            rx.box(field("event.starts_at", "starts_at", errors, type="datetime-local",
+                                         default_value=v["starts_at"]), flex="1 1 220px"),
+                            rx.box(field("event.ends_at", "ends_at", errors, type="datetime-local",
+                                         default_value=v["ends_at"]), flex="1 1 220px"),
+                            spacing="3",
+                            wrap="wrap",
+                            width="100%",
+                        ),
+                        tz_select("time_zone", "event.time_zone", v["time_zone"]),
+                        error_text(errors, "time_zone", "f-time_zone"),
+                        field("event.capacity", "capacity", errors, type="number", hint_key="event.capacity_hint",
+                              min=1, max=1000000, input_mode="numeric", default_value=v["capacity"]),
+                        rx.flex(
+                            rx.box(field("event.registration_opens", "registration_opens_at", errors,
+                                         type="datetime-local", default_value=v["registration_opens_at"]),
+                                   flex="1 1 220px"),
+                            rx.box(field("event.registration_closes", "registration_closes_at", errors,
+                                         type="datetime-local", default_value=v["registration_closes_at"]),
+                                   flex="1 1 220px"),
+                            spacing="3",
+                            wrap="wrap",
+                            width="100%",
+                        ),
+                        _choice("locale", "event.locale", [rx.el.option(T(k), value=c) for c, k in LOCALES],
+                                v["locale"]),
+                        error_text(errors, "locale", "f-locale"),
+                        rx.el.label(
+                            rx.el.input(type="checkbox", name="one_registration_per_email", id="f-one_registration_per_email",
+                                        default_checked=s.one_per_email, key=s.one_per_email.to_string(),
+                                        style={"width": "20px", "height": "20px"}),
+                            rx.text(T("event.one_per_email"), as_="span"),
+                            html_for="f-one_registration_per_email",
+                            style={"display": "flex", "gap": "10px", "align_items": "center", "min_height": "44px"},
+                        ),
+                        rx.text(T("event.edit_types_hint"), size="2", color_scheme="gray"),
+                        rx.button(T("event.save_changes"), type="submit", size="3", loading=s.busy, min_height="44px"),
+                        spacing="4",
+                        width="100%",
+                    ),
+                    on_submit=s.save,
+                    no_validate=True,
+                    reset_on_submit=False,
+                    width="100%",
+                    key=v["title"],
+                ),
+                spacing="4",
+                width="100%",
+            ),
+        ),
+        size="2",
+    )
+
+
+def cover_editor() -> rx.Component:
+    s = EventEditState
+    return rx.card(
+        rx.vstack(
+            rx.text(T("event.cover"), weight="bold", as_="p"),
+            rx.cond(
+                s.cover_url != "",
+                rx.image(src=s.cover_url, alt=T("event.cover"), width="100%", max_height="240px", object_fit="cover",
+                         border_radius="8px"),
+                rx.text(T("event.cover_none"), color_scheme="gray", size="2"),
+            ),
+            rx.upload.root(
+                rx.button(rx.icon("image-up"), T("event.cover_choose"), type="button", variant="soft",
+                          min_height="44px"),
+                id="cover",
+                accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"],
+                        "image/gif": [".gif"]},
+                max_files=1,
+                multiple=False,
+                on_drop=s.upload_cover(rx.upload_files(upload_id="cover")),
+                border="none",
+                padding="0",
+            ),
+            rx.text(T("event.cover_hint"), size="2", color_scheme="gray"),
+            rx.text(rx.cond(s.errors.contains("cover"), s.errors["cover"], ""), id="f-cover-error", size="2",
+                    color_scheme="red", role="alert"),
+            rx.cond(s.cover_url != "", rx.button(T("event.cover_remove"), type="button", variant="ghost",
+                                                  color_scheme="red", on_click=s.remove_cover, min_height="44px"),
+                    rx.fragment()),
+            spacing="2",
+            width="100%",
+        ),
+        width="100%",
     )

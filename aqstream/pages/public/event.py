@@ -101,6 +101,10 @@ def event_page() -> rx.Component:
             S.loaded,
             S.found,
             rx.vstack(
+                rx.cond(S.preview, rx.callout(T("event.preview_banner"), icon="eye", color_scheme="amber", width="100%",
+                                              role="status"), rx.fragment()),
+                rx.cond(S.cover_url != "", rx.image(src=S.cover_url, alt="", width="100%", max_height="280px",
+                                                    object_fit="cover", border_radius="12px"), rx.fragment()),
                 rx.text(S.org_name, color_scheme="gray"),
                 rx.heading(S.title, size="8", as_="h1"),
                 rx.vstack(
@@ -112,7 +116,7 @@ def event_page() -> rx.Component:
                     ),
                     spacing="2",
                 ),
-                rx.cond(S.description != "", rx.text(S.description, white_space="pre-wrap"), rx.fragment()),
+                rx.cond(S.description != "", rx.box(rx.markdown(S.description), width="100%"), rx.fragment()),
                 rx.cond(
                     S.closed_text != "",
                     rx.callout(S.closed_text, icon="info", color_scheme="amber", width="100%", role="status"),
