@@ -1,0 +1,104 @@
+"""Running an event from the browser: add attendees by hand, search and filter them, download the list,
+edit the event (an error shown next to the field, then a Markdown description), duplicate it, cancel it
+with a message, and find everything in the dashboard's sections. Desktop, and the attendee list and the
+editor at phone width."""
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import DESKTOP, PHONE, no_horizontal_scroll, shot
+from tests.browser.test_flows import create_org_and_event, sign_up
+
+pytestmark = pytest.mark.browser
+
+
+def add_attendee(page, name, email):
+    form = page.locator("form").filter(has=page.get_by_role("button", name="Add attendee"))
+    form.get_by_label("Name", exact=True).fill(name)
+    form.get_by_label("Email", exact=True).fill(email)
+    form.get_by_role("button", name="Add attendee").click()
+    expect(page.get_by_text("Attendee added.")).to_be_visible()
+    expect(page.get_by_role("rowheader", name=name)).to_be_visible()
+
+
+def test_organizer_runs_an_event_from_the_browser(app_url, new_page):
+    page = new_page(DESKTOP)
+    sign_up(page, app_url, "Irina Organizer", "irina@example.com")
+    create_org_and_event(page, app_url, "Kazan Meetups", quantity="30")
+    page.get_by_role("button", name="Publish").click()
+    expect(page.locator("#public-link")).to_be_visible()
+    event_url = page.url
+
+    for name, email in [("Grace Hopper", "grace@example.com"), ("Ada Lovelace", "ada@example.com"),
+                        ("Анна Каренина", "anna@example.com")]:
+        add_attendee(page, name, email)
+    expect(page.get_by_text("Page 1 of 1 · 3 tickets")).to_be_visible()
+
+    # Search runs on the server: only the match comes back, in either alphabet.
+    page.get_by_label("Search by name, email or ticket code").fill("анна")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text("Page 1 of 1 · 1 tickets")).to_be_visible()
+    expect(page.get_by_role("rowheader", name="Анна Каренина")).to_be_visible()
+    expect(page.get_by_role("rowheader", name="Ada Lovelace")).to_have_count(0)
+    page.get_by_label("Search by name, email or ticket code").fill("")
+    page.get_by_label("Sort by").select_option("name")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("rowheader").first).to_have_text("Ada Lovelace")
+    shot(page, "attendees-search-desktop")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    data = open(download.value.path(), "rb").read()
+    assert data.startswith("\ufeffName".encode()), data[:40]
+    assert "Анна Каренина" in data.decode("utf-8-sig") and data.decode("utf-8-sig").count("\n") == 4
+
+    # The editor: a refused field keeps what was typed and says why, right there.
+    page.get_by_role("link", name="Edit").click()
+    expect(page.get_by_role("heading", name="Edit event")).to_be_visible()
+    page.get_by_label("Title").fill("")
+    page.get_by_label("Description").fill("**Bring** a laptop.\n\n- Rust\n- Python")
+    page.get_by_label("Description").blur()
+    expect(page.get_by_label("Preview").locator("strong")).to_have_text("Bring")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("#f-title-error")).to_have_text("This field is required.")
+    expect(page.get_by_label("Description")).to_have_value("**Bring** a laptop.\n\n- Rust\n- Python")
+    shot(page, "event-editor-error-desktop")
+    page.get_by_label("Title").fill("Rust & Python night")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("heading", name="Rust & Python night")).to_be_visible()
+
+    page.get_by_role("button", name="Duplicate").click()
+    expect(page.get_by_role("heading", name="Rust & Python night (copy)")).to_be_visible()
+    expect(page.get_by_text("Draft", exact=True)).to_be_visible()
+    expect(page.get_by_text("Page 1 of 1 · 0 tickets")).to_be_visible()
+
+    page.goto(event_url)
+    page.get_by_role("button", name="Cancel event").click()
+    page.get_by_role("button", name="Cancel the event and notify attendees").click()
+    expect(page.locator("#f-cancel_message-error")).to_have_text("This field is required.")
+    page.get_by_label("Message to attendees").fill("The venue flooded. Sorry!")
+    page.get_by_role("button", name="Cancel the event and notify attendees").click()
+    expect(page.get_by_text("The event is cancelled; attendees will be emailed.")).to_be_visible()
+    expect(page.locator("span.rt-Badge", has_text="Cancelled")).to_be_visible()
+
+    page.get_by_role("link", name="Back to events").click()
+    drafts = page.locator("div").filter(has=page.get_by_role("heading", name="Drafts")).last
+    expect(drafts.get_by_role("link", name="Rust & Python night (copy)")).to_be_visible()
+    past = page.locator("div").filter(has=page.get_by_role("heading", name="Past and cancelled")).last
+    expect(past.get_by_role("link", name="Rust & Python night", exact=True)).to_be_visible()
+    shot(page, "dashboard-sections-desktop")
+
+    # The attendee list and the editor on a phone.
+    phone = new_page(PHONE, is_mobile=True, has_touch=True, storage_state=page.context.storage_state())
+    phone.goto(event_url)
+    expect(phone.get_by_text("Page 1 of 1 · 3 tickets")).to_be_visible()
+    assert no_horizontal_scroll(phone)
+    shot(phone, "attendees-phone")
+    draft_url = None
+    phone.goto(f"{app_url}/o/kazan-meetups")
+    phone.get_by_role("link", name="Rust & Python night (copy)").click()
+    expect(phone.get_by_role("heading", name="Rust & Python night (copy)")).to_be_visible()
+    draft_url = phone.url
+    phone.goto(draft_url + "/edit")
+    expect(phone.get_by_label("Title")).to_have_value("Rust & Python night (copy)")
+    assert no_horizontal_scroll(phone)
+    shot(phone, "event-editor-phone")
