@@ -289,6 +289,58 @@ def bench_http(tickets: int, clients: int, workers: int) -> float:
     return report(label, len(acknowledged), seconds, latencies, oversold, lost)
 
 
+def bench_attendee_list(tickets: int = 100_000) -> None:
+    """The organizer's attendee list on one event of `tickets` tickets: each query as the page runs it
+    (count and one page of 50), median of 5 runs."""
+    from sqlmodel import Session
+
+    from aqstream.services import attendees
+    from aqstream.services.permissions import Principal
+
+    db = Database(tickets)
+    with psycopg.connect(db.url) as conn:
+        owner = conn.execute("select id from user_account limit 1").fetchone()[0]
+        # Orders and tickets written straight into the tables: 100,000 registrations through the service
+        # would only measure the rush again.
+        conn.execute(
+            "insert into ticket_order (organization_id, event_id, buyer_name, buyer_email, status, total_minor, "
+            "currency, locale, access_token, request_fingerprint, created_at) select %s, %s, 'Buyer ' || g, "
+            "'buyer' || g || '@example.com', 'confirmed', 0, 'EUR', 'en', md5(random()::text || g), '', now() "
+            "from generate_series(1, %s) g", (db.org_id, db.event_id, tickets))
+        conn.execute(
+            "insert into ticket (order_id, event_id, ticket_type_id, attendee_name, attendee_email, code, status, "
+            "created_at, checked_in_at) select o.id, o.event_id, %s, (array['Anna','Boris','Vera','Gleb','Daria'])"
+            "[1 + o.id %% 5] || ' ' || o.id, '', md5(o.access_token), case when o.id %% 10 = 0 then 'cancelled' "
+            "else 'valid' end, now(), case when o.id %% 3 = 0 then now() end from ticket_order o where o.event_id = %s",
+            (db.type_id, db.event_id))
+        conn.execute("analyze")
+    cases = [
+        ("first page, newest first", attendees.AttendeeQuery()),
+        ("sorted by name, page 1,000", attendees.AttendeeQuery(sort="name", descending=False, page=1000)),
+        ("search 'vera 77' (substring)", attendees.AttendeeQuery(search="vera 77")),
+        ("filter: valid, checked in", attendees.AttendeeQuery(status="valid", checked_in="yes")),
+        ("search by ticket code", None),
+    ]
+    with Session(db.engine) as s:
+        code = s.exec(text_sql("select code from ticket where event_id = :e limit 1"), params={"e": db.event_id}).one()[0]
+        cases[-1] = (cases[-1][0], attendees.AttendeeQuery(search=code))
+        print(f"attendee list, {tickets:,} tickets in one event (count + one page of 50, median of 5):", flush=True)
+        for label, query in cases:
+            times = []
+            for _ in range(5):
+                t0 = time.perf_counter()
+                page = attendees.search(s, Principal(owner), db.org_id, db.event_id, query)
+                times.append(time.perf_counter() - t0)
+            print(f"  {label:<34} {sorted(times)[2] * 1000:7.1f} ms   ({page.total:,} matching)", flush=True)
+    db.drop()
+
+
+def text_sql(sql: str):
+    from sqlalchemy import text
+
+    return text(sql)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--tickets", type=int, default=3000)
@@ -302,6 +354,7 @@ def main() -> None:
     service = bench_service(args.tickets, args.clients, batched=True)
     one = bench_http(args.tickets, args.clients, 1)
     many = bench_http(args.tickets, args.clients, args.workers)
+    bench_attendee_list()
     print(f"service layer / raw ceiling: {service / raw:.0%}   HTTP ({args.workers} workers) / raw: {many / raw:.0%}   "
           f"HTTP 1 worker / raw: {one / raw:.0%}")
 
