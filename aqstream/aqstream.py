@@ -5,14 +5,14 @@ from aqstream.api.app import create_api
 from aqstream.pages.account import my_tickets, verify_email
 from aqstream.pages.auth import sign_in, sign_up
 from aqstream.pages.home import home, new_organization
-from aqstream.pages.organizer.events import dashboard, edit_event, manage_event, new_event
+from aqstream.pages.organizer.events import attendee_page, dashboard, edit_event, manage_event, new_event
 from aqstream.pages.organizer.team import audit_page, invite_page, settings_page, team_page
 from aqstream.pages.public.event import event_page
 from aqstream.pages.public.order import order_page
 from aqstream.state.account import MyTicketsState, VerifyState
 from aqstream.state.auth import AuthFormState
 from aqstream.state.home import CreateOrgState, HomeState
-from aqstream.state.organizer import DashboardState, EventEditState, EventFormState, EventManageState
+from aqstream.state.organizer import AttendeeState, DashboardState, EventEditState, EventFormState, EventManageState
 from aqstream.state.public import OrderState, PublicEventState
 from aqstream.state.team import AuditState, InviteState, SettingsState, TeamState
 
@@ -29,6 +29,8 @@ app.add_page(dashboard, route="/o/[org]", title="Dashboard · AqStream", on_load
 app.add_page(new_event, route="/o/[org]/events/new", title="New event · AqStream", on_load=EventFormState.on_load)
 app.add_page(edit_event, route="/o/[org]/events/[event_id]/edit", title="Edit event · AqStream",
              on_load=EventEditState.on_load)
+app.add_page(attendee_page, route="/o/[org]/tickets/[ticket_id]", title="Attendee · AqStream",
+             on_load=AttendeeState.on_load)
 app.add_page(manage_event, route="/o/[org]/events/[event_id]", title="Event · AqStream", on_load=EventManageState.on_load)
 app.add_page(event_page, route="/e/[org]/[event]", title="Event · AqStream", on_load=PublicEventState.on_load)
 app.add_page(order_page, route="/order/[token]", title="Your tickets · AqStream", on_load=OrderState.on_load)

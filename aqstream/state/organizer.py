@@ -10,6 +10,7 @@ import reflex as rx
 from aqstream import config
 from aqstream.db import session_scope
 from aqstream.i18n import format_datetime, format_number, t
+from aqstream.models import Event
 from aqstream.services import attendees, event_lifecycle, events, media, orders, organizations, questions
 from aqstream.services.errors import DomainError, NotFound
 from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access_by_slug
@@ -579,3 +580,81 @@ def time_zone_choices() -> list[str]:
     return sorted(z for z in valid_time_zones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))) + ["UTC"]
 
 
+
+
+class AttendeeState(OrgState):
+    """One attendee: the ticket, the order's buyer and other tickets, the answers and what happened."""
+
+    ticket: dict[str, str] = {}
+    answers: list[dict[str, str]] = []
+    others: list[dict[str, str]] = []
+    history_raw: list[dict[str, str]] = []
+    can_manage: bool = False
+    error: str = ""
+    notice: str = ""
+
+    def _read(self) -> None:
+        if not self._open_org(VIEW_ATTENDEES):
+            return
+        try:
+            ticket_id = int(self.router.page.params.get("ticket_id", "0"))
+            with session_scope() as session:
+                seen = attendees.detail(session, Principal(self._user_id), self._org_id, ticket_id)
+                event = session.get(Event, seen.order.event_id)
+        except (ValueError, NotFound):
+            self.found = False
+            return
+        r = seen.row
+        self.can_manage = self.role in MANAGE_EVENTS
+        self.ticket = {"id": str(r.ticket_id), "order_id": str(r.order_id), "name": r.attendee_name,
+                       "email": r.attendee_email, "buyer": f"{seen.order.buyer_name} <{seen.order.buyer_email}>",
+                       "type": r.ticket_type, "code": r.code, "status": r.status,
+                       "checked_in": r.checked_in_at.isoformat() if r.checked_in_at else "",
+                       "event": event.title, "event_href": f"/o/{self.org_slug}/events/{event.id}", "tz": event.time_zone}
+        self.answers = [{"label": label, "value": str(value)} for label, value in seen.answers]
+        self.others = [{"id": str(o.ticket_id), "name": o.attendee_name, "status": o.status,
+                        "href": f"/o/{self.org_slug}/tickets/{o.ticket_id}"} for o in seen.others]
+        self.history_raw = [{"at": h.at.isoformat(), "action": h.action, "actor": h.actor} for h in seen.history]
+
+    @rx.var
+    def history(self) -> list[dict[str, str]]:
+        tz = self.ticket.get("tz", "UTC")
+        return [{"at": format_datetime(datetime.fromisoformat(h["at"]), tz, self.lang),
+                 "action": t(f"history.{h['action']}", self.lang), "actor": h["actor"]} for h in self.history_raw]
+
+    @rx.var
+    def status_text(self) -> str:
+        status = self.ticket.get("status", "")
+        return t(f"ticket.status.{status}", self.lang) if status else ""
+
+    @rx.event
+    def on_load(self):
+        self.ticket, self.answers, self.others, self.history_raw, self.error, self.notice = {}, [], [], [], "", ""
+        self.found = True
+        if redirect := self._require_user():
+            return redirect
+        self.loaded = True
+        self._read()
+
+    def _do(self, action, notice_key: str) -> None:
+        if not self._load_user() or not self._open_org(MANAGE_EVENTS):
+            self.error = self.t("error.forbidden")
+            return
+        try:
+            with session_scope() as session:
+                action(session, Principal(self._user_id))
+        except DomainError as exc:
+            self.error = self.t(exc.message_key, **exc.params)
+            return
+        self.error, self.notice = "", self.t(notice_key)
+        self._read()
+
+    @rx.event
+    def cancel_ticket(self):
+        ticket_id = int(self.ticket.get("id", "0"))
+        self._do(lambda s, p: orders.cancel_ticket(s, p, self._org_id, ticket_id), "attendee.cancelled_notice")
+
+    @rx.event
+    def resend(self):
+        order_id = int(self.ticket.get("order_id", "0"))
+        self._do(lambda s, p: attendees.resend_confirmation(s, p, self._org_id, order_id), "attendee.resent_notice")

@@ -51,6 +51,18 @@ def test_organizer_runs_an_event_from_the_browser(app_url, new_page):
     assert data.startswith("\ufeffName".encode()), data[:40]
     assert "Анна Каренина" in data.decode("utf-8-sig") and data.decode("utf-8-sig").count("\n") == 4
 
+    # One attendee: details, answers and history; a confirmation sent again shows up in the history.
+    page.get_by_role("link", name="Grace Hopper").click()
+    expect(page.get_by_role("heading", name="Grace Hopper")).to_be_visible()
+    expect(page.get_by_text("Irina Organizer", exact=False).first).to_be_visible()
+    page.get_by_role("button", name="Resend confirmation").click()
+    expect(page.get_by_text("The confirmation will be sent again.")).to_be_visible()
+    history = page.get_by_role("list")
+    expect(history.get_by_role("listitem")).to_have_count(2)
+    expect(history.get_by_role("listitem").nth(1)).to_contain_text("Confirmation sent again")
+    shot(page, "attendee-detail-desktop")
+    page.get_by_role("link", name="← Back to the event").click()
+
     # The editor: a refused field keeps what was typed and says why, right there.
     page.get_by_role("link", name="Edit").click()
     expect(page.get_by_role("heading", name="Edit event")).to_be_visible()

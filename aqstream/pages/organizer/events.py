@@ -4,7 +4,7 @@ import reflex as rx
 from aqstream.components.ui import T, confirm_box, error_text, field, form_error, shell, var_field, when_loaded
 from aqstream.pages.home import tz_select
 from aqstream.pages.organizer.team import org_nav
-from aqstream.state.organizer import DashboardState, EventEditState, EventFormState, EventManageState
+from aqstream.state.organizer import AttendeeState, DashboardState, EventEditState, EventFormState, EventManageState
 
 
 def status_badge(status: rx.Var, text: rx.Var) -> rx.Component:
@@ -337,7 +337,7 @@ def manage_event() -> rx.Component:
                 rx.foreach(
                     s.attendees,
                     lambda a: rx.table.row(
-                        rx.table.row_header_cell(a["name"]),
+                        rx.table.row_header_cell(rx.link(a["name"], href="/o/" + s.org_slug + "/tickets/" + a["ticket_id"])),
                         rx.table.cell(a["email"]),
                         rx.table.cell(a["ticket_type"]),
                         rx.table.cell(rx.code(a["code"])),
@@ -783,3 +783,72 @@ def cover_editor() -> rx.Component:
         ),
         width="100%",
     )
+
+
+def attendee_page() -> rx.Component:
+    s = AttendeeState
+    tk = s.ticket
+
+    def line(label_key: str, value) -> rx.Component:
+        return rx.flex(rx.text(T(label_key), color_scheme="gray", min_width="140px"), rx.text(value, word_break="break-all"),
+                       spacing="3", wrap="wrap", width="100%")
+
+    return shell(
+        when_loaded(
+            s.loaded,
+            s.found,
+            rx.vstack(
+                rx.link(T("event.back_to_event"), href=tk["event_href"]),
+                rx.text(tk["event"], color_scheme="gray"),
+                rx.flex(rx.heading(tk["name"], size="7", as_="h1"),
+                        rx.badge(s.status_text, color_scheme=rx.cond(tk["status"] == "valid", "green", "red")),
+                        spacing="3", align="center", wrap="wrap"),
+                rx.cond(s.error != "", rx.callout(s.error, color_scheme="red", role="alert", width="100%"), rx.fragment()),
+                rx.cond(s.notice != "", rx.callout(s.notice, color_scheme="green", role="status", width="100%"),
+                        rx.fragment()),
+                rx.card(
+                    rx.vstack(
+                        line("attendee.email", tk["email"]),
+                        line("attendee.buyer", tk["buyer"]),
+                        line("attendee.ticket_type", tk["type"]),
+                        line("attendee.code", rx.code(tk["code"])),
+                        rx.cond(tk["checked_in"] != "", line("attendee.checked_in", "✓"), rx.fragment()),
+                        spacing="2", width="100%",
+                    ),
+                    width="100%",
+                ),
+                rx.cond(
+                    s.can_manage & (tk["status"] == "valid"),
+                    rx.flex(
+                        rx.button(T("attendee.resend"), variant="soft", on_click=s.resend, min_height="44px"),
+                        rx.button(T("attendee.cancel_ticket"), variant="soft", color_scheme="red", on_click=s.cancel_ticket,
+                                  min_height="44px"),
+                        spacing="2", wrap="wrap",
+                    ),
+                    rx.fragment(),
+                ),
+                rx.heading(T("attendee.answers"), size="5", as_="h2"),
+                rx.cond(s.answers.length() > 0,
+                        rx.vstack(rx.foreach(s.answers, lambda a: line_var(a["label"], a["value"])), width="100%"),
+                        rx.text(T("attendee.no_answers"), color_scheme="gray")),
+                rx.cond(s.others.length() > 0, rx.vstack(
+                    rx.heading(T("attendee.same_order"), size="5", as_="h2"),
+                    rx.foreach(s.others, lambda o: rx.link(o["name"], href=o["href"])),
+                    width="100%"), rx.fragment()),
+                rx.heading(T("attendee.history"), size="5", as_="h2"),
+                rx.el.ol(
+                    rx.foreach(s.history, lambda h: rx.el.li(
+                        rx.text(rx.text.strong(h["action"]), " · ", h["actor"], " · ", h["at"], size="2"))),
+                    style={"padding_left": "20px", "display": "flex", "flex_direction": "column", "gap": "6px"},
+                ),
+                spacing="4",
+                width="100%",
+            ),
+        ),
+        size="2",
+    )
+
+
+def line_var(label, value) -> rx.Component:
+    return rx.flex(rx.text(label, color_scheme="gray", min_width="140px"), rx.text(value), spacing="3", wrap="wrap",
+                   width="100%")
