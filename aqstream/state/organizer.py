@@ -309,6 +309,8 @@ class EventManageState(OrgState):
     a_pages: int = 1
     type_options: list[dict[str, str]] = []
     add_errors: dict[str, str] = {}
+    editing_tt: str = ""  # the id of the ticket type whose edit form is open
+    edit_tt_errors: dict[str, str] = {}
     filter_errors: dict[str, str] = {}
     cancelling_event: bool = False
     cancel_errors: dict[str, str] = {}
@@ -346,6 +348,29 @@ class EventManageState(OrgState):
         self.a_page = max(1, min(self.a_pages, self.a_page + delta))
         if self._load_user():
             self._load()
+
+    @rx.event
+    def edit_tt(self, ticket_type_id: str):
+        self.editing_tt, self.edit_tt_errors = ticket_type_id, {}
+
+    @rx.event
+    def stop_edit_tt(self):
+        self.editing_tt, self.edit_tt_errors = "", {}
+
+    @rx.event
+    def save_tt(self, form: dict):
+        if not self.editing_tt.isdigit():
+            return
+        type_id = int(self.editing_tt)
+        data = events.TicketTypeInput(
+            name=form.get("et_name", ""), quantity=form.get("et_quantity", ""),
+            description=form.get("et_description", ""), min_per_order=form.get("et_min_per_order") or 1,
+            max_per_order=form.get("et_max_per_order") or 10, sales_start_local=form.get("et_sales_start_at") or None,
+            sales_end_local=form.get("et_sales_end_at") or None, hidden=bool(form.get("et_hidden")))
+        if self._act(lambda s, p: events.update_ticket_type(s, p, self._org_id, self.event_id, type_id, data),
+                     "edit_tt_errors", "et_"):
+            self.editing_tt = ""
+            self.notice = self.t("ticket_type.saved_notice")
 
     @rx.event
     def unpublish(self):
@@ -427,7 +452,10 @@ class EventManageState(OrgState):
         self.public_url = config.public_base_url() + self.public_path
         self.type_options = [{"id": str(tt.id), "name": tt.name} for tt in types]
         self.ticket_types = [
-            {"name": tt.name, "sold": str(tt.sold), "quantity": str(tt.quantity), "hidden": "1" if tt.hidden else "",
+            {"id": str(tt.id), "name": tt.name, "sold": str(tt.sold), "quantity": str(tt.quantity),
+             "hidden": "1" if tt.hidden else "", "description": tt.description, "min": str(tt.min_per_order),
+             "max": str(tt.max_per_order), "start": _local(tt.sales_start_at, event.time_zone),
+             "end": _local(tt.sales_end_at, event.time_zone),
              "link": f"{self.public_url}?code={tt.unlock_code}" if tt.hidden and self.can_manage else ""}
             for tt in types
         ]

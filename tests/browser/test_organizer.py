@@ -51,6 +51,18 @@ def test_organizer_runs_an_event_from_the_browser(app_url, new_page):
     assert data.startswith("\ufeffName".encode()), data[:40]
     assert "Анна Каренина" in data.decode("utf-8-sig") and data.decode("utf-8-sig").count("\n") == 4
 
+    # A ticket type edited in place: not below what is taken, then more places.
+    page.get_by_role("button", name="Edit ticket type: Entry").click()
+    edit = page.locator("form").filter(has=page.get_by_role("button", name="Save ticket type"))
+    edit.get_by_label("Quantity").fill("2")
+    edit.get_by_role("button", name="Save ticket type").click()
+    expect(edit.locator("#f-et_quantity-error")).to_have_text(
+        "More tickets of this type are already taken than this quantity.")
+    edit.get_by_label("Quantity").fill("40")
+    edit.get_by_role("button", name="Save ticket type").click()
+    expect(page.get_by_text("Ticket type saved.")).to_be_visible()
+    expect(page.get_by_text("3 / 40")).to_be_visible()
+
     # One attendee: details, answers and history; a confirmation sent again shows up in the history.
     page.get_by_role("link", name="Grace Hopper").click()
     expect(page.get_by_role("heading", name="Grace Hopper")).to_be_visible()

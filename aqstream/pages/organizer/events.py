@@ -431,9 +431,16 @@ def manage_event() -> rx.Component:
                             rx.cond(tt["hidden"] != "", rx.badge(T("ticket_type.hidden_badge")), rx.fragment()),
                             rx.spacer(),
                             rx.text(tt["sold"] + " / " + tt["quantity"]),
+                            rx.cond(s.can_manage & (s.editing_tt != tt["id"]),
+                                    rx.button(rx.icon("pencil"), variant="ghost", on_click=s.edit_tt(tt["id"]),
+                                              aria_label=T("ticket_type.edit") + ": " + tt["name"], min_height="44px",
+                                              min_width="44px"),
+                                    rx.fragment()),
                             width="100%",
                             spacing="2",
+                            align="center",
                         ),
+                        rx.cond(s.editing_tt == tt["id"], ticket_type_edit_form(tt), rx.fragment()),
                         rx.cond(
                             tt["link"] != "",
                             rx.text(T("ticket_type.direct_link"), ": ", rx.code(tt["link"], word_break="break-all"),
@@ -852,3 +859,56 @@ def attendee_page() -> rx.Component:
 def line_var(label, value) -> rx.Component:
     return rx.flex(rx.text(label, color_scheme="gray", min_width="140px"), rx.text(value), spacing="3", wrap="wrap",
                    width="100%")
+
+
+def ticket_type_edit_form(tt) -> rx.Component:
+    s = EventManageState
+    e = s.edit_tt_errors
+    return rx.card(
+        rx.form(
+            rx.vstack(
+                rx.flex(
+                    rx.box(field("event.ticket_type.name", "et_name", e, max_length=120, default_value=tt["name"]),
+                           flex="2 1 220px"),
+                    rx.box(field("event.ticket_type.quantity", "et_quantity", e, type="number", min=1,
+                                 input_mode="numeric", default_value=tt["quantity"]), flex="1 1 120px"),
+                    spacing="3", wrap="wrap", width="100%",
+                ),
+                field("ticket_type.description", "et_description", e, max_length=2000, default_value=tt["description"]),
+                rx.flex(
+                    rx.box(field("ticket_type.min", "et_min_per_order", e, type="number", min=1, max=100,
+                                 default_value=tt["min"]), flex="1 1 140px"),
+                    rx.box(field("ticket_type.max", "et_max_per_order", e, type="number", min=1, max=100,
+                                 default_value=tt["max"]), flex="1 1 140px"),
+                    spacing="3", wrap="wrap", width="100%",
+                ),
+                rx.flex(
+                    rx.box(field("ticket_type.sales_start", "et_sales_start_at", e, type="datetime-local",
+                                 default_value=tt["start"]), flex="1 1 220px"),
+                    rx.box(field("ticket_type.sales_end", "et_sales_end_at", e, type="datetime-local",
+                                 default_value=tt["end"]), flex="1 1 220px"),
+                    spacing="3", wrap="wrap", width="100%",
+                ),
+                rx.el.label(
+                    rx.el.input(type="checkbox", name="et_hidden", id="f-et_hidden", default_checked=tt["hidden"] != "",
+                                style={"width": "20px", "height": "20px"}),
+                    rx.text(T("ticket_type.hidden"), as_="span"),
+                    html_for="f-et_hidden",
+                    style={"display": "flex", "gap": "10px", "align_items": "center", "min_height": "44px"},
+                ),
+                rx.flex(
+                    rx.button(T("ticket_type.save"), type="submit", min_height="44px"),
+                    rx.button(T("ticket_type.cancel_edit"), type="button", variant="soft", on_click=s.stop_edit_tt,
+                              min_height="44px"),
+                    spacing="2", wrap="wrap",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            on_submit=s.save_tt,
+            no_validate=True,
+            reset_on_submit=False,
+            width="100%",
+        ),
+        width="100%",
+    )
