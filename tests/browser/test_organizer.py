@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, PHONE, no_horizontal_scroll, shot
 from tests.browser.test_flows import create_org_and_event, sign_up
+from tests.browser.test_team import PNG
 
 pytestmark = pytest.mark.browser
 
@@ -95,6 +96,26 @@ def test_organizer_runs_an_event_from_the_browser(app_url, new_page):
     expect(page.get_by_text("Draft", exact=True)).to_be_visible()
     expect(page.get_by_text("Page 1 of 1 · 0 tickets")).to_be_visible()
 
+    # The copy is a draft: its organizer previews it, with a cover image, before anyone else can see it.
+    copy_url = page.url
+    page.goto(copy_url + "/edit")
+    page.locator("input[type=file]").set_input_files(files=[{"name": "cover.png", "mimeType": "image/png",
+                                                               "buffer": PNG}])
+    expect(page.get_by_role("img", name="Cover image")).to_be_visible()
+    page.goto(copy_url)
+    preview = page.get_by_role("link", name="Preview").get_attribute("href")
+    page.goto(app_url + preview)
+    expect(page.get_by_text("Preview: only organizers see this page until the event is published.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Rust & Python night (copy)")).to_be_visible()
+    expect(page.locator("img[src^='/media/']")).to_be_visible()
+    shot(page, "draft-preview-desktop")
+    visitor = new_page(DESKTOP)
+    visitor.goto(app_url + preview)
+    expect(visitor.get_by_role("heading", name="Not found.")).to_be_visible()
+    page.goto(copy_url)
+    page.get_by_role("button", name="Archive").click()
+    expect(page.get_by_text("The event is archived.")).to_be_visible()
+
     page.goto(event_url)
     page.get_by_role("button", name="Cancel event").click()
     page.get_by_role("button", name="Cancel the event and notify attendees").click()
@@ -105,8 +126,8 @@ def test_organizer_runs_an_event_from_the_browser(app_url, new_page):
     expect(page.locator("span.rt-Badge", has_text="Cancelled")).to_be_visible()
 
     page.get_by_role("link", name="Back to events").click()
-    drafts = page.locator("div").filter(has=page.get_by_role("heading", name="Drafts")).last
-    expect(drafts.get_by_role("link", name="Rust & Python night (copy)")).to_be_visible()
+    archived = page.locator("div").filter(has=page.get_by_role("heading", name="Archived")).last
+    expect(archived.get_by_role("link", name="Rust & Python night (copy)")).to_be_visible()
     past = page.locator("div").filter(has=page.get_by_role("heading", name="Past and cancelled")).last
     expect(past.get_by_role("link", name="Rust & Python night", exact=True)).to_be_visible()
     shot(page, "dashboard-sections-desktop")
@@ -117,12 +138,8 @@ def test_organizer_runs_an_event_from_the_browser(app_url, new_page):
     expect(phone.get_by_text("Page 1 of 1 · 3 tickets")).to_be_visible()
     assert no_horizontal_scroll(phone)
     shot(phone, "attendees-phone")
-    draft_url = None
-    phone.goto(f"{app_url}/o/kazan-meetups")
-    phone.get_by_role("link", name="Rust & Python night (copy)").click()
-    expect(phone.get_by_role("heading", name="Rust & Python night (copy)")).to_be_visible()
-    draft_url = phone.url
-    phone.goto(draft_url + "/edit")
-    expect(phone.get_by_label("Title")).to_have_value("Rust & Python night (copy)")
+    phone.goto(event_url + "/edit")
+    expect(phone.get_by_role("heading", name="Edit event")).to_be_visible()
+    expect(phone.get_by_label("Title")).to_have_value("Rust & Python night")
     assert no_horizontal_scroll(phone)
     shot(phone, "event-editor-phone")

@@ -1,0 +1,73 @@
+"""Every organizer action on events, ticket types, questions, orders and attendees, tried with every role:
+owners, admins and staff run events; check-in staff only see attendees; outsiders see nothing at all.
+(Team and settings have their own matrix in test_team.py; event lifecycle in test_event_lifecycle.py.)"""
+import pytest
+from sqlmodel import select
+
+from aqstream.models import AuditEntry
+from aqstream.services import attendees, events, orders, questions, registration
+from aqstream.services.errors import Forbidden, NotFound
+from aqstream.services.permissions import Principal
+from tests.services.test_event_lifecycle import member
+
+WRITE = {"owner", "admin", "staff"}
+READ = {"owner", "admin", "staff", "checkin"}
+
+
+def _world(make, session):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org, quantities=(20,))
+    q = questions.add_question(session, Principal(owner.id), org.id, event.id,
+                               questions.QuestionInput(label="Company", kind="short_text"))
+    bought = registration.register(session, org_slug=org.slug, event_slug=event.slug, buyer_name="Buyer",
+                                   buyer_email="buyer@example.com", ticket_type_id=tt.id, quantity=2)
+    return owner, org, event, tt, q, bought
+
+
+ACTIONS = {
+    "create event": (WRITE, lambda s, p, w: events.create_event(s, p, w["org"].id, events.EventInput(
+        title="Another one", starts_local="2031-07-01T10:00", ends_local="2031-07-01T12:00", time_zone="UTC",
+        venue="Hall", ticket_types=[events.TicketTypeInput("GA", 5)]))),
+    "list events": (READ, lambda s, p, w: events.list_events(s, p, w["org"].id)),
+    "add ticket type": (WRITE, lambda s, p, w: events.add_ticket_type(s, p, w["org"].id, w["event"].id,
+                                                                      events.TicketTypeInput("VIP", 3))),
+    "edit ticket type": (WRITE, lambda s, p, w: events.update_ticket_type(s, p, w["org"].id, w["event"].id,
+                                                                          w["tt"].id, events.TicketTypeInput("GA", 30))),
+    "add question": (WRITE, lambda s, p, w: questions.add_question(s, p, w["org"].id, w["event"].id,
+                                                                   questions.QuestionInput(label="Diet", kind="long_text"))),
+    "remove question": (WRITE, lambda s, p, w: questions.remove_question(s, p, w["org"].id, w["event"].id, w["q"].id)),
+    "cancel order": (WRITE, lambda s, p, w: orders.cancel_order(s, p, w["org"].id, w["bought"].order.id)),
+    "cancel ticket": (WRITE, lambda s, p, w: orders.cancel_ticket(s, p, w["org"].id, w["bought"].tickets[0].id)),
+    "add attendee": (WRITE, lambda s, p, w: attendees.add_attendee(s, p, w["org"].id, w["event"].id, name="Guest",
+                                                                   email="guest@example.com", ticket_type_id=w["tt"].id)),
+    "resend confirmation": (WRITE, lambda s, p, w: attendees.resend_confirmation(s, p, w["org"].id,
+                                                                                 w["bought"].order.id)),
+    "search attendees": (READ, lambda s, p, w: attendees.search(s, p, w["org"].id, w["event"].id)),
+    "attendee detail": (READ, lambda s, p, w: attendees.detail(s, p, w["org"].id, w["bought"].tickets[0].id)),
+    "export attendees": (READ, lambda s, p, w: list(attendees.export_rows(s, p, w["org"].id, w["event"].id, {}).rows)),
+}
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+@pytest.mark.parametrize("role", ["owner", "admin", "staff", "checkin", "outsider"])
+def test_every_organizer_action_with_every_role(make, session, action, role):
+    owner, org, event, tt, q, bought = _world(make, session)
+    w = {"org": org, "event": event, "tt": tt, "q": q, "bought": bought}
+    if role == "owner":
+        who = Principal(owner.id)
+    elif role == "outsider":
+        _, elsewhere = make.org()
+        who = member(session, elsewhere, "owner")
+    else:
+        who = member(session, org, role)
+    allowed, run = ACTIONS[action]
+    session.rollback()
+    before = len(session.exec(select(AuditEntry).where(AuditEntry.organization_id == org.id)).all())
+    if role in allowed:
+        run(session, who, w)
+        return
+    with pytest.raises(NotFound if role == "outsider" else Forbidden):
+        run(session, who, w)
+    session.rollback()
+    after = len(session.exec(select(AuditEntry).where(AuditEntry.organization_id == org.id)).all())
+    assert after == before  # a refused action leaves no trace of a change
