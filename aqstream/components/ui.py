@@ -206,3 +206,29 @@ def confirm_box(on_yes, on_no) -> rx.Component:
         role="alertdialog",
         width="100%",
     )
+
+
+SELECT_STYLE = {"padding": "10px", "font_size": "16px", "border_radius": "6px", "border": "1px solid var(--gray-a7)",
+                "width": "100%", "min_height": "44px", "background": "var(--color-background)",
+                "color": "var(--gray-12)"}
+
+
+def labelled_select(field_id: str, label: rx.Component | rx.Var, *options, **props) -> rx.Component:
+    """A native select with a visible label (native: the phone's own picker, and screen readers know it)."""
+    return rx.vstack(
+        rx.el.label(label, html_for=field_id, style={"font_weight": "500"}),
+        rx.el.select(*options, id=field_id, style=SELECT_STYLE, **props),
+        spacing="1",
+        width="100%",
+    )
+
+
+def checkbox_field(label: rx.Component | rx.Var, name: str, **props) -> rx.Component:
+    """A checkbox whose whole label is the tap target (at least 44 px high)."""
+    field_id = f"f-{name}"
+    return rx.el.label(
+        rx.el.input(type="checkbox", name=name, id=field_id, style={"width": "20px", "height": "20px"}, **props),
+        rx.text(label, as_="span"),
+        html_for=field_id,
+        style={"display": "flex", "gap": "10px", "align_items": "center", "min_height": "44px", "cursor": "pointer"},
+    )

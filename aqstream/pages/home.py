@@ -1,7 +1,7 @@
 """Home page and organization creation."""
 import reflex as rx
 
-from aqstream.components.ui import T, field, form_error, loading, shell, signout_button
+from aqstream.components.ui import T, field, form_error, labelled_select, loading, shell, signout_button
 from aqstream.state.base import AppState
 from aqstream.state.home import CreateOrgState, HomeState
 from aqstream.state.organizer import time_zone_choices
@@ -46,21 +46,8 @@ def home() -> rx.Component:
 
 
 def tz_select(name: str, label_key: str, default: rx.Var | str) -> rx.Component:
-    field_id = f"f-{name}"
-    return rx.vstack(
-        rx.el.label(T(label_key), html_for=field_id, style={"font_weight": "500"}),
-        rx.el.select(
-            *[rx.el.option(z, value=z) for z in time_zone_choices()],
-            id=field_id,
-            name=name,
-            default_value=default,
-            key=default,
-            style={"padding": "10px", "font_size": "16px", "border_radius": "6px", "border": "1px solid var(--gray-a7)",
-                   "width": "100%", "background": "var(--color-background)", "color": "var(--gray-12)"},
-        ),
-        spacing="1",
-        width="100%",
-    )
+    return labelled_select(f"f-{name}", T(label_key), *[rx.el.option(z, value=z) for z in time_zone_choices()],
+                           name=name, default_value=default, key=default)
 
 
 def new_organization() -> rx.Component:

@@ -1,7 +1,18 @@
 """Organizer pages: the organization's events, the new-event form, and one event with its attendees."""
 import reflex as rx
 
-from aqstream.components.ui import T, confirm_box, error_text, field, form_error, shell, var_field, when_loaded
+from aqstream.components.ui import (
+    T,
+    checkbox_field,
+    confirm_box,
+    error_text,
+    field,
+    form_error,
+    labelled_select,
+    shell,
+    var_field,
+    when_loaded,
+)
 from aqstream.pages.home import tz_select
 from aqstream.pages.organizer.team import org_nav
 from aqstream.state.organizer import AttendeeState, DashboardState, EventEditState, EventFormState, EventManageState
@@ -175,7 +186,7 @@ def new_event() -> rx.Component:
                             wrap="wrap",
                             width="100%",
                         ),
-                        checkbox_field("event.one_per_email", "one_registration_per_email"),
+                        checkbox_field(T("event.one_per_email"), "one_registration_per_email"),
                         rx.heading(T("event.ticket_types"), size="5", as_="h2"),
                         rx.text(rx.cond(errors.contains("ticket_types"), errors["ticket_types"], ""), color_scheme="red",
                                 size="2", role="alert"),
@@ -202,32 +213,9 @@ def new_event() -> rx.Component:
     )
 
 
-def checkbox_field(label_key: str, name: str) -> rx.Component:
-    field_id = f"f-{name}"
-    return rx.el.label(
-        rx.el.input(type="checkbox", name=name, id=field_id, style={"width": "20px", "height": "20px"}),
-        rx.text(T(label_key), as_="span"),
-        html_for=field_id,
-        style={"display": "flex", "gap": "10px", "align_items": "center", "min_height": "44px", "cursor": "pointer"},
-    )
-
-
 def _select(name: str, label_key: str, options: list[tuple[str, str]], **props) -> rx.Component:
-    field_id = f"f-{name}"
-    return rx.vstack(
-        rx.el.label(T(label_key), html_for=field_id, style={"font_weight": "500"}),
-        rx.el.select(
-            *[rx.el.option(T(text_key), value=value) for value, text_key in options],
-            id=field_id,
-            name=name,
-            style={"padding": "10px", "font_size": "16px", "border_radius": "6px", "border": "1px solid var(--gray-a7)",
-                   "width": "100%", "min_height": "44px", "background": "var(--color-background)",
-                   "color": "var(--gray-12)"},
-            **props,
-        ),
-        spacing="1",
-        width="100%",
-    )
+    return labelled_select(f"f-{name}", T(label_key), *[rx.el.option(T(text_key), value=value) for value, text_key in options],
+                           name=name, **props)
 
 
 def ticket_type_editor() -> rx.Component:
@@ -257,7 +245,7 @@ def ticket_type_editor() -> rx.Component:
                     rx.box(field("ticket_type.sales_end", "tt_sales_end_at", e, type="datetime-local"), flex="1 1 220px"),
                     spacing="3", wrap="wrap", width="100%",
                 ),
-                checkbox_field("ticket_type.hidden", "tt_hidden"),
+                checkbox_field(T("ticket_type.hidden"), "tt_hidden"),
                 rx.button(rx.icon("plus"), T("event.add_ticket_type"), type="submit", min_height="44px"),
                 spacing="3",
                 width="100%",
@@ -301,7 +289,7 @@ def question_editor() -> rx.Component:
                     ),
                     rx.fragment(),
                 ),
-                checkbox_field("question.required", "q_required"),
+                checkbox_field(T("question.required"), "q_required"),
                 rx.button(rx.icon("plus"), T("question.add"), type="submit", min_height="44px"),
                 spacing="3",
                 width="100%",
@@ -548,20 +536,9 @@ def cancel_event_form() -> rx.Component:
     )
 
 
-def _choice(name: str, label_key: str, options, value: rx.Var) -> rx.Component:
-    field_id = f"f-{name}"
-    return rx.vstack(
-        rx.el.label(T(label_key), html_for=field_id, style={"font_weight": "500"}),
-        rx.el.select(
-            *options,
-            id=field_id, name=name, default_value=value, key=value,
-            style={"padding": "10px", "font_size": "16px", "border_radius": "6px", "border": "1px solid var(--gray-a7)",
-                   "width": "100%", "min_height": "44px", "background": "var(--color-background)",
-                   "color": "var(--gray-12)"},
-        ),
-        spacing="1",
-        width="100%",
-    )
+def _choice(name: str, label_key: str, options, value: rx.Var | str) -> rx.Component:
+    """A select showing `value`, rebuilt when the state changes it."""
+    return labelled_select(f"f-{name}", T(label_key), *options, name=name, default_value=value, key=value)
 
 
 def attendee_filters() -> rx.Component:
@@ -639,13 +616,7 @@ def add_attendee_form() -> rx.Component:
                 error_text(e, "add_ticket_type_id", "f-add_type"),
                 *[rx.cond(e.contains(k), rx.callout(e[k], color_scheme="red", role="alert", width="100%"), rx.fragment())
                   for k in ("add_form", "add_tickets")],
-                rx.el.label(
-                    rx.el.input(type="checkbox", name="add_notify", id="f-add_notify", default_checked=True,
-                                style={"width": "20px", "height": "20px"}),
-                    rx.text(T("attendee.add_notify"), as_="span"),
-                    html_for="f-add_notify",
-                    style={"display": "flex", "gap": "10px", "align_items": "center", "min_height": "44px"},
-                ),
+                checkbox_field(T("attendee.add_notify"), "add_notify", default_checked=True),
                 rx.button(rx.icon("user-plus"), T("attendee.add"), type="submit", min_height="44px"),
                 spacing="3",
                 width="100%",
@@ -729,14 +700,8 @@ def edit_event() -> rx.Component:
                         _choice("locale", "event.locale", [rx.el.option(T(k), value=c) for c, k in LOCALES],
                                 v["locale"]),
                         error_text(errors, "locale", "f-locale"),
-                        rx.el.label(
-                            rx.el.input(type="checkbox", name="one_registration_per_email", id="f-one_registration_per_email",
-                                        default_checked=s.one_per_email, key=s.one_per_email.to_string(),
-                                        style={"width": "20px", "height": "20px"}),
-                            rx.text(T("event.one_per_email"), as_="span"),
-                            html_for="f-one_registration_per_email",
-                            style={"display": "flex", "gap": "10px", "align_items": "center", "min_height": "44px"},
-                        ),
+                        checkbox_field(T("event.one_per_email"), "one_registration_per_email",
+                                       default_checked=s.one_per_email, key=s.one_per_email.to_string()),
                         rx.text(T("event.edit_types_hint"), size="2", color_scheme="gray"),
                         rx.button(T("event.save_changes"), type="submit", size="3", loading=s.busy, min_height="44px"),
                         spacing="4",
@@ -889,13 +854,7 @@ def ticket_type_edit_form(tt) -> rx.Component:
                                  default_value=tt["end"]), flex="1 1 220px"),
                     spacing="3", wrap="wrap", width="100%",
                 ),
-                rx.el.label(
-                    rx.el.input(type="checkbox", name="et_hidden", id="f-et_hidden", default_checked=tt["hidden"] != "",
-                                style={"width": "20px", "height": "20px"}),
-                    rx.text(T("ticket_type.hidden"), as_="span"),
-                    html_for="f-et_hidden",
-                    style={"display": "flex", "gap": "10px", "align_items": "center", "min_height": "44px"},
-                ),
+                checkbox_field(T("ticket_type.hidden"), "et_hidden", default_checked=tt["hidden"] != ""),
                 rx.flex(
                     rx.button(T("ticket_type.save"), type="submit", min_height="44px"),
                     rx.button(T("ticket_type.cancel_edit"), type="button", variant="soft", on_click=s.stop_edit_tt,

@@ -2,14 +2,22 @@
 audit log; and the page an invitation link opens."""
 import reflex as rx
 
-from aqstream.components.ui import T, error_text, field, form_error, loading, shell, signout_button, when_loaded
+from aqstream.components.ui import (
+    SELECT_STYLE,
+    T,
+    error_text,
+    field,
+    form_error,
+    labelled_select,
+    loading,
+    shell,
+    signout_button,
+    when_loaded,
+)
 from aqstream.pages.home import tz_select
 from aqstream.state.base import AppState
 from aqstream.state.team import AuditState, InviteState, SettingsState, TeamState
 
-SELECT_STYLE = {"padding": "10px", "font_size": "16px", "border_radius": "6px", "border": "1px solid var(--gray-a7)",
-                "width": "100%", "min_height": "44px", "background": "var(--color-background)",
-                "color": "var(--gray-12)"}
 LOGO_TYPES = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"], "image/gif": [".gif"]}
 
 
@@ -51,15 +59,6 @@ def messages(error: rx.Var, notice: rx.Var) -> rx.Component:
                 rx.fragment()),
         rx.cond(notice != "", rx.callout(notice, icon="circle_check", color_scheme="green", role="status",
                                          width="100%"), rx.fragment()),
-    )
-
-
-def labelled_select(field_id: str, label: rx.Component, *options, **props) -> rx.Component:
-    return rx.vstack(
-        rx.el.label(label, html_for=field_id, style={"font_weight": "500"}),
-        rx.el.select(*options, id=field_id, style=SELECT_STYLE, **props),
-        spacing="1",
-        width="100%",
     )
 
 
