@@ -148,6 +148,8 @@ class AttendeeDetail:
     answers: list[tuple[str, Any]]  # (question label, formatted value)
     others: list[AttendeeRow]  # the other tickets of the same order
     history: list[HistoryItem] = field(default_factory=list)
+    event_title: str = ""
+    event_time_zone: str = "UTC"
 
 
 def detail(session: Session, principal: Principal, organization_id: int, ticket_id: int) -> AttendeeDetail:
@@ -172,7 +174,8 @@ def detail(session: Session, principal: Principal, organization_id: int, ticket_
         .order_by(AuditEntry.at, AuditEntry.id)
     ).all()
     history = [HistoryItem(e.at, e.action, name or e.actor_label, e.data) for e, name in entries]
-    return AttendeeDetail(row, order, answers, [_row(*r) for r in siblings], history)
+    title, zone = session.exec(select(Event.title, Event.time_zone).where(Event.id == order.event_id)).one()
+    return AttendeeDetail(row, order, answers, [_row(*r) for r in siblings], history, title, zone)
 
 
 def add_attendee(session: Session, principal: Principal, organization_id: int, event_id: int, *, name: str,

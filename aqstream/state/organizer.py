@@ -10,9 +10,8 @@ import reflex as rx
 from aqstream import config
 from aqstream.db import session_scope
 from aqstream.i18n import format_datetime, format_number, t
-from aqstream.models import Event
 from aqstream.services import attendees, event_lifecycle, events, media, orders, organizations, questions
-from aqstream.services.errors import DomainError, NotFound
+from aqstream.services.errors import DomainError, Forbidden, NotFound
 from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access_by_slug
 from aqstream.state.base import AppState, event_times, when_text
 
@@ -41,6 +40,18 @@ class OrgState(AppState):
         self.found, self.org_name, self.role, self._org_id = True, got.organization.name, got.role, got.organization.id
         self.org_time_zone = got.organization.time_zone
         return True
+
+    def _run(self, action, allowed) -> DomainError | None:
+        """Run a service action as the signed-in user, if their role in this organization allows it.
+        Returns the refusal (the service's own, or Forbidden), or None when it was done."""
+        if not self._load_user() or not self._open_org(allowed):
+            return Forbidden()
+        try:
+            with session_scope() as session:
+                action(session, Principal(self._user_id))
+        except DomainError as exc:
+            return exc
+        return None
 
 
 class DashboardState(OrgState):
@@ -523,13 +534,7 @@ class EventManageState(OrgState):
     def _act(self, action, form_errors: str = "", prefix: str = "") -> bool:
         """Run an organizer action through the services. Errors become a message on the page or, for an
         add form (`form_errors` names its errors var), messages next to that form's fields."""
-        if not self._load_user() or not self._open_org(MANAGE_EVENTS):
-            self.error = self.t("error.forbidden")
-            return False
-        try:
-            with session_scope() as session:
-                action(session, Principal(self._user_id))
-        except DomainError as exc:
+        if exc := self._run(action, MANAGE_EVENTS):
             if form_errors:
                 setattr(self, form_errors, {prefix + k: v for k, v in self._errors_text(exc).items()})
             else:
@@ -628,7 +633,6 @@ class AttendeeState(OrgState):
             ticket_id = int(self.router.page.params.get("ticket_id", "0"))
             with session_scope() as session:
                 seen = attendees.detail(session, Principal(self._user_id), self._org_id, ticket_id)
-                event = session.get(Event, seen.order.event_id)
         except (ValueError, NotFound):
             self.found = False
             return
@@ -638,7 +642,8 @@ class AttendeeState(OrgState):
                        "email": r.attendee_email, "buyer": f"{seen.order.buyer_name} <{seen.order.buyer_email}>",
                        "type": r.ticket_type, "code": r.code, "status": r.status,
                        "checked_in": r.checked_in_at.isoformat() if r.checked_in_at else "",
-                       "event": event.title, "event_href": f"/o/{self.org_slug}/events/{event.id}", "tz": event.time_zone}
+                       "event": seen.event_title, "event_href": f"/o/{self.org_slug}/events/{seen.order.event_id}",
+                       "tz": seen.event_time_zone}
         self.answers = [{"label": label, "value": str(value)} for label, value in seen.answers]
         self.others = [{"id": str(o.ticket_id), "name": o.attendee_name, "status": o.status,
                         "href": f"/o/{self.org_slug}/tickets/{o.ticket_id}"} for o in seen.others]
@@ -665,13 +670,7 @@ class AttendeeState(OrgState):
         self._read()
 
     def _do(self, action, notice_key: str) -> None:
-        if not self._load_user() or not self._open_org(MANAGE_EVENTS):
-            self.error = self.t("error.forbidden")
-            return
-        try:
-            with session_scope() as session:
-                action(session, Principal(self._user_id))
-        except DomainError as exc:
+        if exc := self._run(action, MANAGE_EVENTS):
             self.error = self.t(exc.message_key, **exc.params)
             return
         self.error, self.notice = "", self.t(notice_key)

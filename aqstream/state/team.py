@@ -107,13 +107,7 @@ class TeamState(OrgState):
 
     def _act(self, action) -> bool:
         """Run a team change through the services; a refusal becomes a message on the page."""
-        if not self._load_user() or not self._open_org(MANAGE_TEAM):
-            self.error = self.t("error.forbidden")
-            return False
-        try:
-            with session_scope() as session:
-                action(session, Principal(self._user_id))
-        except DomainError as exc:
+        if exc := self._run(action, MANAGE_TEAM):
             self.error = self.t(exc.message_key, **exc.params)
             self._load()  # a refused role change shows the member's real role again
             return False

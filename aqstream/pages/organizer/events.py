@@ -218,6 +218,39 @@ def _select(name: str, label_key: str, options: list[tuple[str, str]], **props) 
                            name=name, **props)
 
 
+def ticket_type_fields(prefix: str, e: rx.Var, tt=None) -> list[rx.Component]:
+    """A ticket type's inputs, empty for the add form or filled with `tt` for the edit form."""
+    def value(key: str, empty: str | None = None):
+        return tt[key] if tt is not None else empty
+
+    return [
+        rx.flex(
+            rx.box(field("event.ticket_type.name", f"{prefix}name", e, max_length=120, default_value=value("name")),
+                   flex="2 1 220px"),
+            rx.box(field("event.ticket_type.quantity", f"{prefix}quantity", e, type="number", min=1, input_mode="numeric",
+                         default_value=value("quantity")), flex="1 1 120px"),
+            spacing="3", wrap="wrap", width="100%",
+        ),
+        field("ticket_type.description", f"{prefix}description", e, max_length=2000, default_value=value("description")),
+        rx.flex(
+            rx.box(field("ticket_type.min", f"{prefix}min_per_order", e, type="number", min=1, max=100,
+                         default_value=value("min", "1")), flex="1 1 140px"),
+            rx.box(field("ticket_type.max", f"{prefix}max_per_order", e, type="number", min=1, max=100,
+                         default_value=value("max", "10")), flex="1 1 140px"),
+            spacing="3", wrap="wrap", width="100%",
+        ),
+        rx.flex(
+            rx.box(field("ticket_type.sales_start", f"{prefix}sales_start_at", e, type="datetime-local",
+                         default_value=value("start")), flex="1 1 220px"),
+            rx.box(field("ticket_type.sales_end", f"{prefix}sales_end_at", e, type="datetime-local",
+                         default_value=value("end")), flex="1 1 220px"),
+            spacing="3", wrap="wrap", width="100%",
+        ),
+        checkbox_field(T("ticket_type.hidden"), f"{prefix}hidden",
+                       **({"default_checked": tt["hidden"] != ""} if tt is not None else {})),
+    ]
+
+
 def ticket_type_editor() -> rx.Component:
     s = EventManageState
     e = s.tt_errors
@@ -225,27 +258,7 @@ def ticket_type_editor() -> rx.Component:
         rx.form(
             rx.vstack(
                 rx.heading(T("ticket_type.add_title"), size="4", as_="h3"),
-                rx.flex(
-                    rx.box(field("event.ticket_type.name", "tt_name", e, max_length=120), flex="2 1 220px"),
-                    rx.box(field("event.ticket_type.quantity", "tt_quantity", e, type="number", min=1,
-                                 input_mode="numeric"), flex="1 1 120px"),
-                    spacing="3", wrap="wrap", width="100%",
-                ),
-                field("ticket_type.description", "tt_description", e, max_length=2000),
-                rx.flex(
-                    rx.box(field("ticket_type.min", "tt_min_per_order", e, type="number", min=1, max=100,
-                                 default_value="1"), flex="1 1 140px"),
-                    rx.box(field("ticket_type.max", "tt_max_per_order", e, type="number", min=1, max=100,
-                                 default_value="10"), flex="1 1 140px"),
-                    spacing="3", wrap="wrap", width="100%",
-                ),
-                rx.flex(
-                    rx.box(field("ticket_type.sales_start", "tt_sales_start_at", e, type="datetime-local"),
-                           flex="1 1 220px"),
-                    rx.box(field("ticket_type.sales_end", "tt_sales_end_at", e, type="datetime-local"), flex="1 1 220px"),
-                    spacing="3", wrap="wrap", width="100%",
-                ),
-                checkbox_field(T("ticket_type.hidden"), "tt_hidden"),
+                *ticket_type_fields("tt_", e),
                 rx.button(rx.icon("plus"), T("event.add_ticket_type"), type="submit", min_height="44px"),
                 spacing="3",
                 width="100%",
@@ -832,29 +845,7 @@ def ticket_type_edit_form(tt) -> rx.Component:
     return rx.card(
         rx.form(
             rx.vstack(
-                rx.flex(
-                    rx.box(field("event.ticket_type.name", "et_name", e, max_length=120, default_value=tt["name"]),
-                           flex="2 1 220px"),
-                    rx.box(field("event.ticket_type.quantity", "et_quantity", e, type="number", min=1,
-                                 input_mode="numeric", default_value=tt["quantity"]), flex="1 1 120px"),
-                    spacing="3", wrap="wrap", width="100%",
-                ),
-                field("ticket_type.description", "et_description", e, max_length=2000, default_value=tt["description"]),
-                rx.flex(
-                    rx.box(field("ticket_type.min", "et_min_per_order", e, type="number", min=1, max=100,
-                                 default_value=tt["min"]), flex="1 1 140px"),
-                    rx.box(field("ticket_type.max", "et_max_per_order", e, type="number", min=1, max=100,
-                                 default_value=tt["max"]), flex="1 1 140px"),
-                    spacing="3", wrap="wrap", width="100%",
-                ),
-                rx.flex(
-                    rx.box(field("ticket_type.sales_start", "et_sales_start_at", e, type="datetime-local",
-                                 default_value=tt["start"]), flex="1 1 220px"),
-                    rx.box(field("ticket_type.sales_end", "et_sales_end_at", e, type="datetime-local",
-                                 default_value=tt["end"]), flex="1 1 220px"),
-                    spacing="3", wrap="wrap", width="100%",
-                ),
-                checkbox_field(T("ticket_type.hidden"), "et_hidden", default_checked=tt["hidden"] != ""),
+                *ticket_type_fields("et_", e, tt),
                 rx.flex(
                     rx.button(T("ticket_type.save"), type="submit", min_height="44px"),
                     rx.button(T("ticket_type.cancel_edit"), type="button", variant="soft", on_click=s.stop_edit_tt,
