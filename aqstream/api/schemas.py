@@ -86,6 +86,11 @@ class EventIn(BaseModel):
     registration_opens_at: Optional[datetime] = None
     registration_closes_at: Optional[datetime] = None
     one_registration_per_email: bool = False
+    locale: Literal["", "en", "ru"] = ""
+    city: str = Field(default="", max_length=120)
+    tags: list[str] = Field(default=[], max_length=10, description="Topic tags, e.g. [\"jazz\", \"music\"]")
+    listed: bool = Field(default=True, description="False keeps the event out of the public catalog")
+    attendees_can_edit_names: bool = True
 
 
 class EventFields(BaseModel):
@@ -100,6 +105,8 @@ class EventFields(BaseModel):
     ends_at: datetime
     time_zone: str
     status: str
+    city: str = ""
+    tags: list[str] = []
 
 
 class EventOut(EventFields):
@@ -109,6 +116,9 @@ class EventOut(EventFields):
     registration_opens_at: Optional[datetime] = None
     registration_closes_at: Optional[datetime] = None
     one_registration_per_email: bool = False
+    locale: str = ""
+    listed: bool = True
+    attendees_can_edit_names: bool = True
     public_url: Optional[str]
     ticket_types: list[Union[OrganizerTicketTypeOut, TicketTypeOut]]
     questions: list[QuestionOut] = []

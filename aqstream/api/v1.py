@@ -69,7 +69,8 @@ def _can_manage(session: Session, who: ApiIdentity) -> bool:
 
 
 def _event_fields(event: Event) -> dict:
-    return {name: getattr(event, name) for name in schemas.EventFields.model_fields}
+    fields = {name: getattr(event, name) for name in schemas.EventFields.model_fields}
+    return {**fields, "tags": events.normalize_tags(event.tags)}
 
 
 def _event_out(session: Session, event: Event, org_slug: str, manage: bool = True) -> schemas.EventOut:
@@ -81,6 +82,9 @@ def _event_out(session: Session, event: Event, org_slug: str, manage: bool = Tru
         registration_opens_at=event.registration_opens_at,
         registration_closes_at=event.registration_closes_at,
         one_registration_per_email=event.one_registration_per_email,
+        locale=event.locale,
+        listed=event.listed,
+        attendees_can_edit_names=event.attendees_can_edit_names,
         public_url=f"{config.public_base_url()}/e/{org_slug}/{event.slug}" if event.status == "published" else None,
         ticket_types=[_ticket_type_out(tt, event, organizer=manage) for tt in events.list_ticket_types(session, event.id)],
         questions=[_question_out(q) for q in questions.active_questions(session, event.id)],
@@ -163,6 +167,11 @@ def create_event(body: schemas.EventIn, who: ApiIdentity = Depends(identity), se
         registration_opens_local=body.registration_opens_at,
         registration_closes_local=body.registration_closes_at,
         one_registration_per_email=body.one_registration_per_email,
+        locale=body.locale,
+        city=body.city,
+        tags=body.tags,
+        listed=body.listed,
+        attendees_can_edit_names=body.attendees_can_edit_names,
     )
     event = events.create_event(session, who.principal, who.organization_id, data)
     return _event_out(session, event, _org_slug(session, who))

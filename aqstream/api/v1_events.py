@@ -37,6 +37,10 @@ class EventUpdateIn(BaseModel):
     registration_closes_at: Optional[datetime] = None
     one_registration_per_email: bool = False
     locale: Literal["", "en", "ru"] = ""
+    city: str = Field(default="", max_length=120)
+    tags: list[str] = Field(default=[], max_length=10, description="Topic tags, e.g. [\"jazz\", \"music\"]")
+    listed: bool = Field(default=True, description="False keeps the event out of the public catalog")
+    attendees_can_edit_names: bool = True
 
 
 class CancelEventIn(BaseModel):
@@ -99,7 +103,8 @@ def update_event(event_id: int, body: EventUpdateIn, who: ApiIdentity = Depends(
         title=body.title, description=body.description, venue=body.venue, online_url=body.online_url,
         starts_local=body.starts_at, ends_local=body.ends_at, time_zone=body.time_zone, capacity=body.capacity,
         registration_opens_local=body.registration_opens_at, registration_closes_local=body.registration_closes_at,
-        one_registration_per_email=body.one_registration_per_email, locale=body.locale)
+        one_registration_per_email=body.one_registration_per_email, locale=body.locale, city=body.city,
+        tags=body.tags, listed=body.listed, attendees_can_edit_names=body.attendees_can_edit_names)
     event = event_lifecycle.update_event(session, who.principal, who.organization_id, event_id, data)
     return _event_out(session, event, _org_slug(session, who))
 

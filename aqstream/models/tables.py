@@ -38,6 +38,8 @@ class User(SQLModel, table=True):
     email_verified_at: Optional[datetime] = None
     # "Sign out everywhere": API tokens issued before this moment stop working too.
     sessions_revoked_at: Optional[datetime] = None
+    # Set when the person deleted their account: the row stays, stripped of personal data.
+    deleted_at: Optional[datetime] = None
 
 
 class Membership(SQLModel, table=True):
@@ -115,7 +117,10 @@ class LoginAttempt(SQLModel, table=True):
 
 class Event(SQLModel, table=True):
     __tablename__ = "event"
-    __table_args__ = (UniqueConstraint("organization_id", "slug", name="uq_event_org_slug"),)
+    __table_args__ = (
+        UniqueConstraint("organization_id", "slug", name="uq_event_org_slug"),
+        Index("ix_event_status_starts", "status", "starts_at"),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     organization_id: int = Field(foreign_key="organization.id", index=True)
@@ -136,6 +141,11 @@ class Event(SQLModel, table=True):
     one_registration_per_email: bool = Field(default=False)
     locale: str = Field(default="", max_length=10)  # language of the public page; "" = the visitor's
     cover_path: str = Field(default="", max_length=300)  # file name under the media directory
+    city: str = Field(default="", max_length=120)  # for the catalog's city filter; "" for online events
+    tags: str = Field(default="", max_length=300)  # topic tags, lower-case, "jazz, music"
+    listed: bool = Field(default=True)  # False: reachable by link only, kept out of the catalog
+    # Attendees may correct the names on their own tickets until the event starts.
+    attendees_can_edit_names: bool = Field(default=True)
     created_at: datetime
     published_at: Optional[datetime] = None
 

@@ -78,7 +78,8 @@ def update_event(session: Session, principal: Principal, organization_id: int, e
     values = dict(title=clean.title, description=clean.description, venue=clean.venue, online_url=clean.online_url,
                   starts_at=clean.starts_at, ends_at=clean.ends_at, time_zone=clean.time_zone, capacity=clean.capacity,
                   registration_opens_at=clean.opens_at, registration_closes_at=clean.closes_at, locale=clean.locale,
-                  one_registration_per_email=bool(data.one_registration_per_email))
+                  one_registration_per_email=bool(data.one_registration_per_email), city=clean.city, tags=clean.tags,
+                  listed=bool(data.listed), attendees_can_edit_names=bool(data.attendees_can_edit_names))
     changed = sorted(k for k, v in values.items() if getattr(event, k) != v)
     if not changed:
         session.rollback()

@@ -54,6 +54,10 @@ class EventInput:
     registration_closes_local: datetime | str | None = None
     one_registration_per_email: bool = False
     locale: str = ""  # language of the public page: "", "en" or "ru"
+    city: str = ""
+    tags: str | list[str] = ""  # "jazz, music" or a list
+    listed: bool = True  # shown in the public catalog
+    attendees_can_edit_names: bool = True
 
 
 def _parse_local(
@@ -178,6 +182,31 @@ class _CleanEvent:
     opens_at: datetime | None
     closes_at: datetime | None
     locale: str
+    city: str
+    tags: str
+
+
+MAX_TAGS, MAX_TAG_LEN = 10, 30
+
+
+def normalize_tags(value: str | list[str] | None) -> list[str]:
+    """Topic tags as the catalog and recommendations compare them: lower-case, trimmed, each once, in order."""
+    parts = value if isinstance(value, list) else (value or "").replace(";", ",").split(",")
+    out: list[str] = []
+    for part in parts:
+        tag = " ".join(str(part).split()).lower().lstrip("#")
+        if tag and tag not in out:
+            out.append(tag)
+    return out
+
+
+def _check_tags(checker: Checker, value) -> str:
+    tags = normalize_tags(value)
+    if len(tags) > MAX_TAGS:
+        checker.fail("tags", "event.tags_too_many")
+    elif any(len(tag) > MAX_TAG_LEN for tag in tags):
+        checker.fail("tags", "event.tag_too_long")
+    return ", ".join(tags)
 
 
 def _check_event(checker: Checker, data: EventInput, default_tz: str) -> _CleanEvent:
@@ -198,6 +227,8 @@ def _check_event(checker: Checker, data: EventInput, default_tz: str) -> _CleanE
     locale = (data.locale or "").strip().lower()
     if locale not in EVENT_LOCALES:
         checker.fail("locale", "event.locale_invalid")
+    city = checker.text("city", data.city, max_len=120, required=False)
+    tags = _check_tags(checker, data.tags)
     starts_utc = ends_utc = opens_utc = closes_utc = None
     if zone:
         opens_utc = to_utc(opens, tz) if opens else None
@@ -209,7 +240,7 @@ def _check_event(checker: Checker, data: EventInput, default_tz: str) -> _CleanE
         if ends_utc <= starts_utc:
             checker.fail("ends_at", "event.ends_before_start")
     return _CleanEvent(title, description, venue, online_url, tz, starts_utc, ends_utc, capacity, opens_utc, closes_utc,
-                       locale)
+                       locale, city, tags)
 
 
 def create_event(session: Session, principal: Principal, organization_id: int, data: EventInput) -> Event:
@@ -244,6 +275,10 @@ def create_event(session: Session, principal: Principal, organization_id: int, d
         registration_closes_at=clean.closes_at,
         one_registration_per_email=bool(data.one_registration_per_email),
         locale=clean.locale,
+        city=clean.city,
+        tags=clean.tags,
+        listed=bool(data.listed),
+        attendees_can_edit_names=bool(data.attendees_can_edit_names),
         created_at=now,
     )
     session.add(event)
