@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time, get_date_format, get_datetime_format, get_timezone_name
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal, get_currency_precision
 
 LOCALES = ("en", "ru")
 DEFAULT_LOCALE = "en"
@@ -66,3 +67,14 @@ def _medium_date_pattern(locale: str) -> str:
 
 def format_number(value: int | float, locale: str) -> str:
     return format_decimal(value, locale=locale if locale in LOCALES else "en")
+
+
+def minor_to_decimal(amount_minor: int, currency: str) -> Decimal:
+    """Integer minor units as an exact amount: 1050 EUR -> Decimal("10.50"), 500 JPY -> Decimal("500")."""
+    return Decimal(amount_minor).scaleb(-get_currency_precision(currency))
+
+
+def format_money(amount_minor: int, currency: str, locale: str) -> str:
+    """Integer minor units as a price in the locale's style, exactly (no floats): 1050 EUR -> "€10.50"."""
+    return format_currency(minor_to_decimal(amount_minor, currency), currency,
+                           locale=locale if locale in LOCALES else DEFAULT_LOCALE)

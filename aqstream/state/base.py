@@ -36,12 +36,17 @@ class AppState(rx.State):
     locale: str = rx.Cookie("", name="aq_locale", max_age=365 * 24 * 3600, same_site="lax")
     user_name: str = ""
     signed_in: bool = False
+    # A page's own language (an event's public page may set one), for visitors who have not chosen theirs.
+    page_locale: str = ""
+    page_locale_path: str = ""
     _user_id: int = 0
 
     @rx.var
     def lang(self) -> str:
         if self.locale in LOCALES:
             return self.locale
+        if self.page_locale in LOCALES and self.page_locale_path == self.router.url.path:
+            return self.page_locale
         accept = (self.router.headers.accept_language or "").lower()
         return "ru" if accept.startswith("ru") else "en"
 

@@ -5,17 +5,20 @@ import asyncio
 import logging
 import re
 import uuid
+from datetime import datetime
+from urllib.parse import quote
 
 import reflex as rx
 import segno
 
 from aqstream.db import get_engine, session_scope
-from aqstream.i18n import format_number, t
-from aqstream.services import event_lifecycle, media, orders, questions, registration, registration_queue
+from aqstream.i18n import format_datetime, format_money, format_number, format_range, local_time, t
+from aqstream.services import accounts, event_lifecycle, media, orders, questions, registration, registration_queue
 from aqstream.services.errors import DomainError, NotFound
 from aqstream.services.events import get_public_event, places_left
 from aqstream.services.permissions import Principal
 from aqstream.services.registration import TicketRequest
+from aqstream.services.validation import valid_time_zones
 from aqstream.state.base import AppState, event_times, when_text
 
 log = logging.getLogger(__name__)
@@ -71,6 +74,9 @@ class PublicEventState(AppState):
     busy: bool = False
     preview: bool = False  # an organizer looking at a draft
     cover_url: str = ""
+    city: str = ""
+    user_email: str = ""
+    viewer_tz: str = ""  # the browser's own zone, to show the time there too when it differs
     # One key per page view: a double click or a retry of the same submission makes one order.
     form_key: str = ""
 
@@ -92,7 +98,9 @@ class PublicEventState(AppState):
             return
         self.cover_url = media.url(event.cover_path)
         self.org_name, self.title, self.description = org.name, event.title, event.description
-        self.venue, self.online_url = event.venue, event.online_url
+        self.venue, self.online_url, self.city = event.venue, event.online_url, event.city
+        self.page_locale, self.page_locale_path = event.locale, self.router.url.path
+        self.user_email = self._user_email()
         self.event_raw = event_times(event)
         self.closed_key = registration.registration_closed_reason(event) or ""
         self._set_questions(asked)
@@ -100,6 +108,37 @@ class PublicEventState(AppState):
         buyable = [tt for tt in self.types_raw if tt["left"] > 0 and not tt["reason"]]
         # With one kind of ticket, one ticket is already chosen: the visitor only types name and email.
         self.quantities = {str(buyable[0]["id"]): buyable[0]["min"]} if len(buyable) == 1 else {}
+        return rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone",
+                              callback=PublicEventState.set_viewer_tz)
+
+    def _user_email(self) -> str:
+        if not self._user_id:
+            return ""
+        with session_scope() as session:
+            return accounts.get_user(session, self._user_id).email
+
+    @rx.event
+    def set_viewer_tz(self, zone: str):
+        self.viewer_tz = zone if isinstance(zone, str) and zone in valid_time_zones() else ""
+
+    @rx.var
+    def viewer_when(self) -> str:
+        """The event's time in the visitor's zone, when that zone's clock differs from the event's."""
+        times = self.event_raw
+        if not times or not self.viewer_tz or self.viewer_tz == times["tz"]:
+            return ""
+        starts = datetime.fromisoformat(times["starts"])
+        if local_time(starts, self.viewer_tz).utcoffset() == local_time(starts, times["tz"]).utcoffset():
+            return ""
+        text = format_range(starts, datetime.fromisoformat(times["ends"]), self.viewer_tz, self.lang)
+        return t("public.your_time", self.lang, when=text)
+
+    @rx.var
+    def map_url(self) -> str:
+        if not self.venue:
+            return ""
+        place = ", ".join(part for part in (self.venue, self.city) if part)
+        return "https://www.openstreetmap.org/search?query=" + quote(place)
 
     def _find(self, session):
         """The event as the public sees it; a draft only for its organizers, asking for a preview."""
@@ -116,7 +155,8 @@ class PublicEventState(AppState):
         self.types_raw = [
             {"id": tt.id, "name": tt.name, "description": tt.description, "left": places_left(event, tt),
              "min": tt.min_per_order, "max": tt.max_per_order, "hidden": tt.hidden,
-             "reason": registration.sales_state(tt) or ""}
+             "reason": registration.sales_state(tt) or "", "price": tt.price_minor, "currency": tt.currency,
+             "opens": tt.sales_start_at.isoformat() if tt.sales_start_at else "", "tz": event.time_zone}
             for tt in registration.offered_types(types, self.unlock_code)
         ]
 
@@ -136,7 +176,10 @@ class PublicEventState(AppState):
             can_buy = tt["left"] > 0 and not tt["reason"]
             most = min(tt["max"], tt["left"])
             choices = ["0"] + [str(n) for n in range(tt["min"], most + 1)] if can_buy and most >= tt["min"] else ["0"]
-            if tt["reason"]:
+            if tt["reason"] == "registration.sales_not_started" and tt["opens"]:
+                opens = format_datetime(datetime.fromisoformat(tt["opens"]), tt["tz"], lang)
+                availability = t("public.sales_open_on", lang, when=opens)
+            elif tt["reason"]:
                 availability = t(tt["reason"], lang)
             elif tt["left"] > 0:
                 availability = t("public.left", lang, count=format_number(tt["left"], lang))
@@ -147,6 +190,7 @@ class PublicEventState(AppState):
                 "name": tt["name"],
                 "description": tt["description"],
                 "availability": availability,
+                "price": format_money(tt["price"], tt["currency"], lang) if tt["price"] else t("event.ticket_type.free", lang),
                 "choices": choices,
                 "chosen": str(self.quantities.get(str(tt["id"]), 0)),
                 "label": t("public.how_many", lang, name=tt["name"]),

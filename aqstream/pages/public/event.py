@@ -16,7 +16,8 @@ def ticket_row(tt: rx.Var) -> rx.Component:
         rx.vstack(
             rx.el.label(tt["name"].to(str), html_for=select_id, style={"font_weight": "600"}),
             rx.cond(tt["description"].to(str) != "", rx.text(tt["description"].to(str), size="2"), rx.fragment()),
-            rx.text(T("event.ticket_type.free") + " · " + tt["availability"].to(str), size="2", color_scheme="gray"),
+            rx.text(rx.text.strong(tt["price"].to(str)), " · " + tt["availability"].to(str), size="2",
+                    color_scheme="gray", class_name="ticket-availability"),
             spacing="1",
             flex="1",
         ),
@@ -71,7 +72,8 @@ def registration_form() -> rx.Component:
                 rx.vstack(
                     rx.heading(T("public.your_details"), size="4", as_="h3"),
                     field("field.name", "name", S.errors, auto_complete="name", max_length=200, default_value=S.user_name),
-                    field("field.email", "email", S.errors, type="email", auto_complete="email", input_mode="email"),
+                    field("field.email", "email", S.errors, type="email", auto_complete="email", input_mode="email",
+                          default_value=S.user_email, key=S.user_email),
                     rx.cond(
                         (S.slots.length() > 1) | (S.attendee_questions.length() > 0),
                         rx.foreach(S.slots, attendee_block),
@@ -105,13 +107,31 @@ def event_page() -> rx.Component:
                                               role="status"), rx.fragment()),
                 rx.cond(S.cover_url != "", rx.image(src=S.cover_url, alt="", width="100%", max_height="280px",
                                                     object_fit="cover", border_radius="12px"), rx.fragment()),
-                rx.text(S.org_name, color_scheme="gray"),
+                rx.link(S.org_name, href="/org/" + S.org_slug, color_scheme="gray", class_name="event-organizer"),
                 rx.heading(S.title, size="8", as_="h1"),
                 rx.vstack(
-                    rx.hstack(rx.icon("calendar", aria_hidden="true"), rx.text(S.when), align="start"),
                     rx.hstack(
-                        rx.icon("map-pin", aria_hidden="true"),
-                        rx.cond(S.venue != "", rx.text(S.venue), rx.text(T("event.online"))),
+                        rx.icon("calendar", aria_hidden="true", flex_shrink="0"),
+                        rx.vstack(
+                            rx.text(S.when),
+                            rx.cond(S.viewer_when != "", rx.text(S.viewer_when, size="2", color_scheme="gray",
+                                                                 class_name="viewer-time"), rx.fragment()),
+                            spacing="0",
+                        ),
+                        align="start",
+                    ),
+                    rx.hstack(
+                        rx.icon("map-pin", aria_hidden="true", flex_shrink="0"),
+                        rx.cond(
+                            S.venue != "",
+                            rx.vstack(
+                                rx.text(S.venue, rx.cond(S.city != "", ", " + S.city, "")),
+                                rx.link(T("public.map_link"), href=S.map_url, is_external=True, size="2",
+                                        padding_y="10px"),
+                                spacing="0",
+                            ),
+                            rx.text(T("event.online")),
+                        ),
                         align="start",
                     ),
                     spacing="2",
