@@ -19,7 +19,8 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-if ! tools/node_modules/.bin/bun --version >/dev/null 2>&1; then
+# bun for Reflex; axe-core for the browser tests' accessibility checks.
+if ! tools/node_modules/.bin/bun --version >/dev/null 2>&1 || [ ! -f tools/node_modules/axe-core/axe.min.js ]; then
   (cd tools && npm ci --no-audit --no-fund --loglevel=error)
 fi
 echo "setup: python $(.venv/bin/python --version | cut -d' ' -f2), reflex $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("reflex"))'), bun $(tools/node_modules/.bin/bun --version)"

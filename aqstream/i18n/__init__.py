@@ -57,8 +57,16 @@ def format_range(start_utc: datetime, end_utc: datetime, tz_name: str, locale: s
         second = format_time(end, format="short", locale=loc)
     else:
         second = format_datetime(end_utc, tz_name, loc)
-    zone = get_timezone_name(start.tzinfo, width="long", locale=loc)
+    zone = zone_name(tz_name, start, loc)
     return f"{first} – {second} ({zone})"
+
+
+def zone_name(tz_name: str, at: datetime, locale: str) -> str:
+    """A zone's long name in the language ("Moscow Time"); plain offsets such as UTC keep their short name,
+    which reads better than CLDR's "unknown region"."""
+    if tz_name in ("UTC", "GMT") or tz_name.startswith("Etc/"):
+        return tz_name.split("/")[-1]
+    return get_timezone_name(at.tzinfo, width="long", locale=locale)
 
 
 def _medium_date_pattern(locale: str) -> str:

@@ -133,3 +133,19 @@ def shot(page, name: str) -> Path:
 
 def no_horizontal_scroll(page) -> bool:
     return page.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth + 1")
+
+
+AXE = ROOT / "tools" / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2 A/AA checks that matter for these pages: contrast, labels, names, structure.
+AXE_RULES = ["color-contrast", "label", "button-name", "link-name", "image-alt", "select-name", "aria-valid-attr",
+             "aria-required-attr", "duplicate-id-aria", "html-has-lang", "document-title", "form-field-multiple-labels",
+             "input-button-name", "nested-interactive", "target-size"]
+
+
+def axe_violations(page, rules=AXE_RULES) -> list[str]:
+    """Runs axe-core (from npm) in the page and returns one line per violating element, empty when clean."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async (rules) => await axe.run(document, {runOnly: {type: 'rule', values: rules}})", rules)
+    return [f"{v['id']}: {node['target']} {node.get('failureSummary', '')[:200]}"
+            for v in result["violations"] for node in v["nodes"]]
