@@ -284,6 +284,9 @@ def main() -> int:
     print(f"Public event page, Chromium {CHROMIUM}, loopback, no network or CPU throttling, "
           f"{args.runs} cold visits per viewport (fresh context each: empty cache, no service worker).")
     print("phone = 390x844, mobile, touch, DPR 3; desktop = 1280x900, DPR 1. Times from navigation start.")
+    load1, load5, _ = os.getloadavg()
+    print(f"Machine: {os.cpu_count()} CPUs, load average {load1:.1f} (1 min) / {load5:.1f} (5 min) at the end: times "
+          "grow with other work on the machine; the byte counts do not.")
     print()
     print("| viewport | metric | median | worst |")
     print("|---|---|---:|---:|")
