@@ -1,4 +1,4 @@
-.PHONY: setup run test test-fast bench
+.PHONY: setup run test test-fast bench bench-page
 setup:
 	scripts/setup.sh --test
 run:
@@ -8,6 +8,11 @@ test:
 # Without the browser tests: quick feedback while developing.
 test-fast:
 	scripts/test.sh -m "not browser"
-# Ticket rush on PostgreSQL: raw driver, service layer, HTTP API with 1 and several workers.
+# Ticket rush on PostgreSQL: raw driver, service layer, HTTP API with 1 and several workers;
+# then the public event page's speed in Chromium (LCP, JavaScript downloaded), phone and desktop.
 bench:
 	scripts/setup.sh --test && .venv/bin/python bench/rush.py
+	scripts/chromium.sh && .venv/bin/python bench/page_speed.py
+# Only the page speed (SQLite; no PostgreSQL or Redis needed).
+bench-page:
+	scripts/setup.sh --test && scripts/chromium.sh && .venv/bin/python bench/page_speed.py

@@ -6,14 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 scripts/setup.sh --test
 
-if [ ! -x /usr/bin/chromium ]; then
-  if [ "$(id -u)" = "0" ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
-  else
-    echo "Chromium is missing: run 'sudo apt-get install -y chromium'" >&2
-    exit 1
-  fi
-fi
+scripts/chromium.sh
 
 # PostgreSQL is part of the suite, not an option: fail here rather than skip quietly.
 if [ "${AQSTREAM_SKIP_PG:-0}" != "1" ]; then

@@ -3,43 +3,16 @@ and Debian's Chromium driven by Playwright. Screenshots go to test-artifacts/scr
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, ROOT, serve_app
+
 SHOTS = ROOT / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for(url: str, proc: subprocess.Popen, log: Path, timeout: float = 900) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"the app exited with {proc.returncode}:\n{log.read_text()[-4000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(1)
-    raise RuntimeError(f"the app did not answer at {url} in {timeout}s:\n{log.read_text()[-4000:]}")
 
 
 @pytest.fixture(scope="session")
@@ -52,38 +25,10 @@ def app_data(app_url):
 @pytest.fixture(scope="session")
 def app_url():
     """Build and serve the app as `reflex run --env prod --single-port` does for a user."""
-    port = _free_port()
     data = tempfile.mkdtemp(prefix="aqstream-browser-")
     os.environ["AQSTREAM_BROWSER_DATA"] = data
-    base = f"http://localhost:{port}"
-    env = {
-        **os.environ,
-        "AQSTREAM_DATA_DIR": data,
-        "AQSTREAM_PORT": str(port),
-        "AQSTREAM_BASE_URL": base,
-        "REFLEX_USE_SYSTEM_BUN": "1",
-        "PATH": f"{ROOT / '.venv' / 'bin'}:{ROOT / 'tools' / 'node_modules' / '.bin'}:{os.environ['PATH']}",
-    }
-    env.pop("DATABASE_URL", None)
-    subprocess.run([sys.executable, "-m", "alembic", "upgrade", "head"], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
-    log = ROOT / "test-artifacts" / "app.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "reflex", "run", "--env", "prod", "--single-port"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )
-    try:
-        _wait_for(f"{base}/healthz", proc, log)
-        _wait_for(f"{base}/", proc, log)
+    with serve_app(data, ROOT / "test-artifacts" / "app.log") as base:
         yield base
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")
@@ -91,7 +36,7 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
 

@@ -1,0 +1,321 @@
+"""Public event page speed in Chromium: `make bench-page` (also part of `make bench`). Prints figures; asserts
+nothing about speed (it exits non-zero only if something breaks).
+
+Builds and serves the production app (`reflex run --env prod --single-port`, as the browser tests do) on a fresh
+SQLite database, creates one organization with a published event (cover image, Markdown description, two ticket
+types, a question), then opens /e/<org>/<event> N times at phone size (390x844) and at desktop size (1280x900),
+each time in a fresh browser context (cold: empty cache, no service worker), over loopback with no network
+throttling. Each visit waits until the registration form is shown and reads:
+
+- LCP: the last `largest-contentful-paint` entry (buffered PerformanceObserver) and its element; FCP,
+  DOMContentLoaded and load from the Navigation and Paint timing entries;
+- JavaScript downloaded: every response Chromium classes as a script (CDP Network events): bytes on the
+  wire (encodedDataLength, headers included), decoded bytes, and the number of files;
+- the Reflex state the page needs: the bytes of the websocket event frames received before the form shows.
+
+Target: LCP <= 1.5 s on loopback at phone size."""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, serve_app  # noqa: E402
+
+TARGET_LCP_MS = 1500
+VIEWPORTS = {
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+              "device_scale_factor": 3},
+    "desktop": {"viewport": {"width": 1280, "height": 900}},
+}
+DESCRIPTION = """An evening of **short talks** about Python and Rust in production, then pizza.
+
+## Programme
+
+1. *Why we rewrote the parser* — 20 minutes
+2. *Async Python at 10k requests a second* — 20 minutes
+3. Lightning talks: sign up at the door
+
+Bring a laptop if you want to try the examples. Details: [the meetup notes](https://example.org/notes).
+"""
+
+# Collects LCP entries from the very start of the page, and marks when the websocket opens, when the first and
+# the last state frames (socket.io event frames, "42...") before the form arrive, and when the registration
+# form's heading appears.
+INIT_SCRIPT = """
+window.__lcp = [];
+window.__marks = {};
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) window.__lcp.push(e);
+}).observe({type: 'largest-contentful-paint', buffered: true});
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(...args) {
+    super(...args);
+    window.__marks.ws_created ??= performance.now();
+    this.addEventListener('open', () => { window.__marks.ws_open ??= performance.now(); });
+    this.addEventListener('message', (m) => {
+      if (typeof m.data !== 'string' || !m.data.startsWith('42') || window.__marks.form) return;
+      window.__marks.first_state ??= performance.now();
+      window.__marks.last_state = performance.now();
+    });
+  }
+};
+new MutationObserver((_, observer) => {
+  if ([...document.querySelectorAll('h2')].some(h => h.textContent.trim() === 'Register')) {
+    window.__marks.form = performance.now();
+    observer.disconnect();
+  }
+}).observe(document, {childList: true, subtree: true});
+"""
+
+READ_TIMINGS = """
+async () => {
+  // Two animation frames: a paint that was just made gets its LCP entry.
+  await new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const describe = (el) => {
+    if (!el) return '(removed)';
+    let s = el.tagName.toLowerCase();
+    if (el.tagName === 'IMG') return s + ' ' + (el.currentSrc || el.src).replace(location.origin, '');
+    const text = (el.textContent || '').trim().replace(/\\s+/g, ' ');
+    return s + (text ? ' "' + text.slice(0, 40) + (text.length > 40 ? '…' : '') + '"' : '');
+  };
+  const lcp = window.__lcp;
+  const last = lcp.length ? lcp[lcp.length - 1] : null;
+  const nav = performance.getEntriesByType('navigation')[0];
+  const fcp = performance.getEntriesByName('first-contentful-paint')[0];
+  const scripts = performance.getEntriesByType('resource').filter(e => /\\.m?js(\\?|$)/.test(e.name));
+  return {
+    lcp: last ? last.startTime : null,
+    lcp_element: last ? describe(last.element) : null,
+    lcp_candidates: lcp.map(e => [Math.round(e.startTime), describe(e.element)]),
+    fcp: fcp ? fcp.startTime : null,
+    dcl: nav.domContentLoadedEventEnd,
+    ws_created: window.__marks.ws_created, ws_open: window.__marks.ws_open,
+    first_state: window.__marks.first_state, last_state: window.__marks.last_state, form_visible: window.__marks.form,
+    load: nav.loadEventEnd,
+    perf_js_transfer: scripts.reduce((a, e) => a + e.transferSize, 0),
+    perf_js_decoded: scripts.reduce((a, e) => a + e.decodedBodySize, 0),
+    perf_js_count: scripts.length,
+    script_files: scripts.map(e => [e.name.replace(location.origin, ''), Math.round(e.startTime),
+                                    Math.round(e.responseEnd), e.transferSize, e.decodedBodySize]),
+  };
+}
+"""
+
+
+def cover_png() -> bytes:
+    """A 1600x900 cover with gradients and shapes (a flat colour would compress to nothing)."""
+    from PIL import Image, ImageDraw
+
+    w, h = 1600, 900
+    img = Image.new("RGB", (w, h))
+    px = img.load()
+    for y in range(h):
+        for x in range(w):
+            px[x, y] = (40 + x * 150 // w, 60 + y * 120 // h, 160 + ((x ^ y) & 63))
+    draw = ImageDraw.Draw(img)
+    for i in range(12):
+        draw.ellipse((i * 130, 200 + (i % 3) * 120, i * 130 + 260, 460 + (i % 3) * 120),
+                     outline=(255, 220 - i * 10, 90), width=6)
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
+def seed() -> tuple[str, str, int]:
+    """One organization and one published event, through the services. Returns (org slug, event slug,
+    cover bytes). AQSTREAM_DATA_DIR must already point at the served app's data directory."""
+    from aqstream.db import session_scope
+    from aqstream.services import accounts, event_lifecycle, events, organizations, questions
+    from aqstream.services.permissions import Principal
+
+    cover = cover_png()
+    with session_scope() as s:
+        user = accounts.sign_up(s, name="Bench Organizer", email="page@example.com", password="bench-page-passphrase")
+        me = Principal(user.id)
+        org = organizations.create_organization(s, me, name="Moscow Devs", slug="moscow-devs",
+                                                time_zone="Europe/Moscow")
+        ev = events.create_event(s, me, org.id, events.EventInput(
+            title="Rust & Python evening", description=DESCRIPTION, venue="Moscow, Tverskaya 1",
+            starts_local="2035-06-01T18:00", ends_local="2035-06-01T21:00", time_zone="Europe/Moscow",
+            capacity=120, city="Moscow", tags="python, rust",
+            ticket_types=[events.TicketTypeInput("General admission", 100, description="Talks and pizza"),
+                          events.TicketTypeInput("Student", 20, description="Bring your student card")]))
+        questions.add_question(s, me, org.id, ev.id, questions.QuestionInput(
+            label="Which talk interests you most?", kind="single_choice", required=True,
+            options=["Parser", "Async", "Lightning talks"]))
+        event_lifecycle.set_cover(s, me, org.id, ev.id, cover)
+        events.publish_event(s, me, org.id, ev.id)
+        return org.slug, ev.slug, len(cover)
+
+
+def visit(browser, url: str, options: dict) -> dict:
+    """One cold visit in a fresh context; returns the page's timings and what it downloaded."""
+    ctx = browser.new_context(service_workers="block", **options)
+    ctx.set_default_timeout(30_000)
+    ctx.add_init_script(INIT_SCRIPT)
+    page = ctx.new_page()
+    cdp = ctx.new_cdp_session(page)
+    cdp.send("Network.enable")
+    responses: dict[str, dict] = {}
+    frames: list[int] = []
+    form_shown = [False]
+
+    def on_response(ev):
+        r = ev["response"]
+        headers = {k.lower(): v for k, v in r.get("headers", {}).items()}
+        responses[ev["requestId"]] = {"url": r["url"], "type": ev["type"], "mime": r.get("mimeType", ""),
+                                      "encoding": headers.get("content-encoding", "none"),
+                                      "encoded": 0, "decoded": 0, "done": False}
+
+    def on_data(ev):
+        if ev["requestId"] in responses:
+            responses[ev["requestId"]]["decoded"] += ev["dataLength"]
+
+    def on_finished(ev):
+        if ev["requestId"] in responses:
+            responses[ev["requestId"]]["encoded"] = ev["encodedDataLength"]
+            responses[ev["requestId"]]["done"] = True
+
+    def on_ws(ws):
+        def on_frame(payload):
+            # socket.io event frames start with "42"; the rest are the engine's pings and handshakes.
+            data = payload if isinstance(payload, (bytes, str)) else str(payload)
+            text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+            if text.startswith("42") and not form_shown[0]:
+                frames.append(len(text.encode()))
+        ws.on("framereceived", on_frame)
+
+    cdp.on("Network.responseReceived", on_response)
+    cdp.on("Network.dataReceived", on_data)
+    cdp.on("Network.loadingFinished", on_finished)
+    page.on("websocket", on_ws)
+    page.goto(url, wait_until="commit")
+    form = page.get_by_role("heading", name="Register", exact=True)
+    form.wait_for(state="visible")
+    form_shown[0] = True
+    # The cover may still be decoding: wait for every image to finish, and for the load event.
+    page.wait_for_function("[...document.images].every(i => i.complete)")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)
+    result = page.evaluate(READ_TIMINGS)
+    page.wait_for_timeout(200)  # late loadingFinished events
+    scripts = [r for r in responses.values() if r["type"] == "Script" or "javascript" in r["mime"]]
+    result.update(
+        js_transfer=sum(r["encoded"] for r in scripts),
+        js_decoded=sum(r["decoded"] for r in scripts),
+        js_count=len(scripts),
+        js_unfinished=sum(not r["done"] for r in scripts),
+        all_transfer=sum(r["encoded"] for r in responses.values()),
+        state_bytes=sum(frames),
+        state_frames=len(frames),
+        encodings=sorted({r["encoding"] for r in scripts}),
+    )
+    ctx.close()
+    if result["lcp"] is None:
+        raise RuntimeError(f"no largest-contentful-paint entry at {url}")
+    if not result["js_count"] or not result["js_transfer"] or not result["js_decoded"]:
+        raise RuntimeError(f"no script bytes counted at {url}: {result}")
+    return result
+
+
+def summarize(name: str, runs: list[dict]) -> list[str]:
+    def row(label: str, key: str, unit: str, scale: float = 1.0, fmt: str = "{:,.0f}") -> str:
+        values = [r[key] / scale for r in runs]
+        return f"| {name} | {label} | {fmt.format(statistics.median(values))} {unit} | {fmt.format(max(values))} {unit} |"
+
+    return [
+        row("LCP", "lcp", "ms"),
+        row("FCP", "fcp", "ms"),
+        row("DOMContentLoaded", "dcl", "ms"),
+        row("load", "load", "ms"),
+        row("websocket opened", "ws_open", "ms"),
+        row("first state frame received", "first_state", "ms"),
+        row("last state frame before the form", "last_state", "ms"),
+        row("registration form in the DOM", "form_visible", "ms"),
+        row("JS transferred", "js_transfer", "KB", 1024, "{:,.1f}"),
+        row("JS decoded", "js_decoded", "KB", 1024, "{:,.1f}"),
+        row("script files", "js_count", ""),
+        row("all bytes transferred", "all_transfer", "KB", 1024, "{:,.1f}"),
+        row("state over websocket until the form (bytes)", "state_bytes", "KB", 1024, "{:,.1f}"),
+        row("state over websocket until the form (frames)", "state_frames", ""),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5, help="cold visits per viewport (default 5)")
+    parser.add_argument("--scripts", action="store_true", help="also list the script files of one visit")
+    parser.add_argument("--json", type=Path, help="also write every run's figures to this file")
+    args = parser.parse_args()
+
+    data = tempfile.mkdtemp(prefix="aqstream-page-bench-")
+    os.environ["AQSTREAM_DATA_DIR"] = data
+    os.environ.pop("AQSTREAM_MEDIA_DIR", None)
+    os.environ.pop("DATABASE_URL", None)
+    from playwright.sync_api import sync_playwright
+
+    print("page speed: building and starting the production app (a few minutes on the first build) ...", flush=True)
+    with serve_app(data, ROOT / "test-artifacts" / "page-bench-app.log") as base:
+        org_slug, event_slug, cover_size = seed()
+        url = f"{base}/e/{org_slug}/{event_slug}"
+        print(f"page speed: {url} (cover PNG {cover_size / 1024:,.0f} KB, Markdown description, "
+              "two ticket types, one question)", flush=True)
+        results: dict[str, list[dict]] = {}
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                visit(browser, url, VIEWPORTS["desktop"])  # warm the server (imports, first queries); not counted
+                for name, options in VIEWPORTS.items():
+                    results[name] = [visit(browser, url, options) for _ in range(args.runs)]
+            finally:
+                browser.close()
+
+    print()
+    print(f"Public event page, Chromium {CHROMIUM}, loopback, no network or CPU throttling, "
+          f"{args.runs} cold visits per viewport (fresh context each: empty cache, no service worker).")
+    print("phone = 390x844, mobile, touch, DPR 3; desktop = 1280x900, DPR 1. Times from navigation start.")
+    load1, load5, _ = os.getloadavg()
+    print(f"Machine: {os.cpu_count()} CPUs, load average {load1:.1f} (1 min) / {load5:.1f} (5 min) at the end: times "
+          "grow with other work on the machine; the byte counts do not.")
+    print()
+    print("| viewport | metric | median | worst |")
+    print("|---|---|---:|---:|")
+    for name, runs in results.items():
+        for line in summarize(name, runs):
+            print(line)
+    print()
+    for name, runs in results.items():
+        elements = sorted({r["lcp_element"] for r in runs})
+        print(f"{name}: LCP element: {'; '.join(elements)}")
+        print(f"{name}: LCP candidates of the first run (ms, element): {runs[0]['lcp_candidates']}")
+        check = runs[0]
+        print(f"{name}: cross-check from Resource Timing (.js entries): {check['perf_js_count']} files, "
+              f"{check['perf_js_transfer'] / 1024:,.1f} KB transferred, {check['perf_js_decoded'] / 1024:,.1f} KB "
+              f"decoded; script Content-Encoding: {', '.join(check['encodings'])}")
+    phone_lcp = statistics.median(r["lcp"] for r in results["phone"])
+    verdict = "met" if phone_lcp <= TARGET_LCP_MS else "NOT met"
+    print()
+    print(f"Target: LCP <= {TARGET_LCP_MS / 1000:.1f} s on loopback at phone size: median {phone_lcp:,.0f} ms, "
+          f"{verdict}.")
+    if args.scripts:
+        print()
+        print("Script files of the first phone visit (path, start ms, end ms, KB transferred, KB decoded):")
+        for path, start, end, transfer, decoded in sorted(results["phone"][0]["script_files"], key=lambda f: f[1]):
+            print(f"  {path:70} {start:>6} {end:>6} {transfer / 1024:>8.1f} {decoded / 1024:>8.1f}")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
