@@ -232,3 +232,15 @@ def checkbox_field(label: rx.Component | rx.Var, name: str, **props) -> rx.Compo
         html_for=field_id,
         style={"display": "flex", "gap": "10px", "align_items": "center", "min_height": "44px", "cursor": "pointer"},
     )
+
+
+def markdown_text(text: rx.Var) -> rx.Component:
+    """An organizer's Markdown as attendees see it: no raw HTML (an organizer's <script> or <iframe> must not
+    run on a public page), no maths, and code blocks as plain <pre>, which keeps the renderer's JS small."""
+    return rx.markdown(
+        text,
+        use_raw=False,
+        use_math=False,
+        use_katex=False,
+        component_map={"pre": lambda value, **_: rx.el.pre(rx.el.code(value))},
+    )

@@ -43,7 +43,8 @@ def seeded(app_url, app_data):
             data = events.EventInput(
                 title="Late night jazz", starts_local="2031-07-10T20:00", ends_local="2031-07-10T23:00",
                 time_zone="Europe/Berlin", venue="Kantstraße 17", city="Berlin", tags="jazz, music",
-                description="An evening of **modern jazz** with the house trio.",
+                description="An evening of **modern jazz** with the house trio.\n\n"
+                            "<img class='raw-html' src='/nothing' onerror='window.pwned = 1'>",
                 ticket_types=[events.TicketTypeInput("Standard", 40),
                               events.TicketTypeInput("Balcony", 10, sales_start_local="2031-06-01T10:00")])
             event = events.create_event(session, me, org.id, data)
@@ -95,6 +96,9 @@ def test_event_page_says_what_when_where_and_how_much(seeded, new_page, viewport
     assert "openstreetmap.org/search?query=Kantstra" in page.get_by_role("link", name="Open in map").get_attribute("href")
     expect(page.get_by_role("link", name="Jazz Club Berlin")).to_have_attribute("href", "/org/jazz-berlin")
     expect(page.locator("strong", has_text="modern jazz")).to_be_visible()
+    # An organizer's raw HTML is shown as text, never run.
+    expect(page.locator(".raw-html")).to_have_count(0)
+    assert page.evaluate("window.pwned") is None
     expect(page.get_by_text("€15.00 · 40 left")).to_be_visible()
     expect(page.get_by_text("Free · Sales open on Sun, Jun 1, 2031, 10:00\u202fAM")).to_be_visible()
     expect(page.get_by_label("Number of “Balcony” tickets")).to_be_disabled()

@@ -9,6 +9,7 @@ from aqstream.components.ui import (
     field,
     form_error,
     labelled_select,
+    markdown_text,
     shell,
     var_field,
     when_loaded,
@@ -677,7 +678,7 @@ def edit_event() -> rx.Component:
                             s.description != "",
                             rx.card(
                                 rx.text(T("event.description_preview"), size="2", weight="bold", color_scheme="gray"),
-                                rx.markdown(s.description),
+                                markdown_text(s.description),
                                 width="100%",
                                 aria_label=T("event.description_preview"),
                             ),

@@ -2,7 +2,7 @@
 import reflex as rx
 
 from aqstream.components.questions import question_input
-from aqstream.components.ui import T, error_text, field, form_error, shell, var_field, when_loaded
+from aqstream.components.ui import T, error_text, field, form_error, markdown_text, shell, var_field, when_loaded
 from aqstream.state.public import PublicEventState as S
 
 _SELECT = {"padding": "10px", "font_size": "16px", "border_radius": "6px", "border": "1px solid var(--gray-a7)",
@@ -136,7 +136,7 @@ def event_page() -> rx.Component:
                     ),
                     spacing="2",
                 ),
-                rx.cond(S.description != "", rx.box(rx.markdown(S.description), width="100%"), rx.fragment()),
+                rx.cond(S.description != "", rx.box(markdown_text(S.description), width="100%"), rx.fragment()),
                 rx.cond(
                     S.closed_text != "",
                     rx.callout(S.closed_text, icon="info", color_scheme="amber", width="100%", role="status"),
