@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_time, get_date_format, get_datetime_format, get_timezone_name
-from babel.numbers import format_decimal
+from babel.numbers import format_currency, format_decimal, get_currency_precision
 
 LOCALES = ("en", "ru")
 DEFAULT_LOCALE = "en"
@@ -66,3 +68,16 @@ def _medium_date_pattern(locale: str) -> str:
 
 def format_number(value: int | float, locale: str) -> str:
     return format_decimal(value, locale=locale if locale in LOCALES else "en")
+
+
+def format_money(amount_minor: int, currency: str, locale: str) -> str:
+    """Integer minor units as money in the visitor's language, e.g. 1050 EUR -> "€10.50" / "10,50 €".
+    Exact: minor units become a Decimal by moving the point (invariant 5: no floats near money); whole
+    amounts are shown without decimals ("€10")."""
+    loc = locale if locale in LOCALES else DEFAULT_LOCALE
+    amount = Decimal(int(amount_minor)).scaleb(-get_currency_precision(currency))
+    if amount == amount.to_integral_value():
+        # The locale's own pattern without its fraction digits: "¤#,##0.00" -> "¤#,##0", "#,##0.00 ¤" -> "#,##0 ¤".
+        pattern = Locale.parse(loc).currency_formats["standard"].pattern.replace(".00", "")
+        return format_currency(amount, currency, format=pattern, locale=loc, currency_digits=False)
+    return format_currency(amount, currency, locale=loc)
