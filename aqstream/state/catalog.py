@@ -17,6 +17,7 @@ from aqstream.state.base import AppState
 # The catalog's query parameters in the URL, and the CatalogQuery field each one fills.
 URL_PARAMS = {"q": "words", "from": "date_from", "to": "date_to", "mode": "mode", "city": "city",
               "lang": "language", "price": "price"}
+FORM_NAMES = {field: param for param, field in URL_PARAMS.items()}  # service error field -> the form's input
 
 
 def card_dict(card: EventCard, lang: str) -> dict[str, str]:
@@ -99,7 +100,7 @@ class CatalogState(AppState):
                 self.cities = catalog.known_cities(session)
         except ValidationError as exc:
             errors = self._errors_text(exc)
-            self.errors = {("q" if name == "words" else name): text for name, text in errors.items()}
+            self.errors = {FORM_NAMES.get(name, name): text for name, text in errors.items()}
             self._cards, self.total, self.pages = [], 0, 1
             self.filters_open = True
             return
