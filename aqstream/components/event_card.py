@@ -41,7 +41,7 @@ def event_card(card: rx.Var, show_org: bool = True) -> rx.Component:
                 width="100%",
             ),
             spacing="1",
-            padding="12px 16px 4px",
+            padding="12px 16px 4px" if show_org else "12px 16px 14px",
             width="100%",
             align="start",
         ),

@@ -46,6 +46,8 @@ def seeded(app_url, app_data):
         add("Secret unlisted dinner", 3, listed=False)
         for i in range(20):
             add(f"Kazan lecture {i + 1:02d}", 4 + i, tags="lectures")
+        for i in range(12):  # over by now: on the organization's page only, under "Past events"
+            add(f"Past workshop {i + 1:02d}", -60 + i)
     engine.dispose()
     return app_url
 
@@ -99,10 +101,16 @@ def test_catalog_search_filter_pages_and_open_an_event(seeded, new_page):
     expect(shared.get_by_role("link", name="Online pottery class")).to_be_visible()
     expect(shared.locator(".event-card").get_by_text("Online", exact=True)).to_be_visible()
     expect(shared.get_by_label("Format")).to_have_value("online")
+    # The cards follow the language switch: dates and prices are formatted again, in Russian.
+    shared.get_by_role("button", name="Русский").click()
+    expect(shared.get_by_text("Найдено событий: 1")).to_be_visible()
+    expect(shared.locator(".event-card").get_by_text("Бесплатно")).to_be_visible()
+    expect(shared.locator(".event-card").get_by_text("Онлайн")).to_be_visible()
+    shot(shared, "catalog-online-ru-desktop")
 
     # A bad date in a link: the message is next to the field, not a crash.
     shared.goto(f"{seeded}/events?from=2031-02-30")
-    expect(shared.locator("#f-from-error")).to_have_text("Enter a date as YYYY-MM-DD.")
+    expect(shared.locator("#f-from-error")).to_have_text("Введите дату в виде ГГГГ-ММ-ДД.")  # the language choice sticks
 
     # Open an event from its card.
     page.get_by_role("link", name="Samara river walk").click()
@@ -150,10 +158,16 @@ def test_organization_page(seeded, new_page, viewport):
     expect(page.get_by_role("heading", name="Upcoming events")).to_be_visible()
     expect(page.get_by_role("link", name="Kazan lecture 20")).to_be_visible()
     expect(page.get_by_role("link", name="Secret unlisted dinner")).to_have_count(0)
-    expect(page.get_by_text("No past events yet.")).to_be_visible()
+    expect(page.get_by_role("link", name="Past workshop 12")).to_be_visible()  # newest first
+    expect(page.get_by_text("Page 1 of 2")).to_be_visible()
     assert no_horizontal_scroll(page)
     name = "desktop" if viewport == DESKTOP else "phone"
     shot(page, f"org-page-{name}")
+    page.get_by_role("button", name="Next page").click()
+    expect(page.get_by_text("Page 2 of 2")).to_be_visible()
+    expect(page.get_by_role("link", name="Past workshop 01")).to_be_visible()
+    expect(page.get_by_role("link", name="Past workshop 12")).to_have_count(0)
+    page.wait_for_url("**/org/volga-events?past=2")
     page.get_by_role("link", name="Вечер джаза на Волге").click()
     expect(page.get_by_role("heading", name="Вечер джаза на Волге")).to_be_visible()
     missing = new_page(viewport)

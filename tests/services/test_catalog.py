@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import update
 
-from aqstream.models import Organization, TicketType
+from aqstream.models import Event, Organization, TicketType
 from aqstream.services import catalog, event_lifecycle, events, registration
 from aqstream.services.catalog import CatalogQuery as Q
 from aqstream.services.errors import NotFound, ValidationError
@@ -200,3 +200,26 @@ def test_recommendations_for_a_user_follow_their_registrations(make, session):
 
 def event_org(session, event):
     return session.get(Organization, event.organization_id)
+
+
+def test_organization_page_lists_past_events_newest_first_a_page_at_a_time(make, session):
+    owner, org = make.org()
+    for i in range(11):
+        ev(session, owner, org, f"Old talk {i:02d}", day=f"2047-01-{i + 1:02d}")
+    archived = ev(session, owner, org, "Archived one", day="2047-02-01")
+    # Archiving waits for the event's end on the real clock; here the test's clock says it is over.
+    session.exec(update(Event).where(Event.id == archived.id).values(status="archived"))
+    session.commit()
+    ev(session, owner, org, "Old unlisted", day="2047-01-20", listed=False)
+    ev(session, owner, org, "Old draft", day="2047-01-21", publish=False)
+    ev(session, owner, org, "Still to come", day="2047-07-01")
+    now = at(2047, 3)
+    first = catalog.organization_events(session, org.slug, now=now)
+    assert first.past_total == 12 and first.past_pages == 2 and first.past_page == 1
+    assert [c.title for c in first.past][:3] == ["Archived one", "Old talk 10", "Old talk 09"]
+    assert [c.title for c in first.upcoming] == ["Still to come"]
+    second = catalog.organization_events(session, org.slug, now=now, past_page=2)
+    assert [c.title for c in second.past] == ["Old talk 01", "Old talk 00"]
+    assert catalog.organization_events(session, org.slug, now=now, past_page=9).past_page == 2
+    with pytest.raises(ValidationError):
+        catalog.organization_events(session, org.slug, now=now, past_page="first")
