@@ -7,10 +7,12 @@ from aqstream.pages.auth import sign_in, sign_up
 from aqstream.pages.home import home, new_organization
 from aqstream.pages.organizer.events import attendee_page, dashboard, edit_event, manage_event, new_event
 from aqstream.pages.organizer.team import audit_page, invite_page, settings_page, team_page
+from aqstream.pages.public.catalog import catalog_page, org_page
 from aqstream.pages.public.event import event_page
 from aqstream.pages.public.order import order_page
 from aqstream.state.account import MyTicketsState, VerifyState
 from aqstream.state.auth import AuthFormState
+from aqstream.state.catalog import CatalogState, OrgPublicState
 from aqstream.state.home import CreateOrgState, HomeState
 from aqstream.state.organizer import AttendeeState, DashboardState, EventEditState, EventFormState, EventManageState
 from aqstream.state.public import OrderState, PublicEventState
@@ -33,6 +35,8 @@ app.add_page(attendee_page, route="/o/[org]/tickets/[ticket_id]", title="Attende
              on_load=AttendeeState.on_load)
 app.add_page(manage_event, route="/o/[org]/events/[event_id]", title="Event · AqStream", on_load=EventManageState.on_load)
 app.add_page(event_page, route="/e/[org]/[event]", title="Event · AqStream", on_load=PublicEventState.on_load)
+app.add_page(catalog_page, route="/events", title="Events · AqStream", on_load=CatalogState.on_load)
+app.add_page(org_page, route="/org/[org]", title="Organizer · AqStream", on_load=OrgPublicState.on_load)
 app.add_page(order_page, route="/order/[token]", title="Your tickets · AqStream", on_load=OrderState.on_load)
 app.add_page(my_tickets, route="/account/tickets", title="My tickets · AqStream", on_load=MyTicketsState.on_load)
 app.add_page(verify_email, route="/verify/[token]", title="Email confirmation · AqStream", on_load=VerifyState.on_load)

@@ -37,6 +37,8 @@ def main() -> None:
                 description="Three talks on Python in production, then pizza and conversation.\n"
                             "Три доклада о Python в продакшене, потом пицца и общение.",
                 venue="Moscow, Tverskaya 1",
+                city="Moscow",
+                tags="python, backend",
                 starts_local=start,
                 ends_local=start + timedelta(hours=3),
                 time_zone="Europe/Moscow",
@@ -58,14 +60,42 @@ def main() -> None:
             events.EventInput(
                 title="Online workshop: Reflex basics",
                 online_url="https://meet.example.org/reflex",
+                tags="python, web",
+                locale="en",
                 starts_local=start + timedelta(days=7),
                 ends_local=start + timedelta(days=7, hours=2),
                 time_zone="Europe/Moscow",
                 ticket_types=[events.TicketTypeInput("Participant", 30)],
             ),
         )
+        _more_events(session, me, org.id, start)
     print(f"demo: created. Sign in at http://localhost:3000/signin as {DEMO_EMAIL} / {DEMO_PASSWORD}")
     print("demo: public event page: http://localhost:3000/e/demo/python-meetup-moscow")
+    print("demo: the catalog: http://localhost:3000/events")
+
+
+# A few more published events so the catalog (/events) has something to search, filter and recommend.
+MORE = [
+    # title, description, venue, city, online link, tags, page language, days after the meetup
+    ("Вечер джаза на крыше", "Квартет, закат и лимонад.", "Крыша на Покровке", "Moscow", "", "jazz, music", "ru", 3),
+    ("Data science breakfast", "Short talks on data pipelines over coffee.", "IT Park", "Kazan", "",
+     "data, python", "en", 5),
+    ("Лекция: история джаза", "От Нового Орлеана до бибопа.", "Дом музыки", "Kazan", "", "jazz, history", "ru", 9),
+    ("Frontend meetup", "Web components, CSS and accessibility.", "Loft Hall", "Saint Petersburg", "",
+     "javascript, web", "en", 11),
+    ("Online: testing with pytest", "Fixtures, parametrization and property-based tests.", "", "",
+     "https://meet.example.org/pytest", "python, testing", "en", 12),
+]
+
+
+def _more_events(session, me: Principal, org_id: int, start) -> None:
+    for title, description, venue, city, online_url, tags, locale, days in MORE:
+        begins = start + timedelta(days=days)
+        event = events.create_event(session, me, org_id, events.EventInput(
+            title=title, description=description, venue=venue, city=city, online_url=online_url, tags=tags,
+            locale=locale, starts_local=begins, ends_local=begins + timedelta(hours=2), time_zone="Europe/Moscow",
+            ticket_types=[events.TicketTypeInput("General admission", 50)]))
+        events.publish_event(session, me, org_id, event.id)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@ import re
 from datetime import datetime, timezone
 from pathlib import Path
 
-from aqstream.i18n import catalogue, format_datetime, format_number, format_range
+from aqstream.i18n import catalogue, format_datetime, format_money, format_number, format_range
 
 ROOT = Path(__file__).resolve().parent.parent / "aqstream"
 
@@ -39,3 +39,12 @@ def test_dates_are_shown_in_the_event_zone_and_language():
 def test_numbers_follow_the_language():
     assert format_number(12345, "en") == "12,345"
     assert format_number(12345, "ru") == "12\xa0345"
+
+
+def test_money_is_formatted_exactly_from_minor_units():
+    assert format_money(1000, "EUR", "en") == "€10"
+    assert format_money(1050, "EUR", "en") == "€10.50"
+    assert format_money(1050, "EUR", "ru") == "10,50\xa0€"
+    assert format_money(123456789, "RUB", "ru") == "1\xa0234\xa0567,89\xa0₽"
+    assert format_money(1, "EUR", "en") == "€0.01"
+    assert format_money(500, "JPY", "en") == "¥500"  # no minor units in yen

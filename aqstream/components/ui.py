@@ -58,6 +58,7 @@ def header() -> rx.Component:
             rx.spacer(),
             rx.el.nav(
                 rx.hstack(
+                    rx.link(T("nav.catalog"), href="/events", padding_y="10px"),
                     rx.cond(
                         AppState.signed_in,
                         rx.hstack(

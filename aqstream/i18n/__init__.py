@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_date, format_time, get_date_format, get_datetime_format, get_timezone_name
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 
@@ -79,10 +80,16 @@ def format_number(value: int | float, locale: str) -> str:
 
 def minor_to_decimal(amount_minor: int, currency: str) -> Decimal:
     """Integer minor units as an exact amount: 1050 EUR -> Decimal("10.50"), 500 JPY -> Decimal("500")."""
-    return Decimal(amount_minor).scaleb(-get_currency_precision(currency))
+    return Decimal(int(amount_minor)).scaleb(-get_currency_precision(currency))
 
 
 def format_money(amount_minor: int, currency: str, locale: str) -> str:
-    """Integer minor units as a price in the locale's style, exactly (no floats): 1050 EUR -> "€10.50"."""
-    return format_currency(minor_to_decimal(amount_minor, currency), currency,
-                           locale=locale if locale in LOCALES else DEFAULT_LOCALE)
+    """Integer minor units as money in the visitor's language, e.g. 1050 EUR -> "€10.50" / "10,50 €".
+    Exact (invariant 5: no floats near money); whole amounts are shown without decimals ("€10")."""
+    loc = locale if locale in LOCALES else DEFAULT_LOCALE
+    amount = minor_to_decimal(amount_minor, currency)
+    if amount == amount.to_integral_value():
+        # The locale's own pattern without its fraction digits: "¤#,##0.00" -> "¤#,##0", "#,##0.00 ¤" -> "#,##0 ¤".
+        pattern = Locale.parse(loc).currency_formats["standard"].pattern.replace(".00", "")
+        return format_currency(amount, currency, format=pattern, locale=loc, currency_digits=False)
+    return format_currency(amount, currency, locale=loc)

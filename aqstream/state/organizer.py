@@ -171,6 +171,9 @@ class EventFormState(OrgState):
             registration_opens_local=form.get("registration_opens_at") or None,
             registration_closes_local=form.get("registration_closes_at") or None,
             one_registration_per_email=bool(form.get("one_registration_per_email")),
+            city=form.get("city", ""),
+            tags=form.get("tags", ""),
+            listed=bool(form.get("listed")),
             ticket_types=[
                 events.TicketTypeInput(form.get(f"tt.{r}.name", ""), form.get(f"tt.{r}.quantity", "")) for r in rows
             ],
@@ -203,6 +206,7 @@ class EventEditState(OrgState):
     values: dict[str, str] = {}
     description: str = ""
     one_per_email: bool = False
+    listed: bool = True
     cover_url: str = ""
     errors: dict[str, str] = {}
     busy: bool = False
@@ -224,8 +228,9 @@ class EventEditState(OrgState):
             "starts_at": _local(event.starts_at, tz), "ends_at": _local(event.ends_at, tz), "time_zone": tz,
             "capacity": str(event.capacity or ""), "registration_opens_at": _local(event.registration_opens_at, tz),
             "registration_closes_at": _local(event.registration_closes_at, tz), "locale": event.locale,
-            "status": event.status,
+            "status": event.status, "city": event.city, "tags": event.tags,
         }
+        self.listed = event.listed
         self.description = event.description
         self.one_per_email = event.one_registration_per_email
         self.cover_url = media.url(event.cover_path)
@@ -256,7 +261,8 @@ class EventEditState(OrgState):
             capacity=form.get("capacity") or None,
             registration_opens_local=form.get("registration_opens_at") or None,
             registration_closes_local=form.get("registration_closes_at") or None,
-            one_registration_per_email=bool(form.get("one_registration_per_email")), locale=form.get("locale", ""))
+            one_registration_per_email=bool(form.get("one_registration_per_email")), locale=form.get("locale", ""),
+            city=form.get("city", ""), tags=form.get("tags", ""), listed=bool(form.get("listed")))
         self.busy = True
         try:
             with session_scope() as session:

@@ -166,6 +166,10 @@ def new_event() -> rx.Component:
                         ),
                         field("event.venue", "venue", errors, max_length=300),
                         field("event.online_url", "online_url", errors, type="url", hint_key="event.online_url_hint"),
+                        field("event.city", "city", errors, hint_key="event.city_hint", max_length=120,
+                              auto_complete="address-level2"),
+                        field("event.tags", "tags", errors, hint_key="event.tags_hint", max_length=300),
+                        checkbox_field(T("event.listed"), "listed", default_checked=True),
                         rx.flex(
                             rx.box(field("event.starts_at", "starts_at", errors, type="datetime-local"), flex="1 1 220px"),
                             rx.box(field("event.ends_at", "ends_at", errors, type="datetime-local"), flex="1 1 220px"),
@@ -687,6 +691,11 @@ def edit_event() -> rx.Component:
                         field("event.venue", "venue", errors, max_length=300, default_value=v["venue"]),
                         field("event.online_url", "online_url", errors, type="url", hint_key="event.online_url_hint",
                               default_value=v["online_url"]),
+                        field("event.city", "city", errors, hint_key="event.city_hint", max_length=120,
+                              auto_complete="address-level2", default_value=v["city"]),
+                        field("event.tags", "tags", errors, hint_key="event.tags_hint", max_length=300,
+                              default_value=v["tags"]),
+                        checkbox_field(T("event.listed"), "listed", default_checked=s.listed, key=s.listed.to_string()),
                         rx.flex(
                             rx.box(field("event.starts_at", "starts_at", errors, type="datetime-local",
                                          default_value=v["starts_at"]), flex="1 1 220px"),
