@@ -174,6 +174,7 @@ class EventFormState(OrgState):
             city=form.get("city", ""),
             tags=form.get("tags", ""),
             listed=bool(form.get("listed")),
+            attendees_can_edit_names=bool(form.get("attendees_can_edit_names")),
             ticket_types=[
                 events.TicketTypeInput(form.get(f"tt.{r}.name", ""), form.get(f"tt.{r}.quantity", "")) for r in rows
             ],
@@ -207,6 +208,7 @@ class EventEditState(OrgState):
     description: str = ""
     one_per_email: bool = False
     listed: bool = True
+    names_editable: bool = True
     cover_url: str = ""
     errors: dict[str, str] = {}
     busy: bool = False
@@ -231,6 +233,7 @@ class EventEditState(OrgState):
             "status": event.status, "city": event.city, "tags": event.tags,
         }
         self.listed = event.listed
+        self.names_editable = event.attendees_can_edit_names
         self.description = event.description
         self.one_per_email = event.one_registration_per_email
         self.cover_url = media.url(event.cover_path)
@@ -262,7 +265,8 @@ class EventEditState(OrgState):
             registration_opens_local=form.get("registration_opens_at") or None,
             registration_closes_local=form.get("registration_closes_at") or None,
             one_registration_per_email=bool(form.get("one_registration_per_email")), locale=form.get("locale", ""),
-            city=form.get("city", ""), tags=form.get("tags", ""), listed=bool(form.get("listed")))
+            city=form.get("city", ""), tags=form.get("tags", ""), listed=bool(form.get("listed")),
+            attendees_can_edit_names=bool(form.get("attendees_can_edit_names")))
         self.busy = True
         try:
             with session_scope() as session:

@@ -13,13 +13,15 @@ import segno
 
 from aqstream.db import get_engine, session_scope
 from aqstream.i18n import format_datetime, format_money, format_number, format_range, local_time, t
-from aqstream.services import accounts, event_lifecycle, media, orders, questions, registration, registration_queue
+from aqstream.services import accounts, catalog, event_lifecycle, media, orders, questions, registration, registration_queue
+from aqstream.services.catalog import EventCard
 from aqstream.services.errors import DomainError, NotFound
 from aqstream.services.events import get_public_event, places_left
 from aqstream.services.permissions import Principal
 from aqstream.services.registration import TicketRequest
 from aqstream.services.validation import valid_time_zones
 from aqstream.state.base import AppState, event_times, when_text
+from aqstream.state.catalog import card_dict
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,7 @@ class PublicEventState(AppState):
     city: str = ""
     user_email: str = ""
     viewer_tz: str = ""  # the browser's own zone, to show the time there too when it differs
+    _recommended: list[EventCard] = []  # "you may also like": a few cards, formatted per language below
     # One key per page view: a double click or a retry of the same submission makes one order.
     form_key: str = ""
 
@@ -93,6 +96,7 @@ class PublicEventState(AppState):
             with session_scope() as session:
                 org, event, types = self._find(session)
                 asked = questions.active_questions(session, event.id)
+                self._recommended = catalog.recommend_for_event(session, event.id, limit=3)
         except NotFound:
             self.found = False
             return
@@ -132,6 +136,10 @@ class PublicEventState(AppState):
             return ""
         text = format_range(starts, datetime.fromisoformat(times["ends"]), self.viewer_tz, self.lang)
         return t("public.your_time", self.lang, when=text)
+
+    @rx.var
+    def recommended(self) -> list[dict[str, str]]:
+        return [card_dict(card, self.lang) for card in self._recommended]
 
     @rx.var
     def map_url(self) -> str:

@@ -94,7 +94,7 @@ def test_event_page_says_what_when_where_and_how_much(seeded, new_page, viewport
         "Your time: Thu, Jul 10, 2031, 2:00\u202fPM – 5:00\u202fPM (Eastern Time)")
     expect(page.get_by_text("Kantstraße 17, Berlin")).to_be_visible()
     assert "openstreetmap.org/search?query=Kantstra" in page.get_by_role("link", name="Open in map").get_attribute("href")
-    expect(page.get_by_role("link", name="Jazz Club Berlin")).to_have_attribute("href", "/org/jazz-berlin")
+    expect(page.locator("a.event-organizer")).to_have_attribute("href", "/org/jazz-berlin")
     expect(page.locator("strong", has_text="modern jazz")).to_be_visible()
     # An organizer's raw HTML is shown as text, never run.
     expect(page.locator(".raw-html")).to_have_count(0)
@@ -108,6 +108,9 @@ def test_event_page_says_what_when_where_and_how_much(seeded, new_page, viewport
     register = page.get_by_role("button", name="Register")
     assert register.bounding_box()["height"] >= 44
     assert page.get_by_label("Number of “Standard” tickets").bounding_box()["height"] >= 44
+    # "You may also like": the organizer's other event.
+    also = page.get_by_role("region", name="You may also like")
+    expect(also.get_by_role("link", name="Джаз по-русски")).to_be_visible()
     assert axe_violations(page) == []
     shot(page, f"event-page-{label}")
 

@@ -170,6 +170,8 @@ def new_event() -> rx.Component:
                               auto_complete="address-level2"),
                         field("event.tags", "tags", errors, hint_key="event.tags_hint", max_length=300),
                         checkbox_field(T("event.listed"), "listed", default_checked=True),
+                        checkbox_field(T("event.attendees_can_edit_names"), "attendees_can_edit_names",
+                                       default_checked=True),
                         rx.flex(
                             rx.box(field("event.starts_at", "starts_at", errors, type="datetime-local"), flex="1 1 220px"),
                             rx.box(field("event.ends_at", "ends_at", errors, type="datetime-local"), flex="1 1 220px"),
@@ -696,6 +698,8 @@ def edit_event() -> rx.Component:
                         field("event.tags", "tags", errors, hint_key="event.tags_hint", max_length=300,
                               default_value=v["tags"]),
                         checkbox_field(T("event.listed"), "listed", default_checked=s.listed, key=s.listed.to_string()),
+                        checkbox_field(T("event.attendees_can_edit_names"), "attendees_can_edit_names",
+                                       default_checked=s.names_editable, key=s.names_editable.to_string()),
                         rx.flex(
                             rx.box(field("event.starts_at", "starts_at", errors, type="datetime-local",
                                          default_value=v["starts_at"]), flex="1 1 220px"),
