@@ -1,14 +1,15 @@
 """An event for the attendee's calendar: an iCalendar (.ics) file and a Google Calendar link."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import timedelta, timezone
 from urllib.parse import quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
 from markdown_it import MarkdownIt
 
-from aqstream.models import Event
+from aqstream import config
+from aqstream.models import Event, Organization
 
 DESCRIPTION_MAX = 1000
 PRODID = "-//AqStream//Events//EN"
@@ -48,6 +49,16 @@ def plain_description(markdown: str, limit: int = DESCRIPTION_MAX) -> str:
     return text
 
 
+def event_page_url(org: Organization, event: Event) -> str:
+    """The event's public page: what a calendar entry links to (never the order's secret link, since
+    calendars get shared)."""
+    return f"{config.public_base_url()}/e/{org.slug}/{event.slug}"
+
+
+def ics_filename(event: Event) -> str:
+    return f"{event.slug or 'event'}.ics"
+
+
 def location(event: Event) -> str:
     return event.venue or event.online_url
 
@@ -82,7 +93,10 @@ def event_ics(event: Event, org_name: str, url: str) -> bytes:
     if event.status == "cancelled":
         item.add("status", "CANCELLED")
     cal.add_component(item)
-    cal.add_missing_timezones()
+    # Only the zone's rules around the event: a smaller file, and right for events after 2038 too.
+    starts = _aware(event.starts_at)
+    cal.add_missing_timezones(first_date=(starts - timedelta(days=366)).date(),
+                              last_date=(_aware(event.ends_at) + timedelta(days=366)).date())
     return cal.to_ical()
 
 
