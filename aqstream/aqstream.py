@@ -2,14 +2,14 @@
 import reflex as rx
 
 from aqstream.api.app import create_api
-from aqstream.pages.account import my_tickets, verify_email
+from aqstream.pages.account import my_tickets, profile_page, verify_email
 from aqstream.pages.auth import sign_in, sign_up
 from aqstream.pages.home import home, new_organization
 from aqstream.pages.organizer.events import attendee_page, dashboard, edit_event, manage_event, new_event
 from aqstream.pages.organizer.team import audit_page, invite_page, settings_page, team_page
 from aqstream.pages.public.event import event_page
 from aqstream.pages.public.order import order_page
-from aqstream.state.account import MyTicketsState, VerifyState
+from aqstream.state.account import MyTicketsState, ProfileState, VerifyState
 from aqstream.state.auth import AuthFormState
 from aqstream.state.home import CreateOrgState, HomeState
 from aqstream.state.organizer import AttendeeState, DashboardState, EventEditState, EventFormState, EventManageState
@@ -35,6 +35,7 @@ app.add_page(manage_event, route="/o/[org]/events/[event_id]", title="Event · A
 app.add_page(event_page, route="/e/[org]/[event]", title="Event · AqStream", on_load=PublicEventState.on_load)
 app.add_page(order_page, route="/order/[token]", title="Your tickets · AqStream", on_load=OrderState.on_load)
 app.add_page(my_tickets, route="/account/tickets", title="My tickets · AqStream", on_load=MyTicketsState.on_load)
+app.add_page(profile_page, route="/account/profile", title="Profile · AqStream", on_load=ProfileState.on_load)
 app.add_page(verify_email, route="/verify/[token]", title="Email confirmation · AqStream", on_load=VerifyState.on_load)
 app.add_page(team_page, route="/o/[org]/team", title="Team · AqStream", on_load=TeamState.on_load)
 app.add_page(settings_page, route="/o/[org]/settings", title="Settings · AqStream", on_load=SettingsState.on_load)

@@ -13,7 +13,7 @@ from aqstream.db import begin_write
 from aqstream.models import Event, Order, Organization, Ticket, TicketType
 from aqstream.services import audit, outbox
 from aqstream.services.clock import utcnow
-from aqstream.services.errors import Conflict, Forbidden, NotFound
+from aqstream.services.errors import Conflict, DomainError, Forbidden, NotFound
 from aqstream.services.events import get_event
 from aqstream.services.permissions import MANAGE_EVENTS, Principal, access
 from aqstream.services.validation import Checker
@@ -274,13 +274,22 @@ def my_orders_page(session: Session, user_id: int, *, past: bool, page: int = 1,
 
 # --- attendees correcting names -------------------------------------------------------------------------
 
-RENAME_ACTION = "ticket.rename"
+
+def _rename_refusal(event: Event, ticket_status: str) -> DomainError | None:
+    """An attendee may correct a name on a valid ticket of theirs until the event starts, if the organizer
+    allows it (the event's switch). None if allowed, else why not."""
+    if not event.attendees_can_edit_names:
+        return Forbidden("order.rename.not_allowed")
+    if ticket_status != "valid":
+        return Conflict("order.rename.ticket_cancelled")
+    if event.starts_at <= utcnow():
+        return Conflict("order.rename.too_late")
+    return None
 
 
 def attendee_can_rename(event: Event, ticket_status: str) -> bool:
-    """An attendee may correct a name on a valid ticket of theirs until the event starts, if the organizer
-    allows it (the event's switch)."""
-    return event.attendees_can_edit_names and ticket_status == "valid" and event.starts_at > utcnow()
+    """Whether the order page offers "Edit name" for a ticket."""
+    return _rename_refusal(event, ticket_status) is None
 
 
 def rename_ticket(
@@ -314,21 +323,15 @@ def rename_ticket(
         session.rollback()
         raise NotFound()
     ticket, order, event = row
-    if not event.attendees_can_edit_names:
+    if refusal := _rename_refusal(event, ticket.status):
         session.rollback()
-        raise Forbidden("order.rename.not_allowed")
-    if ticket.status != "valid":
-        session.rollback()
-        raise Conflict("order.rename.ticket_cancelled")
-    if event.starts_at <= utcnow():
-        session.rollback()
-        raise Conflict("order.rename.too_late")
+        raise refusal
     if name != ticket.attendee_name:
         ticket.attendee_name = name
         session.add(ticket)
         audit.record(
             session,
-            action=RENAME_ACTION,
+            action="ticket.rename",
             object_type="order",
             object_id=order.id,
             organization_id=order.organization_id,

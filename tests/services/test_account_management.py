@@ -66,9 +66,9 @@ def test_rename_by_link_or_account_changes_only_that_ticket_and_is_in_the_histor
     assert session.get(Ticket, first.id).attendee_name == "Anna Karenina"
     # The organizer's attendee page shows who corrected the name.
     detail = attendees.detail(session, Principal(owner.id), org.id, second.id)
-    renames = [h for h in detail.history if h.action == orders.RENAME_ACTION]
+    renames = [h for h in detail.history if h.action == "ticket.rename"]
     assert len(renames) == 2 and {h.actor for h in renames} == {"Anna Buyer"}
-    entry = session.exec(select(AuditEntry).where(AuditEntry.action == orders.RENAME_ACTION,
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "ticket.rename",
                                                   AuditEntry.object_id == result.order.id)
                          .order_by(AuditEntry.id)).first()
     assert entry.actor_label == user.email and entry.data == {"ticket": second.id}
@@ -136,7 +136,7 @@ def test_rename_refused_when_off_cancelled_or_started(make, session):
     assert err.value.message_key == "order.rename.too_late"
     assert session.get(Ticket, first.id).attendee_name == "Anna"
     assert session.exec(select(func.count(AuditEntry.id)).where(
-        AuditEntry.action == orders.RENAME_ACTION, AuditEntry.object_id == result.order.id)).one() == 0
+        AuditEntry.action == "ticket.rename", AuditEntry.object_id == result.order.id)).one() == 0
 
 
 def test_my_orders_pages_split_upcoming_and_past(make, session):
