@@ -53,8 +53,9 @@ def add_to_calendar() -> rx.Component:
     return rx.vstack(
         rx.heading(T("order.calendar.title"), size="4", as_="h2", id="calendar-heading"),
         rx.flex(
+            # A document request, not client-side routing: the backend answers with the file.
             rx.el.a(rx.icon("calendar-plus", size=18), T("order.calendar.ics"), href=S.ics_url, download="",
-                    style=ACTION_LINK_STYLE),
+                    reload_document=True, style=ACTION_LINK_STYLE),
             rx.el.a(rx.icon("external-link", size=18), T("order.calendar.google"), href=S.google_url,
                     target="_blank", rel="noopener noreferrer", style=ACTION_LINK_STYLE),
             spacing="2",
