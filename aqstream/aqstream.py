@@ -2,7 +2,7 @@
 import reflex as rx
 
 from aqstream.api.app import create_api
-from aqstream.pages.account import my_tickets, verify_email
+from aqstream.pages.account import my_tickets, profile_page, verify_email
 from aqstream.pages.auth import sign_in, sign_up
 from aqstream.pages.home import home, new_organization
 from aqstream.pages.organizer.events import attendee_page, dashboard, edit_event, manage_event, new_event
@@ -10,7 +10,7 @@ from aqstream.pages.organizer.team import audit_page, invite_page, settings_page
 from aqstream.pages.public.catalog import catalog_page, org_page
 from aqstream.pages.public.event import event_page
 from aqstream.pages.public.order import order_page
-from aqstream.state.account import MyTicketsState, VerifyState
+from aqstream.state.account import MyTicketsState, ProfileState, VerifyState
 from aqstream.state.auth import AuthFormState
 from aqstream.state.catalog import CatalogState, OrgPublicState
 from aqstream.state.home import CreateOrgState, HomeState
@@ -39,6 +39,7 @@ app.add_page(catalog_page, route="/events", title="Events · AqStream", on_load=
 app.add_page(org_page, route="/org/[org]", title="Organizer · AqStream", on_load=OrgPublicState.on_load)
 app.add_page(order_page, route="/order/[token]", title="Your tickets · AqStream", on_load=OrderState.on_load)
 app.add_page(my_tickets, route="/account/tickets", title="My tickets · AqStream", on_load=MyTicketsState.on_load)
+app.add_page(profile_page, route="/account/profile", title="Profile · AqStream", on_load=ProfileState.on_load)
 app.add_page(verify_email, route="/verify/[token]", title="Email confirmation · AqStream", on_load=VerifyState.on_load)
 app.add_page(team_page, route="/o/[org]/team", title="Team · AqStream", on_load=TeamState.on_load)
 app.add_page(settings_page, route="/o/[org]/settings", title="Settings · AqStream", on_load=SettingsState.on_load)

@@ -169,6 +169,10 @@ class TicketOut(BaseModel):
     status: str
 
 
+class TicketRenameIn(BaseModel):
+    attendee_name: str = Field(max_length=1000, description="The name to print on the ticket (1 to 200 characters)")
+
+
 class OrderOut(BaseModel):
     id: int
     status: str

@@ -12,7 +12,16 @@ from aqstream import config
 from aqstream.api import schemas
 from aqstream.db import get_engine, session_scope
 from aqstream.models import Event, Order, Question, Ticket, TicketType
-from aqstream.services import api_tokens, events, orders, organizations, questions, registration, registration_queue
+from aqstream.services import (
+    api_tokens,
+    calendar,
+    events,
+    orders,
+    organizations,
+    questions,
+    registration,
+    registration_queue,
+)
 from aqstream.services.api_tokens import ApiIdentity
 from aqstream.services.errors import Unauthenticated, ValidationError
 from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, access
@@ -336,3 +345,24 @@ def read_my_order(access_token: str, session: Session = Depends(db)):
 def cancel_my_order(access_token: str, ticket_id: Optional[int] = Query(default=None, ge=1, le=2**31 - 1),
                     session: Session = Depends(db)):
     return schemas.CancelOut(cancelled_ticket_ids=orders.cancel_by_token(session, access_token, ticket_id))
+
+
+@router.put("/public/orders/{access_token}/tickets/{ticket_id}", response_model=schemas.TicketOut, tags=["public"])
+def rename_my_ticket(access_token: str, ticket_id: int, body: schemas.TicketRenameIn, session: Session = Depends(db)):
+    """Correct the name on one ticket of the order, while the organizer allows it and the event has not started."""
+    t = orders.rename_ticket(session, ticket_id=ticket_id, attendee_name=body.attendee_name, access_token=access_token)
+    return schemas.TicketOut(id=t.id, code=t.code, attendee_name=t.attendee_name, attendee_email=t.attendee_email,
+                             ticket_type_id=t.ticket_type_id, status=t.status)
+
+
+@router.get("/public/orders/{access_token}/calendar.ics", tags=["public"],
+            responses={200: {"content": {"text/calendar": {}}, "description": "The event as an iCalendar file"}})
+def my_order_calendar(access_token: str, session: Session = Depends(db)):
+    view = registration.get_order_by_token(session, access_token)
+    body = calendar.event_ics(view.event, view.organization.name, calendar.event_page_url(view.organization, view.event))
+    return Response(
+        content=body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{calendar.ics_filename(view.event)}"',
+                 "Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"},
+    )

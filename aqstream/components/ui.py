@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from aqstream.state.base import AppState
+from aqstream.state.base import AppState, signout_script
 
 
 def T(key: str) -> rx.Var:
@@ -34,14 +34,7 @@ def language_switch() -> rx.Component:
 
 
 def signout_button(everywhere: bool = False) -> rx.Component:
-    # A POST to the backend route, which revokes the session and clears the HttpOnly cookie; then a full
-    # page load. (Reflex forms always prevent the browser's own submit, so this goes through fetch.)
-    body = "everywhere=1" if everywhere else ""
-    script = (
-        "fetch('/auth/signout', {method: 'POST', credentials: 'same-origin', "
-        f"headers: {{'Content-Type': 'application/x-www-form-urlencoded'}}, body: '{body}'}})"
-        ".finally(() => window.location.assign('/'))"
-    )
+    script = signout_script(everywhere)
     return rx.button(
         T("nav.signout_everywhere") if everywhere else T("nav.signout"),
         on_click=rx.call_script(script),

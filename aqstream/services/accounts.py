@@ -15,10 +15,23 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from aqstream import config
 from aqstream.db import begin_write
-from aqstream.models import LoginAttempt, LoginTicket, Order, User, UserSession
-from aqstream.services import audit, outbox
+from aqstream.models import (
+    Answer,
+    AuditEntry,
+    Event,
+    Invitation,
+    LoginAttempt,
+    LoginTicket,
+    Membership,
+    Order,
+    OutboxMessage,
+    Ticket,
+    User,
+    UserSession,
+)
+from aqstream.services import audit, orders, outbox
 from aqstream.services.clock import utcnow
-from aqstream.services.errors import Forbidden, TooManyAttempts, Unauthenticated, ValidationError
+from aqstream.services.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated, ValidationError
 from aqstream.services.validation import Checker
 
 # argon2id; passlib's bcrypt backend is broken with bcrypt 5, and argon2 does not truncate passwords.
@@ -159,6 +172,8 @@ def authenticate(session: Session, *, email: str, password: str, address: str = 
     if wait > 0:
         session.rollback()
         raise TooManyAttempts(field="password", seconds=wait)
+    if user is not None and user.deleted_at is not None:
+        user = None  # a deleted account's row stays, but nobody signs in with it
     # Hash even for an unknown address, so the answer's timing does not tell which accounts exist.
     ok = PASSWORDS.verify(password or "", user.password_hash if user else _DUMMY_HASH)
     if not (ok and user):
@@ -199,6 +214,7 @@ def user_for_session(session: Session, token: str | None) -> User | None:
             UserSession.token_hash == _digest(token),
             UserSession.revoked_at.is_(None),
             UserSession.expires_at > utcnow(),
+            User.deleted_at.is_(None),
         )
     ).first()
     return row
@@ -289,3 +305,99 @@ def get_user(session: Session, user_id: int) -> User:
     if user is None:
         raise Unauthenticated()
     return user
+
+
+def update_profile(session: Session, user_id: int, *, name: str, locale: str) -> User:
+    """The person's own name and language (the language of the pages and of the emails sent to them)."""
+    checker = Checker()
+    clean_name = checker.text("name", name, max_len=200)
+    if locale not in SUPPORTED_LOCALES:
+        checker.fail("locale", "profile.locale_invalid")
+    checker.raise_if_any()
+    begin_write(session)
+    user = session.exec(select(User).where(User.id == user_id, User.deleted_at.is_(None))).first()
+    if user is None:
+        session.rollback()
+        raise Unauthenticated()
+    user.name, user.locale = clean_name, locale
+    session.add(user)
+    audit.record(session, action="user.update_profile", object_type="user", object_id=user.id, actor_user_id=user.id)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+DELETED_PASSWORD_HASH = "!deleted"  # not a hash any scheme produces: nothing verifies against it
+
+
+def deleted_email(user_id: int) -> str:
+    return f"deleted-{user_id}@deleted.invalid"
+
+
+def delete_account(session: Session, user_id: int, password: str) -> None:
+    """Delete the person's account, after checking their password.
+
+    Refused while they are the last owner of an organization. Otherwise, in one transaction: their
+    registrations for events that have not ended are cancelled (places go back on sale), every order of
+    theirs loses the buyer's and attendees' names, emails and answers (the ticket rows and totals stay, so
+    organizers' counts stay right), their memberships, sessions, login tickets and pending invitations go,
+    and the account row keeps only an id, under an address nobody owns."""
+    from aqstream.services import team  # team imports this module
+
+    user = get_user(session, user_id)
+    if user.deleted_at is not None:
+        raise Unauthenticated()
+    try:
+        # The sign-in check, with its throttling: a stolen session cannot guess the password quickly.
+        authenticate(session, email=user.email, password=password)
+    except ValidationError:
+        raise ValidationError({"password": "profile.delete.wrong_password"}) from None
+    begin_write(session)
+    try:
+        user = session.exec(select(User).where(User.id == user_id).with_for_update()).one()
+        email = user.email
+        sole = team.sole_owner_of(session, user_id)
+        if sole:
+            raise Conflict("profile.delete.last_owner", organizations=", ".join(sole))
+        now = utcnow()
+        # Registrations for events that have not ended: cancelled as an attendee cancels, without an email
+        # to the person who is leaving.
+        to_cancel = session.exec(
+            select(Order.id).join(Event, Event.id == Order.event_id)
+            .where(orders.owned_by(user_id), Order.status.in_(("confirmed", "pending")), Event.ends_at > now)
+            .order_by(Order.id)
+        ).all()
+        flipped = []
+        for order_id in to_cancel:
+            flipped += orders.cancel_in_transaction(session, order_id, None, by="account_deleted",
+                                                    actor_user_id=None, notify=False)
+        order_ids = session.exec(select(Order.id).where(orders.owned_by(user_id))).all()
+        if order_ids:
+            session.exec(update(Order).where(Order.id.in_(order_ids))
+                         .values(buyer_name="", buyer_email="", dedupe_key=None, request_fingerprint=""))
+            session.exec(update(Ticket).where(Ticket.order_id.in_(order_ids)).values(attendee_name="", attendee_email=""))
+            session.exec(delete(Answer).where(Answer.order_id.in_(order_ids)))
+            # Their address as the actor of earlier entries (a guest's registration, cancellation, rename).
+            session.exec(update(AuditEntry)
+                         .where(AuditEntry.object_type == "order", AuditEntry.object_id.in_(order_ids),
+                                AuditEntry.actor_label == email)
+                         .values(actor_label=""))
+        session.exec(delete(Membership).where(Membership.user_id == user_id))
+        session.exec(delete(UserSession).where(UserSession.user_id == user_id))
+        session.exec(delete(LoginTicket).where(LoginTicket.user_id == user_id))
+        session.exec(delete(LoginAttempt).where(LoginAttempt.email == email))
+        session.exec(delete(Invitation).where(Invitation.email == email, Invitation.accepted_at.is_(None)))
+        session.exec(update(Invitation).where(Invitation.email == email).values(email=""))
+        session.exec(delete(OutboxMessage).where(OutboxMessage.recipient == email, OutboxMessage.status != "sending"))
+        user.email, user.name, user.password_hash = deleted_email(user_id), "", DELETED_PASSWORD_HASH
+        user.deleted_at = user.sessions_revoked_at = now
+        user.email_verified_at = None
+        session.add(user)
+        audit.record(session, action="account.delete", object_type="user", object_id=user_id, actor_user_id=user_id,
+                     data={"cancelled_tickets": len(flipped)})
+        session.flush()
+        orders.return_places(session, flipped)
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()

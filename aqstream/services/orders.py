@@ -6,16 +6,17 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import Event, Order, Organization, Ticket, TicketType
 from aqstream.services import audit, outbox
 from aqstream.services.clock import utcnow
-from aqstream.services.errors import Conflict, NotFound
+from aqstream.services.errors import Conflict, DomainError, Forbidden, NotFound
 from aqstream.services.events import get_event
 from aqstream.services.permissions import MANAGE_EVENTS, Principal, access
+from aqstream.services.validation import Checker
 
 CANCELLATION_EMAIL = "email.order_cancelled"
 
@@ -30,16 +31,50 @@ def _cancel(
     actor_label: str = "",
     reason: str = "",
 ) -> list[int]:
-    """Cancel some or all valid tickets of an order in one transaction and give their places back.
+    """Cancel some or all valid tickets of an order in one transaction and give their places back."""
+    begin_write(session)
+    try:
+        flipped = cancel_in_transaction(session, order_id, ticket_ids, by=by, actor_user_id=actor_user_id,
+                                        actor_label=actor_label, reason=reason)
+        if not flipped:
+            raise Conflict("order.nothing_to_cancel")
+        return_places(session, flipped)
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+    return [f.ticket_id for f in flipped]
+
+
+@dataclass(frozen=True)
+class Flipped:
+    """A ticket a cancellation flipped from valid to cancelled: its place is still to be given back."""
+
+    ticket_id: int
+    ticket_type_id: int
+    event_id: int
+
+
+def cancel_in_transaction(
+    session: Session,
+    order_id: int,
+    ticket_ids: list[int] | None,
+    *,
+    by: str,
+    actor_user_id: int | None,
+    actor_label: str = "",
+    reason: str = "",
+    notify: bool = True,
+) -> list[Flipped]:
+    """Flip some or all valid tickets of an order to cancelled inside the caller's write transaction, with
+    the audit entry and (if `notify`) the email; the caller then gives the places back with `return_places`.
 
     Tickets are flipped with a guarded UPDATE (status = 'valid' in the WHERE clause), and only the rows
     that flip return capacity: two cancellations racing for the same ticket return its place once."""
-    begin_write(session)
     # The order row is locked first: two partial cancellations of one order at once must see each other's
     # tickets, or neither would notice that the order has none left.
     order = session.exec(select(Order).where(Order.id == order_id).with_for_update()).first()
     if order is None:
-        session.rollback()
         raise NotFound()
     now = utcnow()
     query = update(Ticket).where(Ticket.order_id == order_id, Ticket.status == "valid")
@@ -49,31 +84,31 @@ def _cancel(
         query.values(status="cancelled", cancelled_at=now).returning(Ticket.id, Ticket.ticket_type_id, Ticket.code)
     ).all()
     if not flipped:
-        session.rollback()
-        raise Conflict("order.nothing_to_cancel")
+        return []
     still_valid = session.exec(select(Ticket.id).where(Ticket.order_id == order_id, Ticket.status == "valid")).first()
     whole = still_valid is None
     if whole:
         session.exec(
             update(Order).where(Order.id == order_id).values(status="cancelled", cancelled_at=now, dedupe_key=None)
         )
-    title = session.exec(select(Event.title).where(Event.id == order.event_id)).one()
-    outbox.enqueue(
-        session,
-        kind=CANCELLATION_EMAIL,
-        recipient=order.buyer_email,
-        organization_id=order.organization_id,
-        payload={
-            "order_id": order.id,
-            "access_token": order.access_token,
-            "event_title": title,
-            "cancelled_codes": [code for _, _, code in flipped],
-            "whole_order": whole,
-            "by": by,
-            "reason": reason[:2000],
-            "locale": order.locale,
-        },
-    )
+    if notify and order.buyer_email:  # an anonymized order (deleted account) has nobody to tell
+        title = session.exec(select(Event.title).where(Event.id == order.event_id)).one()
+        outbox.enqueue(
+            session,
+            kind=CANCELLATION_EMAIL,
+            recipient=order.buyer_email,
+            organization_id=order.organization_id,
+            payload={
+                "order_id": order.id,
+                "access_token": order.access_token,
+                "event_title": title,
+                "cancelled_codes": [code for _, _, code in flipped],
+                "whole_order": whole,
+                "by": by,
+                "reason": reason[:2000],
+                "locale": order.locale,
+            },
+        )
     audit.record(
         session,
         action="order.cancel" if whole and ticket_ids is None else "ticket.cancel",
@@ -85,13 +120,18 @@ def _cancel(
         data={"by": by, "tickets": [tid for tid, _, _ in flipped], "whole_order": whole},
     )
     session.flush()
-    # The places go back last, so the rows every buyer needs are locked only for these statements.
-    per_type = Counter(type_id for _, type_id, _ in flipped)
+    return [Flipped(tid, type_id, order.event_id) for tid, type_id, _ in flipped]
+
+
+def return_places(session: Session, flipped: list[Flipped]) -> None:
+    """Give the places of flipped tickets back: ticket types by id, then events by id (the one lock order
+    everywhere), as the transaction's last statements so the rows every buyer needs are locked briefly."""
+    per_type = Counter(f.ticket_type_id for f in flipped)
     for type_id, n in sorted(per_type.items()):
         session.exec(update(TicketType).where(TicketType.id == type_id).values(sold=TicketType.sold - n))
-    session.exec(update(Event).where(Event.id == order.event_id).values(sold=Event.sold - len(flipped)))
-    session.commit()
-    return [tid for tid, _, _ in flipped]
+    per_event = Counter(f.event_id for f in flipped)
+    for event_id, n in sorted(per_event.items()):
+        session.exec(update(Event).where(Event.id == event_id).values(sold=Event.sold - n))
 
 
 def attendee_can_cancel(event_starts_at: datetime, order_status: str) -> bool:
@@ -117,7 +157,7 @@ def cancel_by_token(session: Session, access_token: str, ticket_id: int | None =
 
 def cancel_my_order(session: Session, user_id: int, order_id: int) -> list[int]:
     """A signed-in attendee cancels one of their own orders from the account."""
-    order = session.exec(select(Order).where(Order.id == order_id, Order.user_id == user_id)).first()
+    order = session.exec(select(Order).where(Order.id == order_id, owned_by(user_id))).first()
     if order is None:
         raise NotFound()
     _attendee_may_cancel(session, order)
@@ -151,6 +191,12 @@ def _organizer_order(session: Session, principal: Principal, organization_id: in
     return order
 
 
+def owned_by(user_id: int):
+    """Which orders belong to an account: those made signed in, and guest orders with its address once the
+    address was confirmed (accounts.verify_email sets their user_id). Every "my orders" rule uses this."""
+    return Order.user_id == user_id
+
+
 @dataclass(frozen=True)
 class MyOrder:
     order_id: int
@@ -165,15 +211,27 @@ class MyOrder:
     can_cancel: bool
 
 
-def my_orders(session: Session, user_id: int) -> list[MyOrder]:
-    """Every order of the account (including those made as a guest with the same email), newest event first."""
+@dataclass(frozen=True)
+class MyOrdersPage:
+    rows: list[MyOrder]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _my_orders(session: Session, user_id: int, *conditions, order_by, offset: int = 0, limit: int = 500) -> list[MyOrder]:
     rows = session.exec(
         select(Order, Event, Organization.name)
         .join(Event, Event.id == Order.event_id)
         .join(Organization, Organization.id == Order.organization_id)
-        .where(Order.user_id == user_id)
-        .order_by(Event.starts_at.desc(), Order.id.desc())
-        .limit(500)
+        .where(owned_by(user_id), *conditions)
+        .order_by(*order_by)
+        .offset(offset)
+        .limit(limit)
     ).all()
     counts: Counter = Counter()
     if rows:
@@ -186,3 +244,101 @@ def my_orders(session: Session, user_id: int) -> list[MyOrder]:
                 attendee_can_cancel(e.starts_at, o.status))
         for o, e, org_name in rows
     ]
+
+
+def my_orders(session: Session, user_id: int) -> list[MyOrder]:
+    """Every order of the account (including those made as a guest with the same email), newest event first."""
+    return _my_orders(session, user_id, order_by=(Event.starts_at.desc(), Order.id.desc()))
+
+
+MY_ORDERS_PER_PAGE = 20
+
+
+def my_orders_page(session: Session, user_id: int, *, past: bool, page: int = 1,
+                   per_page: int = MY_ORDERS_PER_PAGE) -> MyOrdersPage:
+    """One page of the account's orders: upcoming (the event has not ended yet) soonest first, or past
+    (the event has ended) newest first."""
+    now = utcnow()
+    per_page = min(100, max(1, int(per_page)))
+    when = Event.ends_at <= now if past else Event.ends_at > now
+    total = session.exec(
+        select(func.count(Order.id)).select_from(Order).join(Event, Event.id == Order.event_id)
+        .where(owned_by(user_id), when)
+    ).one()
+    last_page = max(1, -(-total // per_page))
+    page = min(max(1, int(page or 1)), last_page)
+    order_by = (Event.starts_at.desc(), Order.id.desc()) if past else (Event.starts_at, Order.id)
+    rows = _my_orders(session, user_id, when, order_by=order_by, offset=(page - 1) * per_page, limit=per_page)
+    return MyOrdersPage(rows, total, page, per_page)
+
+
+# --- attendees correcting names -------------------------------------------------------------------------
+
+
+def _rename_refusal(event: Event, ticket_status: str) -> DomainError | None:
+    """An attendee may correct a name on a valid ticket of theirs until the event starts, if the organizer
+    allows it (the event's switch). None if allowed, else why not."""
+    if not event.attendees_can_edit_names:
+        return Forbidden("order.rename.not_allowed")
+    if ticket_status != "valid":
+        return Conflict("order.rename.ticket_cancelled")
+    if event.starts_at <= utcnow():
+        return Conflict("order.rename.too_late")
+    return None
+
+
+def attendee_can_rename(event: Event, ticket_status: str) -> bool:
+    """Whether the order page offers "Edit name" for a ticket."""
+    return _rename_refusal(event, ticket_status) is None
+
+
+def rename_ticket(
+    session: Session,
+    *,
+    ticket_id: int,
+    attendee_name: str,
+    access_token: str | None = None,
+    user_id: int | None = None,
+) -> Ticket:
+    """The attendee corrects the name on one ticket of their order, found through the order's secret link
+    (`access_token`) or the signed-in account that owns it (`user_id`). Another order's ticket is NotFound."""
+    checker = Checker()
+    name = checker.text("attendee_name", attendee_name, max_len=200)
+    checker.raise_if_any()
+    query = (
+        select(Ticket, Order, Event)
+        .join(Order, Order.id == Ticket.order_id)
+        .join(Event, Event.id == Ticket.event_id)
+        .where(Ticket.id == ticket_id)
+    )
+    if access_token:
+        query = query.where(Order.access_token == access_token[:64])
+    elif user_id:
+        query = query.where(owned_by(user_id))
+    else:
+        raise NotFound()
+    begin_write(session)
+    row = session.exec(query.with_for_update(of=Ticket)).first()
+    if row is None:
+        session.rollback()
+        raise NotFound()
+    ticket, order, event = row
+    if refusal := _rename_refusal(event, ticket.status):
+        session.rollback()
+        raise refusal
+    if name != ticket.attendee_name:
+        ticket.attendee_name = name
+        session.add(ticket)
+        audit.record(
+            session,
+            action="ticket.rename",
+            object_type="order",
+            object_id=order.id,
+            organization_id=order.organization_id,
+            actor_user_id=user_id or order.user_id,
+            actor_label=order.buyer_email or (str(user_id) if user_id else ""),
+            data={"ticket": ticket.id},  # no names: the audit log outlives an account's deletion
+        )
+    session.commit()
+    session.refresh(ticket)
+    return ticket

@@ -129,6 +129,20 @@ def _owner_count(locked: dict[int, Membership]) -> int:
     return sum(1 for m in locked.values() if m.role == OWNER)
 
 
+def sole_owner_of(session: Session, user_id: int) -> list[str]:
+    """Names of the organizations whose last owner this person is (they would be left without one if the
+    person went). Call inside a write transaction: each such team is locked as a team change locks it."""
+    owned = session.exec(
+        select(Membership.organization_id).where(Membership.user_id == user_id, Membership.role == OWNER)
+        .order_by(Membership.organization_id)
+    ).all()
+    names = []
+    for organization_id in owned:
+        if _owner_count(_lock_team(session, organization_id, {user_id})) <= 1:
+            names.append(session.exec(select(Organization.name).where(Organization.id == organization_id)).one())
+    return names
+
+
 def _check_role(checker: Checker, role: str | None) -> str:
     clean = (role or "").strip().lower()
     if clean not in ROLES:

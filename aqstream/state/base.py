@@ -31,6 +31,17 @@ def go(url: str) -> rx.event.EventSpec:
     return rx.call_script(f"window.location.assign({json.dumps(url)})")
 
 
+def signout_script(everywhere: bool = False) -> str:
+    """A POST to the backend route, which revokes the session and clears the HttpOnly cookie; then a full
+    page load of the home page. (Reflex forms always prevent the browser's own submit, so this uses fetch.)"""
+    body = "everywhere=1" if everywhere else ""
+    return (
+        "fetch('/auth/signout', {method: 'POST', credentials: 'same-origin', "
+        f"headers: {{'Content-Type': 'application/x-www-form-urlencoded'}}, body: '{body}'}})"
+        ".finally(() => window.location.assign('/'))"
+    )
+
+
 class AppState(rx.State):
     # The language choice is not a secret, so a script-readable cookie is fine; it is remembered a year.
     locale: str = rx.Cookie("", name="aq_locale", max_age=365 * 24 * 3600, same_site="lax")
@@ -74,7 +85,9 @@ class AppState(rx.State):
             self._user_id, self.signed_in, self.user_name = 0, False, ""
             return 0
         self._user_id, self.signed_in, self.user_name = user.id, True, user.name
-        if self.locale not in LOCALES:
+        # A signed-in person's profile language wins over what this browser remembered: it is the choice
+        # they made in the profile (or with the switch, which saves it there too).
+        if user.locale in LOCALES and self.locale != user.locale:
             self.locale = user.locale
         return user.id
 
@@ -98,7 +111,7 @@ class AppState(rx.State):
     def set_language(self, lang: str):
         if lang not in LOCALES:
             return
-        self.locale = lang
         if self._load_user():
             with session_scope() as session:
                 accounts.set_locale(session, self._user_id, lang)
+        self.locale = lang

@@ -13,7 +13,17 @@ import segno
 
 from aqstream.db import get_engine, session_scope
 from aqstream.i18n import format_datetime, format_money, format_number, format_range, local_time, t
-from aqstream.services import accounts, catalog, event_lifecycle, media, orders, questions, registration, registration_queue
+from aqstream.services import (
+    accounts,
+    calendar,
+    catalog,
+    event_lifecycle,
+    media,
+    orders,
+    questions,
+    registration,
+    registration_queue,
+)
 from aqstream.services.catalog import EventCard
 from aqstream.services.errors import DomainError, NotFound
 from aqstream.services.events import get_public_event, places_left
@@ -334,11 +344,16 @@ class OrderState(AppState):
     tickets: list[dict[str, str]] = []
     confirming: str = ""  # "order", a ticket id, or "" while no cancellation is being asked
     error: str = ""
+    editing: str = ""  # the id of the ticket whose name is being corrected
+    name_errors: dict[str, str] = {}
+    ics_url: str = ""
+    google_url: str = ""
     _token: str = ""
 
     @rx.event
     def on_load(self):
         self.found, self.tickets, self.loaded, self.confirming, self.error = True, [], True, "", ""
+        self.editing, self.name_errors = "", {}
         self._load_user()
         self._token = self.router.page.params.get("token", "")
         self._load()
@@ -357,9 +372,13 @@ class OrderState(AppState):
         self.event_raw = event_times(view.event)
         self.tickets = [
             {"id": str(ticket.id), "code": ticket.code, "name": ticket.attendee_name, "type": type_name,
-             "status": ticket.status, "qr": qr_data_uri(ticket.code) if ticket.status == "valid" else ""}
+             "status": ticket.status, "qr": qr_data_uri(ticket.code) if ticket.status == "valid" else "",
+             "editable": "1" if orders.attendee_can_rename(view.event, ticket.status) else ""}
             for ticket, type_name in view.tickets
         ]
+        page_url = calendar.event_page_url(view.organization, view.event)
+        self.ics_url = f"/api/v1/public/orders/{self._token}/calendar.ics"
+        self.google_url = calendar.google_calendar_url(view.event, page_url, view.organization.name)
 
     @rx.var
     def when(self) -> str:
@@ -389,4 +408,30 @@ class OrderState(AppState):
                 orders.cancel_by_token(session, self._token, None if what == "order" else int(what))
         except (DomainError, ValueError) as exc:
             self.error = self.t(exc.message_key) if isinstance(exc, DomainError) else self.t("error.generic")
+        self._load()
+
+    @rx.event
+    def edit_name(self, ticket_id: str):
+        self.editing, self.name_errors, self.confirming, self.error = ticket_id, {}, "", ""
+
+    @rx.event
+    def stop_editing(self):
+        self.editing, self.name_errors = "", {}
+
+    @rx.event
+    def save_name(self, form: dict):
+        ticket_id = self.editing
+        if not ticket_id.isdigit():
+            return
+        try:
+            with session_scope() as session:
+                orders.rename_ticket(session, ticket_id=int(ticket_id), attendee_name=form.get("attendee_name", ""),
+                                     access_token=self._token)
+        except DomainError as exc:
+            errors = self._errors_text(exc)
+            self.name_errors = {"attendee_name": next(iter(errors.values()))}
+            if exc.code != "validation_error":
+                self._load()  # the switch went off, the ticket was cancelled or the event began: show it
+            return
+        self.editing, self.name_errors = "", {}
         self._load()

@@ -1,9 +1,71 @@
 """The confirmation an attendee sees after registering; its secret URL shows the tickets any time and
-lets the attendee cancel the whole registration or one ticket."""
+lets the attendee correct names, add the event to a calendar, and cancel the whole registration or one ticket."""
 import reflex as rx
 
-from aqstream.components.ui import T, confirm_box, shell, when_loaded
+from aqstream.components.ui import T, confirm_box, field, shell, when_loaded
 from aqstream.state.public import OrderState as S
+
+ACTION_LINK_STYLE = {"display": "inline-flex", "align_items": "center", "gap": "8px", "min_height": "44px",
+                     "padding": "0 14px", "border_radius": "var(--radius-3)", "border": "1px solid var(--accent-a7)",
+                     "color": "var(--accent-11)", "text_decoration": "none", "font_weight": "500"}
+
+
+def name_form(ticket: rx.Var) -> rx.Component:
+    """Correcting the name on one ticket, in place: a labelled field, its error below it, Save and Cancel."""
+    return rx.form(
+        rx.vstack(
+            field("order.edit_name.label", "attendee_name", S.name_errors, default_value=ticket["name"],
+                  auto_focus=True, max_length=200, auto_complete="name"),
+            rx.flex(
+                rx.button(T("order.edit_name.save"), type="submit", min_height="44px"),
+                rx.button(T("order.edit_name.cancel"), type="button", variant="soft", on_click=S.stop_editing,
+                          min_height="44px"),
+                spacing="2",
+            ),
+            spacing="2",
+            width="100%",
+        ),
+        on_submit=S.save_name,
+        width="100%",
+    )
+
+
+def ticket_name(ticket: rx.Var) -> rx.Component:
+    return rx.cond(
+        S.editing == ticket["id"],
+        name_form(ticket),
+        rx.flex(
+            rx.text(ticket["name"], class_name="ticket-name"),
+            rx.cond(
+                ticket["editable"] != "",
+                rx.button(rx.icon("pencil", size=16), T("order.edit_name.button"), variant="ghost", size="2",
+                          on_click=S.edit_name(ticket["id"]), min_height="44px"),
+                rx.fragment(),
+            ),
+            align="center",
+            spacing="2",
+            wrap="wrap",
+        ),
+    )
+
+
+def add_to_calendar() -> rx.Component:
+    return rx.vstack(
+        rx.heading(T("order.calendar.title"), size="4", as_="h2", id="calendar-heading"),
+        rx.flex(
+            # A document request, not client-side routing: the backend answers with the file.
+            rx.el.a(rx.icon("calendar-plus", size=18), T("order.calendar.ics"), href=S.ics_url, download="",
+                    reload_document=True, style=ACTION_LINK_STYLE),
+            rx.el.a(rx.icon("external-link", size=18), T("order.calendar.google"), href=S.google_url,
+                    target="_blank", rel="noopener noreferrer", style=ACTION_LINK_STYLE),
+            spacing="2",
+            wrap="wrap",
+        ),
+        role="group",
+        aria_labelledby="calendar-heading",
+        spacing="2",
+        width="100%",
+    )
 
 
 def ticket_card(ticket: rx.Var) -> rx.Component:
@@ -12,7 +74,7 @@ def ticket_card(ticket: rx.Var) -> rx.Component:
         rx.flex(
             rx.vstack(
                 rx.text(ticket["type"], weight="bold"),
-                rx.text(ticket["name"]),
+                ticket_name(ticket),
                 rx.text(T("confirmation.code"), size="2", color_scheme="gray"),
                 rx.code(ticket["code"], size="4", class_name="ticket-code", word_break="break-all"),
                 rx.cond(valid, rx.fragment(), rx.badge(T("ticket.status.cancelled"), color_scheme="red")),
@@ -56,6 +118,7 @@ def order_page() -> rx.Component:
                 rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert", width="100%"), rx.fragment()),
                 rx.cond(S.confirming != "", confirm_box(S.cancel, S.keep), rx.fragment()),
                 rx.foreach(S.tickets, ticket_card),
+                rx.cond(S.valid_count > 0, add_to_calendar(), rx.fragment()),
                 rx.cond(
                     S.valid_count > 0,
                     rx.button(T("confirmation.cancel_order"), variant="outline", color_scheme="red",
