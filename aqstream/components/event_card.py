@@ -2,6 +2,8 @@
 Its input is a plain dict of strings made by aqstream.state.catalog.card_dict."""
 import reflex as rx
 
+from aqstream.components.ui import T
+
 
 def event_card(card: rx.Var, show_org: bool = True) -> rx.Component:
     """A card for a `card_dict` (a Var of dict[str, str]); used in rx.foreach by every list of events."""
@@ -52,3 +54,17 @@ def event_card(card: rx.Var, show_org: bool = True) -> rx.Component:
 def card_grid(cards: rx.Var, show_org: bool = True, **props) -> rx.Component:
     """Cards in a responsive grid: one column on a phone, up to three on a wide screen."""
     return rx.el.div(rx.foreach(cards, lambda c: event_card(c, show_org)), class_name="card-grid", **props)
+
+
+def recommendations(cards: rx.Var, title_key: str) -> rx.Component:
+    """A titled section of recommended events, shown only when there are some."""
+    return rx.cond(
+        cards.length() > 0,
+        rx.el.section(
+            rx.heading(T(title_key), size="5", as_="h2", id="recommended-title", margin_bottom="12px"),
+            card_grid(cards),
+            aria_labelledby="recommended-title",
+            width="100%",
+        ),
+        rx.fragment(),
+    )

@@ -1,6 +1,7 @@
 """The attendee's own pages: My tickets (upcoming and past), the profile, and the email confirmation."""
 import reflex as rx
 
+from aqstream.components.event_card import recommendations
 from aqstream.components.ui import (
     T,
     checkbox_field,
@@ -117,6 +118,7 @@ def my_tickets() -> rx.Component:
                             pager(S.past_page, S.past_pages, S.past_page_text, S.go_past, "account.past_pages")),
                     rx.fragment(),
                 ),
+                recommendations(S.recommended, "recommend.account_title"),
                 spacing="5",
                 width="100%",
             ),

@@ -7,9 +7,11 @@ import reflex as rx
 
 from aqstream.db import session_scope
 from aqstream.i18n import format_datetime, t
-from aqstream.services import accounts, orders
+from aqstream.services import accounts, catalog, orders
+from aqstream.services.catalog import EventCard
 from aqstream.services.errors import DomainError
 from aqstream.state.base import AppState, signout_script
+from aqstream.state.catalog import card_dict
 
 
 def _order_row(o: orders.MyOrder) -> dict:
@@ -19,6 +21,12 @@ def _order_row(o: orders.MyOrder) -> dict:
 
 
 class MyTicketsState(AppState):
+    _recommended: list[EventCard] = []  # "events you may like", formatted per language below
+
+    @rx.var
+    def recommended(self) -> list[dict[str, str]]:
+        return [card_dict(card, self.lang) for card in self._recommended]
+
     """Two paginated lists: upcoming registrations (soonest first) and past ones (newest first)."""
 
     loaded: bool = False
@@ -46,6 +54,7 @@ class MyTicketsState(AppState):
         with session_scope() as session:
             upcoming = orders.my_orders_page(session, self._user_id, past=False, page=self.upcoming_page)
             past = orders.my_orders_page(session, self._user_id, past=True, page=self.past_page)
+            self._recommended = catalog.recommend_for_user(session, self._user_id, limit=4)
             self.verified = accounts.get_user(session, self._user_id).email_verified_at is not None
         self.upcoming_raw = [_order_row(o) for o in upcoming.rows]
         self.upcoming_page, self.upcoming_pages = upcoming.page, upcoming.pages

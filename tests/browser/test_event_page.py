@@ -157,6 +157,13 @@ def test_signed_in_attendee_finds_their_details_filled_in(seeded, app_url, new_p
     expect(page.get_by_label("Email")).to_have_value("petra@example.com")
     page.get_by_role("button", name="Register").click()
     expect(page.get_by_text("You are registered")).to_be_visible()
+    # The account suggests the organizer's other event, not the one already booked.
+    page.goto(f"{app_url}/account/tickets")
+    also = page.get_by_role("region", name="Events you may like")
+    expect(also.get_by_role("link", name="Джаз по-русски")).to_be_visible()
+    expect(also.get_by_role("link", name="Late night jazz")).to_have_count(0)
+    assert no_horizontal_scroll(page)
+    shot(page, "my-tickets-recommended-phone")
 
 
 def test_the_event_language_is_used_until_the_visitor_chooses(seeded, new_page):

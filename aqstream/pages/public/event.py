@@ -1,7 +1,7 @@
 """A published event's page with its registration form, phone first: choose tickets, then details."""
 import reflex as rx
 
-from aqstream.components.event_card import card_grid
+from aqstream.components.event_card import recommendations
 from aqstream.components.questions import question_input
 from aqstream.components.ui import T, error_text, field, form_error, markdown_text, shell, var_field, when_loaded
 from aqstream.state.public import PublicEventState as S
@@ -143,17 +143,7 @@ def event_page() -> rx.Component:
                     rx.callout(S.closed_text, icon="info", color_scheme="amber", width="100%", role="status"),
                     rx.card(registration_form(), width="100%"),
                 ),
-                rx.cond(
-                    S.recommended.length() > 0,
-                    rx.el.section(
-                        rx.heading(T("recommend.title"), size="5", as_="h2", id="recommended-title",
-                                   margin_bottom="12px"),
-                        card_grid(S.recommended),
-                        aria_labelledby="recommended-title",
-                        width="100%",
-                    ),
-                    rx.fragment(),
-                ),
+                recommendations(S.recommended, "recommend.title"),
                 spacing="4",
                 width="100%",
             ),
