@@ -67,7 +67,7 @@ def test_organizer_publishes_and_a_phone_visitor_registers(app_url, new_page):
     # A visitor with no account, on a phone.
     phone = new_page(PHONE, is_mobile=True, has_touch=True)
     phone.goto(public_url)
-    expect(phone.get_by_role("heading", name="Rust & Python evening")).to_be_visible()
+    expect(phone.get_by_role("heading", name="Rust & Python evening", level=1)).to_be_visible()
     expect(phone.get_by_text("Free · 2 left")).to_be_visible()
     assert no_horizontal_scroll(phone)
     shot(phone, "public-event-phone")
