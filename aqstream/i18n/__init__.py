@@ -34,6 +34,16 @@ def t(key: str, locale: str = DEFAULT_LOCALE, **params) -> str:
     return text
 
 
+def tn(key: str, count: int, locale: str = DEFAULT_LOCALE, **params) -> str:
+    """A text with a number in the language's plural form (CLDR rules via Babel): "1 ticket", "2 tickets",
+    "2 билета", "5 билетов". The catalogue holds key.one, key.few, key.many and key.other."""
+    loc = locale if locale in LOCALES else DEFAULT_LOCALE
+    form = Locale.parse(loc).plural_form(abs(int(count)))
+    found = catalogue(loc).get(f"{key}.{form}") or catalogue(loc).get(f"{key}.other")
+    text = found or t(f"{key}.other", loc)
+    return text.format(count=format_number(count, loc), **params)
+
+
 def local_time(dt_utc: datetime, tz_name: str) -> datetime:
     aware = dt_utc if dt_utc.tzinfo else dt_utc.replace(tzinfo=timezone.utc)
     return aware.astimezone(ZoneInfo(tz_name))

@@ -6,7 +6,7 @@ from datetime import datetime
 import reflex as rx
 
 from aqstream.db import session_scope
-from aqstream.i18n import format_datetime, t
+from aqstream.i18n import format_datetime, t, tn
 from aqstream.services import accounts, catalog, orders
 from aqstream.services.catalog import EventCard
 from aqstream.services.errors import DomainError
@@ -67,7 +67,7 @@ class MyTicketsState(AppState):
             {"id": r["id"], "href": f"/order/{r['token']}", "title": r["title"], "org": r["org"],
              "when": format_datetime(datetime.fromisoformat(r["starts"]), r["tz"], lang),
              "status": r["status"], "status_text": t(f"order.status.{r['status']}", lang),
-             "tickets": t("account.tickets_count", lang, count=r["tickets"]),
+             "tickets": tn("account.tickets_count", r["tickets"], lang),
              "can_cancel": "1" if r["can_cancel"] else ""}
             for r in raw
         ]
