@@ -113,7 +113,10 @@ class PublicEventState(AppState):
         self.cover_url = media.url(event.cover_path)
         self.org_name, self.title, self.description = org.name, event.title, event.description
         self.venue, self.online_url, self.city = event.venue, event.online_url, event.city
-        self.page_locale, self.page_locale_path = event.locale, self.router.url.path
+        # Only touched when it changes: a change re-sends the whole translation catalogue to the browser.
+        wanted = (event.locale, self.router.url.path) if event.locale else ("", "")
+        if (self.page_locale, self.page_locale_path) != wanted:
+            self.page_locale, self.page_locale_path = wanted
         self.user_email = self._user_email()
         self.event_raw = event_times(event)
         self.closed_key = registration.registration_closed_reason(event) or ""
