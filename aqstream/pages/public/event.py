@@ -3,11 +3,10 @@ import reflex as rx
 
 from aqstream.components.event_card import recommendations
 from aqstream.components.questions import question_input
-from aqstream.components.ui import T, error_text, field, form_error, markdown_text, shell, var_field, when_loaded
+from aqstream.components.ui import SELECT_STYLE, T, error_text, field, form_error, markdown_text, shell, var_field, when_loaded
 from aqstream.state.public import PublicEventState as S
 
-_SELECT = {"padding": "10px", "font_size": "16px", "border_radius": "6px", "border": "1px solid var(--gray-a7)",
-           "min_height": "44px", "min_width": "72px", "background": "var(--color-background)", "color": "var(--gray-12)"}
+_SELECT = {**SELECT_STYLE, "width": "auto", "min_width": "72px"}  # a narrow count beside the ticket's name
 
 
 def ticket_row(tt: rx.Var) -> rx.Component:
