@@ -1,4 +1,6 @@
 """The Reflex app: pages, plus the REST API and the cookie routes mounted into the same backend."""
+import contextlib
+
 import reflex as rx
 
 from aqstream.api.app import create_api
@@ -10,6 +12,7 @@ from aqstream.pages.organizer.team import audit_page, invite_page, settings_page
 from aqstream.pages.public.catalog import catalog_page, org_page
 from aqstream.pages.public.event import event_page
 from aqstream.pages.public.order import order_page
+from aqstream.services import mail_delivery
 from aqstream.state.account import MyTicketsState, ProfileState, VerifyState
 from aqstream.state.auth import AuthFormState
 from aqstream.state.catalog import CatalogState, OrgPublicState
@@ -45,3 +48,17 @@ app.add_page(team_page, route="/o/[org]/team", title="Team · AqStream", on_load
 app.add_page(settings_page, route="/o/[org]/settings", title="Settings · AqStream", on_load=SettingsState.on_load)
 app.add_page(audit_page, route="/o/[org]/audit", title="Audit log · AqStream", on_load=AuditState.on_load)
 app.add_page(invite_page, route="/invite/[token]", title="Invitation · AqStream", on_load=InviteState.on_load)
+
+
+@contextlib.asynccontextmanager
+async def mail_worker():
+    """Sends the outbox's emails from inside the app process when SMTP is configured (see README)."""
+    stop = mail_delivery.start_in_process()
+    try:
+        yield
+    finally:
+        if stop is not None:
+            stop.set()
+
+
+app.register_lifespan_task(mail_worker)

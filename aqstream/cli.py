@@ -1,4 +1,4 @@
-"""`aqstream` command: migrate the database, load demo data."""
+"""`aqstream` command: migrate the database, load demo data, run a mail worker."""
 from __future__ import annotations
 
 import sys
@@ -18,7 +18,11 @@ def main(argv: list[str] | None = None) -> int:
 
         demo()
         return 0
-    print("usage: aqstream migrate | aqstream demo", file=sys.stderr)
+    if args[:1] == ["worker"]:
+        from aqstream.services.mail_delivery import main_loop
+
+        return main_loop()
+    print("usage: aqstream migrate | aqstream demo | aqstream worker", file=sys.stderr)
     return 2
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -76,3 +77,35 @@ def cookie_secure() -> bool:
     if flag is not None:
         return flag.lower() in ("1", "true", "yes")
     return public_base_url().startswith("https://")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str  # "none" | "starttls" | "tls"
+    user: str
+    password: str
+    from_address: str
+    timeout: float
+
+
+def smtp_settings() -> SmtpSettings | None:
+    """The SMTP server from the environment, or None: then mail is kept and shown in the app's mail log.
+    AQSTREAM_SMTP_HOST, _PORT (587), _SECURITY (starttls | tls | none), _USER, _PASSWORD, _FROM."""
+    host = os.environ.get("AQSTREAM_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    security = os.environ.get("AQSTREAM_SMTP_SECURITY", "starttls").strip().lower()
+    if security not in ("none", "starttls", "tls"):
+        raise ValueError("AQSTREAM_SMTP_SECURITY must be starttls, tls or none")
+    default_port = {"tls": 465, "starttls": 587, "none": 25}[security]
+    return SmtpSettings(
+        host=host,
+        port=int(os.environ.get("AQSTREAM_SMTP_PORT", default_port)),
+        security=security,
+        user=os.environ.get("AQSTREAM_SMTP_USER", ""),
+        password=os.environ.get("AQSTREAM_SMTP_PASSWORD", ""),
+        from_address=os.environ.get("AQSTREAM_SMTP_FROM", f"AqStream <no-reply@{host}>"),
+        timeout=float(os.environ.get("AQSTREAM_SMTP_TIMEOUT", "30")),
+    )

@@ -264,6 +264,10 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str = Field(default="", max_length=2000)
     created_at: datetime
     sent_at: Optional[datetime] = None
+    # While status is "sending": which worker holds the message, and until when. A claim that outlives its
+    # lease belongs to a worker that died; another worker takes the message again.
+    claimed_by: str = Field(default="", max_length=64)
+    locked_until: Optional[datetime] = None
 
 
 class AuditEntry(SQLModel, table=True):

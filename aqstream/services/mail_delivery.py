@@ -1,0 +1,249 @@
+"""Delivers the outbox's emails over SMTP, at least once and never by two workers at the same time.
+
+A worker claims a few due messages in one short transaction: on PostgreSQL with FOR UPDATE SKIP LOCKED, so
+any number of workers take disjoint rows; on SQLite the write lock serializes claims. A claim marks the row
+"sending", counts the attempt and holds a lease. Then the worker renders and sends each message and records
+the outcome, guarded by its own claim. A worker that dies leaves its rows "sending" with a lease that runs
+out; the next claim takes them again, so a message that belongs to a committed change is delivered even if
+the process died mid-send (at least once; the Message-ID is stable, so mail clients show a repeat once).
+Failures wait with exponential backoff and jitter; after MAX_ATTEMPTS the message is "failed" and shown to
+admins, who can send it again."""
+from __future__ import annotations
+
+import logging
+import os
+import random
+import smtplib
+import socket
+import ssl
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from aqstream import config
+from aqstream.config import SmtpSettings
+from aqstream.db import begin_write, session_scope
+from aqstream.models import OutboxMessage
+from aqstream.services import email_render
+from aqstream.services.clock import utcnow
+
+log = logging.getLogger(__name__)
+
+EMAIL_KINDS = "email.%"
+BATCH = 20
+BASE_DELAY = timedelta(seconds=30)
+MAX_DELAY = timedelta(hours=1)
+
+
+def max_attempts() -> int:
+    return int(os.environ.get("AQSTREAM_MAIL_MAX_ATTEMPTS", "10"))
+
+
+def lease() -> timedelta:
+    """How long a claim holds before another worker may take the message again (a dead worker's rows)."""
+    return timedelta(seconds=float(os.environ.get("AQSTREAM_MAIL_LEASE_SECONDS", "300")))
+
+
+def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
+    """The wait after the given number of failed attempts: 30 s, 1 min, 2 min, ... up to an hour, each
+    between half and all of that ("equal jitter"), so workers that failed together do not retry together."""
+    ceiling = min(MAX_DELAY, BASE_DELAY * (2 ** max(0, attempts - 1)))
+    return ceiling * (0.5 + 0.5 * (rng or random).random())
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{threading.get_ident() % 100000}"
+
+
+def _due(now: datetime):
+    return and_(
+        OutboxMessage.kind.like(EMAIL_KINDS),
+        or_(and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+            and_(OutboxMessage.status == "sending", OutboxMessage.locked_until < now)),
+    )
+
+
+def claim(session: Session, worker: str, limit: int = BATCH, now: datetime | None = None) -> list[int]:
+    """Take up to `limit` due messages for this worker, oldest first, and commit the claim."""
+    now = now or utcnow()
+    begin_write(session)
+    query = select(OutboxMessage.id).where(_due(now)).order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+    query = query.limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    ids = list(session.exec(query).all())
+    if ids:
+        session.exec(update(OutboxMessage).where(OutboxMessage.id.in_(ids)).values(
+            status="sending", claimed_by=worker, locked_until=now + lease(), attempts=OutboxMessage.attempts + 1))
+    session.commit()
+    return ids
+
+
+def _finish(session: Session, message_id: int, worker: str, **values) -> bool:
+    """Record an outcome, only while this worker still holds the claim."""
+    begin_write(session)
+    done = session.exec(update(OutboxMessage).where(
+        OutboxMessage.id == message_id, OutboxMessage.status == "sending", OutboxMessage.claimed_by == worker,
+    ).values(claimed_by="", locked_until=None, **values)).rowcount
+    session.commit()
+    return done == 1
+
+
+class PermanentError(Exception):
+    """Sending again will not help (the message cannot be rendered, the server refused the address)."""
+
+
+@dataclass
+class Report:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _connect(settings: SmtpSettings) -> smtplib.SMTP:
+    if settings.security == "tls":
+        smtp = smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout,
+                                context=ssl.create_default_context())
+    else:
+        smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        if settings.security == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+    if settings.user:
+        smtp.login(settings.user, settings.password)
+    return smtp
+
+
+def _fail(session: Session, message: OutboxMessage, worker: str, error: str, permanent: bool, report: Report,
+          rng: random.Random | None) -> None:
+    now = utcnow()
+    if permanent or message.attempts >= max_attempts():
+        _finish(session, message.id, worker, status="failed", last_error=error[:2000])
+        report.failed += 1
+    else:
+        _finish(session, message.id, worker, status="pending", last_error=error[:2000],
+                next_attempt_at=now + backoff(message.attempts, rng))
+        report.retried += 1
+    report.errors.append(error)
+
+
+def deliver_once(engine: Engine, settings: SmtpSettings, worker: str | None = None, limit: int = BATCH,
+                 rng: random.Random | None = None) -> Report:
+    """Claim one batch and send it over one SMTP connection. Returns what happened."""
+    worker = worker or worker_name()
+    report = Report()
+    with session_scope(engine) as session:
+        ids = claim(session, worker, limit)
+        if not ids:
+            return report
+        messages = list(session.exec(select(OutboxMessage).where(OutboxMessage.id.in_(ids))
+                                     .order_by(OutboxMessage.id)).all())
+        session.rollback()
+        try:
+            smtp = _connect(settings)
+        except (OSError, smtplib.SMTPException) as exc:  # the server is down: everyone waits and retries
+            for message in messages:
+                _fail(session, message, worker, f"connect: {exc}", False, report, rng)
+            return report
+        try:
+            for message in messages:
+                _send(session, smtp, settings, message, worker, report, rng)
+        finally:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+    return report
+
+
+def _send(session: Session, smtp: smtplib.SMTP, settings: SmtpSettings, message: OutboxMessage, worker: str,
+          report: Report, rng) -> None:
+    try:
+        email = email_render.render(session, message)
+        session.rollback()  # rendering only reads: end its transaction before the slow network part
+        email["From"] = settings.from_address
+        email["To"] = message.recipient
+        email["Message-ID"] = f"<outbox-{message.id}-{message.created_at:%Y%m%d%H%M%S}@{_domain()}>"
+        smtp.send_message(email)
+    except (ValueError, LookupError, smtplib.SMTPRecipientsRefused) as exc:
+        session.rollback()
+        _fail(session, message, worker, f"{type(exc).__name__}: {exc}", True, report, rng)
+        return
+    except smtplib.SMTPResponseException as exc:
+        session.rollback()
+        _fail(session, message, worker, f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", exc.smtp_code >= 500,
+              report, rng)
+        return
+    except (OSError, smtplib.SMTPException) as exc:
+        session.rollback()
+        _fail(session, message, worker, f"{type(exc).__name__}: {exc}", False, report, rng)
+        return
+    if _finish(session, message.id, worker, status="sent", sent_at=utcnow(), last_error=""):
+        report.sent += 1
+
+
+def _domain() -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(config.public_base_url()).hostname or "localhost"
+
+
+def run_worker(engine: Engine, settings: SmtpSettings, stop: threading.Event, idle_seconds: float = 2.0) -> None:
+    """Send until stopped: batch after batch while there is work, then a short sleep. Never dies."""
+    worker = worker_name()
+    log.info("mail worker %s sending through %s:%s", worker, settings.host, settings.port)
+    while not stop.is_set():
+        try:
+            report = deliver_once(engine, settings, worker)
+        except Exception:  # the database went away for a moment: wait and go on
+            log.exception("mail worker batch failed")
+            report = Report()
+        if report.sent + report.retried + report.failed == 0 or report.retried:
+            stop.wait(idle_seconds)
+
+
+def retry_now(session: Session, message_id: int) -> bool:
+    """Put a failed message back in the queue at once (an admin's "send again")."""
+    begin_write(session)
+    done = session.exec(update(OutboxMessage).where(OutboxMessage.id == message_id,
+                                                    OutboxMessage.status == "failed")
+                        .values(status="pending", attempts=0, next_attempt_at=utcnow(), last_error="")).rowcount
+    session.commit()
+    return done == 1
+
+
+def start_in_process(engine: Engine | None = None) -> threading.Event | None:
+    """The default for one machine: a worker thread inside the app process, when SMTP is configured and
+    AQSTREAM_MAIL_WORKER is not "off" (set it off when separate `aqstream worker` processes send)."""
+    settings = config.smtp_settings()
+    if settings is None or os.environ.get("AQSTREAM_MAIL_WORKER", "").lower() == "off":
+        return None
+    from aqstream.db import get_engine
+
+    stop = threading.Event()
+    threading.Thread(target=run_worker, args=(engine or get_engine(), settings, stop), name="aqstream-mail",
+                     daemon=True).start()
+    return stop
+
+
+def main_loop() -> int:
+    """`aqstream worker`: a separate sending process, until SIGTERM or Ctrl-C."""
+    import signal
+
+    from aqstream.db import get_engine
+
+    settings = config.smtp_settings()
+    if settings is None:
+        print("aqstream worker: AQSTREAM_SMTP_HOST is not set; mail stays in the app's mail log")
+        return 2
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    logging.basicConfig(level=logging.INFO)
+    run_worker(get_engine(), settings, stop, idle_seconds=float(os.environ.get("AQSTREAM_MAIL_IDLE_SECONDS", "2")))
+    return 0
+
