@@ -1,7 +1,7 @@
 """Outbox: messages to deliver, written in the same transaction as the change they belong to.
 
-Delivery (SMTP workers claiming rows with FOR UPDATE SKIP LOCKED, retries) comes with the email issue;
-until then rows wait here with status "pending"."""
+Emails are delivered by services/mail_delivery.py (workers claim rows with FOR UPDATE SKIP LOCKED, retry
+with backoff); without SMTP settings they wait here with status "pending"."""
 from __future__ import annotations
 
 from typing import Any
