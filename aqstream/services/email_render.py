@@ -1,17 +1,261 @@
-"""Turns an outbox message into the email that is sent: subject, plain-text and HTML parts, attachments."""
+"""Turns an outbox message into the email that is sent: subject, plain-text and HTML parts, attachments.
+
+The payload says what happened and to whom; names, times and places are read again from the database, so
+an email sent late (after a retry) shows the current state."""
 from __future__ import annotations
 
+import io
+from datetime import datetime
 from email.message import EmailMessage
+from urllib.parse import urlsplit
 
-from sqlmodel import Session
+import segno
+from sqlmodel import Session, select
 
-from aqstream.models import OutboxMessage
+from aqstream import config
+from aqstream.i18n import LOCALES, format_datetime, format_range, t
+from aqstream.models import Event, Order, Organization, OutboxMessage, Ticket, TicketType
+from aqstream.services import calendar, media
+from aqstream.services.accounts import VERIFY_EMAIL
+from aqstream.services.email_templates import Mail
+from aqstream.services.errors import NotFound
+from aqstream.services.event_lifecycle import EVENT_CANCELLED_EMAIL, EVENT_CHANGED_EMAIL
+from aqstream.services.orders import CANCELLATION_EMAIL
+from aqstream.services.registration import CONFIRMATION_EMAIL
+from aqstream.services.team import INVITATION_EMAIL
+
+PLATFORM_NAME = "AqStream"
 
 
 def render(session: Session, message: OutboxMessage) -> EmailMessage:
     """The email for one outbox message, without From/To (delivery sets those). Raises ValueError for a kind
     it does not know, which delivery records as a permanent failure."""
-    email = EmailMessage()
-    email["Subject"] = f"AqStream: {message.kind}"
-    email.set_content("\n".join(f"{k}: {v}" for k, v in sorted(message.payload.items())))
-    return email
+    build = _KINDS.get(message.kind)
+    if build is None:
+        raise ValueError(f"unknown email kind: {message.kind!r}")
+    payload = dict(message.payload or {})
+    org = session.get(Organization, message.organization_id) if message.organization_id else None
+    mail, lang = build(session, payload, org)
+    return mail.build(lang, _footer(org, lang))
+
+
+# Loading ---------------------------------------------------------------------------------------------------
+
+
+def pick_locale(payload: dict, event: Event | None, org: Organization | None) -> str:
+    """The recipient's language: the payload's, else the event's, else the organization's, else English."""
+    for candidate in (payload.get("locale"), event.locale if event else None, org.default_locale if org else None):
+        if candidate in LOCALES:
+            return candidate
+    return "en"
+
+
+def _order(session: Session, payload: dict, org: Organization | None) -> Order:
+    order = None
+    if payload.get("access_token"):
+        order = session.exec(select(Order).where(Order.access_token == payload["access_token"])).first()
+    if order is None and payload.get("order_id") is not None:
+        order = session.get(Order, payload["order_id"])
+    if order is None or (org is not None and order.organization_id != org.id):
+        raise ValueError("the order of this email no longer exists")
+    return order
+
+
+def _event(session: Session, event_id, org: Organization | None) -> Event:
+    event = session.get(Event, event_id) if event_id is not None else None
+    if event is None or (org is not None and event.organization_id != org.id):
+        raise ValueError("the event of this email no longer exists")
+    return event
+
+
+def _base() -> str:
+    return config.public_base_url()
+
+
+def _start(org: Organization | None, subject: str) -> Mail:
+    mail = Mail(subject=subject, sender_name=org.name if org else PLATFORM_NAME)
+    if org is not None and org.logo_path:
+        try:
+            path, content_type = media.open_image(org.logo_path)
+            mail.logo(path.read_bytes(), content_type.split("/", 1)[1])
+        except (NotFound, OSError):
+            pass  # a logo that went missing must not stop the email
+    return mail
+
+
+def _footer(org: Organization | None, lang: str) -> str:
+    if org is None:
+        return t("email.footer.platform", lang, platform=PLATFORM_NAME)
+    return t("email.footer.organization", lang, organization=org.name, platform=PLATFORM_NAME)
+
+
+def _when(event: Event, lang: str) -> str:
+    return format_range(event.starts_at, event.ends_at, event.time_zone, lang)
+
+
+def _where(event: Event, lang: str) -> str:
+    if event.venue:
+        with_city = event.city and event.city.casefold() not in event.venue.casefold()
+        return f"{event.venue}, {event.city}" if with_city else event.venue
+    return f"{t('email.where.online', lang)}: {event.online_url}" if event.online_url else ""
+
+
+def _event_facts(mail: Mail, event: Event, lang: str) -> None:
+    mail.facts([(t("email.label.when", lang), _when(event, lang)), (t("email.label.where", lang), _where(event, lang))])
+
+
+def _ics(mail: Mail, event: Event, org: Organization) -> None:
+    url = calendar.event_page_url(org, event)
+    mail.attach(calendar.event_ics(event, org.name, url), "text", "calendar", calendar.ics_filename(event))
+
+
+def qr_png(code: str) -> bytes:
+    out = io.BytesIO()
+    segno.make(code, error="m").save(out, kind="png", scale=5, border=2)
+    return out.getvalue()
+
+
+def _manage_link(mail: Mail, order: Order, lang: str) -> None:
+    mail.button(t("email.manage.button", lang), f"{_base()}/order/{order.access_token}")
+
+
+# One function per kind: (session, payload, organization) -> (mail, language) ---------------------------------
+
+
+def _confirmation(session: Session, payload: dict, org: Organization | None):
+    order = _order(session, payload, org)
+    event = _event(session, order.event_id, org)
+    org = org or session.get(Organization, event.organization_id)
+    lang = pick_locale(payload, event, org)
+    mail = _start(org, t("email.confirmation.subject", lang, title=event.title))
+    mail.heading(t("email.confirmation.heading", lang))
+    mail.para(t("email.greeting", lang, name=order.buyer_name) if order.buyer_name else t("email.greeting_plain", lang))
+    mail.para(t("email.confirmation.intro", lang, title=event.title, organization=org.name))
+    _event_facts(mail, event, lang)
+    # The tickets the message is about, as they are now: a renamed attendee shows the new name, a ticket
+    # cancelled meanwhile is left out.
+    query = (select(Ticket, TicketType.name).join(TicketType, TicketType.id == Ticket.ticket_type_id)
+             .where(Ticket.order_id == order.id, Ticket.status == "valid").order_by(Ticket.id))
+    codes = {item.get("code") for item in payload.get("tickets") or [] if isinstance(item, dict)}
+    if codes:
+        query = query.where(Ticket.code.in_(codes))
+    tickets = session.exec(query).all()
+    if tickets:
+        mail.heading(t("email.confirmation.tickets", lang))
+        mail.note(t("email.confirmation.show_code", lang))
+        for ticket, type_name in tickets:
+            mail.ticket(type_name, ticket.attendee_name, t("email.ticket.code", lang), ticket.code, qr_png(ticket.code))
+    _manage_link(mail, order, lang)
+    mail.note(t("email.confirmation.calendar", lang))
+    _ics(mail, event, org)
+    return mail, lang
+
+
+def _order_cancelled(session: Session, payload: dict, org: Organization | None):
+    order = _order(session, payload, org)
+    event = _event(session, order.event_id, org)
+    org = org or session.get(Organization, event.organization_id)
+    lang = pick_locale(payload, event, org)
+    whole = bool(payload.get("whole_order", True))
+    part = "whole" if whole else "partial"
+    mail = _start(org, t(f"email.order_cancelled.subject.{part}", lang, title=event.title))
+    mail.heading(t(f"email.order_cancelled.heading.{part}", lang))
+    mail.para(t("email.greeting", lang, name=order.buyer_name) if order.buyer_name else t("email.greeting_plain", lang))
+    mail.para(t(f"email.order_cancelled.intro.{part}", lang, title=event.title))
+    _event_facts(mail, event, lang)
+    codes = [c for c in payload.get("cancelled_codes") or [] if isinstance(c, str)]
+    if codes and not whole:
+        names = dict(session.exec(select(Ticket.code, Ticket.attendee_name).where(Ticket.order_id == order.id,
+                                                                                  Ticket.code.in_(codes))).all())
+        mail.bullets([f"{names.get(c) or '—'}: {c}" for c in codes])
+    if payload.get("by") == "organizer":
+        mail.para(t("email.order_cancelled.by_organizer", lang, organization=org.name))
+        if payload.get("reason"):
+            mail.facts([(t("email.order_cancelled.reason", lang), str(payload["reason"]))])
+    if not whole:
+        _manage_link(mail, order, lang)
+    else:
+        mail.button(t("email.event_page.button", lang), calendar.event_page_url(org, event))
+    return mail, lang
+
+
+def _event_changed(session: Session, payload: dict, org: Organization | None):
+    event = _event(session, payload.get("event_id"), org)
+    org = org or session.get(Organization, event.organization_id)
+    lang = pick_locale(payload, event, org)
+    mail = _start(org, t("email.event_changed.subject", lang, title=event.title))
+    mail.heading(t("email.event_changed.heading", lang))
+    mail.para(t("email.greeting", lang, name=payload["name"]) if payload.get("name") else t("email.greeting_plain", lang))
+    mail.para(t("email.event_changed.intro", lang, title=event.title, organization=org.name))
+    changed = set(payload.get("changed") or [])
+    rows = []
+    if changed & {"starts_at", "ends_at"}:
+        rows.append((t("email.event_changed.new_time", lang), _when(event, lang)))
+    if changed & {"venue", "online_url"}:
+        rows.append((t("email.event_changed.new_place", lang), _where(event, lang) or "—"))
+    mail.facts(rows)
+    mail.para(t("email.event_changed.tickets_valid", lang))
+    mail.button(t("email.event_page.button", lang), calendar.event_page_url(org, event))
+    mail.note(t("email.event_changed.calendar", lang))
+    _ics(mail, event, org)
+    return mail, lang
+
+
+def _event_cancelled(session: Session, payload: dict, org: Organization | None):
+    event = _event(session, payload.get("event_id"), org)
+    org = org or session.get(Organization, event.organization_id)
+    lang = pick_locale(payload, event, org)
+    mail = _start(org, t("email.event_cancelled.subject", lang, title=event.title))
+    mail.heading(t("email.event_cancelled.heading", lang))
+    mail.para(t("email.greeting", lang, name=payload["name"]) if payload.get("name") else t("email.greeting_plain", lang))
+    mail.para(t("email.event_cancelled.intro", lang, title=event.title, organization=org.name))
+    _event_facts(mail, event, lang)
+    if (payload.get("message") or "").strip():
+        mail.facts([(t("email.event_cancelled.message", lang, organization=org.name), payload["message"].strip())])
+    return mail, lang
+
+
+def _invitation(session: Session, payload: dict, org: Organization | None):
+    lang = pick_locale(payload, None, org)
+    org_name = org.name if org else str(payload.get("organization_name") or PLATFORM_NAME)
+    mail = _start(org, t("email.invitation.subject", lang, organization=org_name))
+    mail.heading(t("email.invitation.heading", lang, organization=org_name))
+    role = t(f"team.role.{payload.get('role', '')}", lang)
+    inviter = str(payload.get("invited_by") or "")
+    key = "email.invitation.intro" if inviter else "email.invitation.intro_anonymous"
+    mail.para(t(key, lang, inviter=inviter, organization=org_name, platform=PLATFORM_NAME))
+    mail.facts([(t("email.invitation.role", lang), role)])
+    # The link is rebuilt on the current public address: only the token in its path is the invitation's.
+    path = urlsplit(str(payload.get("accept_url") or "")).path
+    mail.button(t("email.invitation.button", lang), f"{_base()}{path}")
+    if payload.get("expires_at"):
+        try:
+            expires = datetime.fromisoformat(payload["expires_at"])
+        except ValueError:
+            expires = None
+        if expires is not None:
+            zone = org.time_zone if org else "UTC"
+            mail.note(t("email.invitation.expires", lang, when=format_datetime(expires, zone, lang)))
+    mail.note(t("email.invitation.ignore", lang))
+    return mail, lang
+
+
+def _verify(session: Session, payload: dict, org: Organization | None):
+    lang = pick_locale(payload, None, org)
+    mail = _start(org, t("email.verify.subject", lang, platform=PLATFORM_NAME))
+    mail.heading(t("email.verify.heading", lang))
+    mail.para(t("email.greeting", lang, name=payload["name"]) if payload.get("name") else t("email.greeting_plain", lang))
+    mail.para(t("email.verify.intro", lang, platform=PLATFORM_NAME))
+    mail.button(t("email.verify.button", lang), f"{_base()}{payload.get('verify_path', '')}")
+    mail.note(t("email.verify.ignore", lang))
+    return mail, lang
+
+
+_KINDS = {
+    CONFIRMATION_EMAIL: _confirmation,
+    CANCELLATION_EMAIL: _order_cancelled,
+    EVENT_CHANGED_EMAIL: _event_changed,
+    EVENT_CANCELLED_EMAIL: _event_cancelled,
+    INVITATION_EMAIL: _invitation,
+    VERIFY_EMAIL: _verify,
+}
