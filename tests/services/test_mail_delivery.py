@@ -259,3 +259,35 @@ def test_two_workers_on_postgresql_send_each_message_exactly_once(smtp_server):
     finally:
         engine.dispose()
         drop()
+
+
+def test_a_confirmation_arrives_whole_over_smtp(fresh, smtp_server):
+    """Over the wire: recipient, subject in the buyer's language, text and HTML parts, a QR image per
+    ticket, the .ics attachment."""
+    from aqstream.services import registration
+    from aqstream.services.registration import TicketRequest
+    from tests.conftest import Factory
+
+    _url, engine = fresh
+    inbox, port = smtp_server()
+    with Session(engine) as session:
+        make = Factory(session)
+        owner, org = make.org()
+        event, types = make.event(owner, org)
+        title = event.title
+        registration.register(session, org_slug=org.slug, event_slug=event.slug, buyer_name="Анна",
+                              buyer_email="anna@example.com", locale="ru",
+                              tickets=[TicketRequest(types[0].id, "Анна"), TicketRequest(types[0].id, "Пётр")])
+        session.exec(update(OutboxMessage).where(OutboxMessage.recipient != "anna@example.com")
+                     .values(status="sent"))  # the sign-up emails are not what this test reads
+        session.commit()
+    assert mail_delivery.deliver_once(engine, settings(port)).sent == 1
+    ((rcpt, message),) = inbox.messages
+    assert rcpt == ["anna@example.com"] and title in message["Subject"]
+    assert any(ch in message["Subject"] for ch in "абвгдеёжзийклмнопрстуфхцчшщыэюя")
+    parts = {part.get_content_type(): part for part in message.walk()}
+    assert "Анна" in parts["text/plain"].get_content() and "/order/" in parts["text/html"].get_content()
+    pngs = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    assert len(pngs) == 2 and all(p.get_content().startswith(b"\x89PNG") for p in pngs)
+    ics = parts["text/calendar"]
+    assert ics.get_filename().endswith(".ics") and b"BEGIN:VEVENT" in ics.get_content().encode()
