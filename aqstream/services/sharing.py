@@ -4,31 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from markdown_it import MarkdownIt
 from sqlmodel import Session
 
 from aqstream import config
 from aqstream.i18n import format_range, minor_to_decimal, t
 from aqstream.services import media, registration
+from aqstream.services.calendar import event_page_url, plain_description
 from aqstream.services.errors import NotFound
 from aqstream.services.events import get_public_event, places_left
 
 SUMMARY_CHARS = 300
-_md = MarkdownIt("commonmark")
 
 
 def plain_text(markdown: str, limit: int = SUMMARY_CHARS) -> str:
-    """The words of a Markdown text without its markup, cut at a word boundary."""
-    words: list[str] = []
-    for token in _md.parse(markdown or ""):
-        for child in token.children or ():
-            if child.type in ("text", "code_inline"):
-                words.append(child.content)
-            elif child.type in ("softbreak", "hardbreak"):
-                words.append(" ")
-        if token.type.endswith("_close") and token.block:
-            words.append(" ")
-    text = " ".join("".join(words).split())
+    """The description's words on one line (calendar.plain_description drops the markup), cut at a word."""
+    text = " ".join(plain_description(markdown, limit=len(markdown or "") + 1).split())
     if len(text) <= limit:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0]
@@ -54,7 +44,7 @@ def event_share(session: Session, org_slug: str, event_slug: str, lang: str) -> 
     except NotFound:
         return None
     base = config.public_base_url()
-    url = f"{base}/e/{org.slug}/{event.slug}"
+    url = event_page_url(org, event)
     lang = event.locale or lang
     when = format_range(event.starts_at, event.ends_at, event.time_zone, lang)
     place = event.venue or t("event.online", lang)
