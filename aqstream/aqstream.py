@@ -5,18 +5,21 @@ import reflex as rx
 
 from aqstream.api.app import create_api
 from aqstream.pages.account import my_tickets, profile_page, verify_email
-from aqstream.pages.auth import sign_in, sign_up
+from aqstream.pages.admin.mail import platform_mail_page
+from aqstream.pages.auth import forgot_password, reset_password, sign_in, sign_up
 from aqstream.pages.home import home, new_organization
 from aqstream.pages.organizer.events import attendee_page, dashboard, edit_event, manage_event, new_event
+from aqstream.pages.organizer.mail import mail_page
 from aqstream.pages.organizer.team import audit_page, invite_page, settings_page, team_page
 from aqstream.pages.public.catalog import catalog_page, org_page
 from aqstream.pages.public.event import event_page
 from aqstream.pages.public.order import order_page
 from aqstream.services import mail_delivery
 from aqstream.state.account import MyTicketsState, ProfileState, VerifyState
-from aqstream.state.auth import AuthFormState
+from aqstream.state.auth import AuthFormState, ForgotState, ResetState
 from aqstream.state.catalog import CatalogState, OrgPublicState
 from aqstream.state.home import CreateOrgState, HomeState
+from aqstream.state.mail import MailLogState
 from aqstream.state.organizer import AttendeeState, DashboardState, EventEditState, EventFormState, EventManageState
 from aqstream.state.public import OrderState, PublicEventState
 from aqstream.state.team import AuditState, InviteState, SettingsState, TeamState
@@ -29,6 +32,8 @@ app = rx.App(
 app.add_page(home, route="/", title="AqStream", on_load=HomeState.on_load)
 app.add_page(sign_up, route="/signup", title="Sign up · AqStream", on_load=AuthFormState.on_load)
 app.add_page(sign_in, route="/signin", title="Sign in · AqStream", on_load=AuthFormState.on_load)
+app.add_page(forgot_password, route="/forgot", title="Forgotten password · AqStream", on_load=ForgotState.on_load)
+app.add_page(reset_password, route="/reset/[token]", title="New password · AqStream", on_load=ResetState.on_load)
 app.add_page(new_organization, route="/orgs/new", title="New organization · AqStream", on_load=CreateOrgState.on_load)
 app.add_page(dashboard, route="/o/[org]", title="Dashboard · AqStream", on_load=DashboardState.on_load)
 app.add_page(new_event, route="/o/[org]/events/new", title="New event · AqStream", on_load=EventFormState.on_load)
@@ -47,12 +52,16 @@ app.add_page(verify_email, route="/verify/[token]", title="Email confirmation ·
 app.add_page(team_page, route="/o/[org]/team", title="Team · AqStream", on_load=TeamState.on_load)
 app.add_page(settings_page, route="/o/[org]/settings", title="Settings · AqStream", on_load=SettingsState.on_load)
 app.add_page(audit_page, route="/o/[org]/audit", title="Audit log · AqStream", on_load=AuditState.on_load)
+app.add_page(mail_page, route="/o/[org]/mail", title="Mail · AqStream", on_load=MailLogState.on_load)
+app.add_page(platform_mail_page, route="/admin/mail", title="Platform mail · AqStream",
+             on_load=MailLogState.on_load_platform)
 app.add_page(invite_page, route="/invite/[token]", title="Invitation · AqStream", on_load=InviteState.on_load)
 
 
 @contextlib.asynccontextmanager
 async def mail_worker():
-    """Sends the outbox's emails from inside the app process when SMTP is configured (see README)."""
+    """Queues due reminders and, when SMTP is configured, sends the outbox's emails from inside the app
+    process (see README)."""
     stop = mail_delivery.start_in_process()
     try:
         yield

@@ -6,7 +6,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse
 from sqlalchemy.exc import OperationalError
 
-from aqstream.api import browser_auth, share, v1, v1_catalog, v1_events, v1_team
+from aqstream.api import browser_auth, share, v1, v1_catalog, v1_events, v1_mail, v1_team
 from aqstream.api.errors import database_unavailable_handler, domain_error_handler, request_validation_handler
 from aqstream.services import media
 from aqstream.services.errors import DomainError
@@ -28,6 +28,7 @@ def create_api() -> FastAPI:
     api.include_router(v1_events.router)
     api.include_router(v1_events.browser_router)
     api.include_router(v1_catalog.router)
+    api.include_router(v1_mail.router)
     api.include_router(browser_auth.router)
     api.include_router(share.router)
 

@@ -20,13 +20,13 @@ STATUS = {
 }
 
 
-def _locale(request: Request) -> str:
+def request_locale(request: Request) -> str:
     return "ru" if request.headers.get("accept-language", "").lower().startswith("ru") else "en"
 
 
 def domain_error_handler(request: Request, exc: errors.DomainError) -> JSONResponse:
     status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
-    locale = _locale(request)
+    locale = request_locale(request)
     body: dict = {"code": exc.code, "message": t(exc.message_key, locale, **exc.params)}
     if isinstance(exc, errors.ValidationError):
         body["fields"] = {name: t(key, locale, **exc.params) for name, key in exc.errors.items()}
@@ -42,7 +42,7 @@ def domain_error_handler(request: Request, exc: errors.DomainError) -> JSONRespo
 
 def request_validation_handler(request: Request, exc: RequestValidationError) -> JSONResponse:
     """FastAPI's own 422s (wrong types, missing fields) in the same shape as the domain's."""
-    locale = _locale(request)
+    locale = request_locale(request)
     fields: dict[str, str] = {}
     for err in exc.errors():
         loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path", "header")]
@@ -53,5 +53,5 @@ def request_validation_handler(request: Request, exc: RequestValidationError) ->
 
 def database_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
     """The database did not answer (down, or a lock wait gave up): nothing was saved; try again."""
-    body = {"code": "unavailable", "message": t("error.unavailable", _locale(request))}
+    body = {"code": "unavailable", "message": t("error.unavailable", request_locale(request))}
     return JSONResponse({"error": body}, status_code=503, headers={"Retry-After": "5"})

@@ -20,6 +20,21 @@ class TokenResponse(BaseModel):
     organization: str
 
 
+class PasswordResetRequest(BaseModel):
+    email: str = Field(max_length=254)
+
+
+class PasswordResetAccepted(BaseModel):
+    status: Literal["accepted"] = "accepted"
+    detail: str = Field(description="The same for every address: whether an account exists is not told")
+
+
+class PasswordResetConfirm(BaseModel):
+    token: str = Field(max_length=200, description="The part of the emailed link after /reset/")
+    password: str = Field(max_length=1024)
+    password_repeat: Optional[str] = Field(default=None, max_length=1024, description="If given, must equal password")
+
+
 class TicketTypeIn(BaseModel):
     name: str = Field(max_length=120)
     quantity: int = Field(ge=1, le=1_000_000)
@@ -73,7 +88,18 @@ class QuestionOut(BaseModel):
     help_text: str
 
 
-class EventIn(BaseModel):
+class EventEmailsIn(BaseModel):
+    """The event's email settings, the same when an event is created or updated."""
+
+    reminder_hours: int = Field(default=24, ge=0, le=168, description="Reminder email this many hours before; 0: none")
+    confirmation_text: str = Field(default="", max_length=2000, description="Added to the confirmation email")
+    reminder_text: str = Field(default="", max_length=2000, description="Added to the reminder email")
+    notify_email: str = Field(default="", max_length=1300,
+                              description="Told of each new registration: up to 5 addresses separated by commas; "
+                                          "empty: nobody")
+
+
+class EventIn(EventEmailsIn):
     title: str = Field(max_length=200)
     description: str = Field(default="", max_length=20000)
     venue: str = Field(default="", max_length=300)
@@ -119,6 +145,10 @@ class EventOut(EventFields):
     locale: str = ""
     listed: bool = True
     attendees_can_edit_names: bool = True
+    reminder_hours: int = 24
+    confirmation_text: str = ""
+    reminder_text: str = ""
+    notify_email: str = ""
     public_url: Optional[str]
     ticket_types: list[Union[OrganizerTicketTypeOut, TicketTypeOut]]
     questions: list[QuestionOut] = []

@@ -10,7 +10,9 @@ from sqlmodel import Session
 
 from aqstream import config
 from aqstream.api import schemas
+from aqstream.api.errors import domain_error_handler, request_locale
 from aqstream.db import get_engine, session_scope
+from aqstream.i18n import tn
 from aqstream.models import Event, Order, Question, Ticket, TicketType
 from aqstream.services import (
     api_tokens,
@@ -18,6 +20,7 @@ from aqstream.services import (
     events,
     orders,
     organizations,
+    password_reset,
     questions,
     registration,
     registration_queue,
@@ -94,6 +97,10 @@ def _event_out(session: Session, event: Event, org_slug: str, manage: bool = Tru
         locale=event.locale,
         listed=event.listed,
         attendees_can_edit_names=event.attendees_can_edit_names,
+        reminder_hours=event.reminder_hours,
+        confirmation_text=event.confirmation_text,
+        reminder_text=event.reminder_text,
+        notify_email=event.notify_email,
         public_url=f"{config.public_base_url()}/e/{org_slug}/{event.slug}" if event.status == "published" else None,
         ticket_types=[_ticket_type_out(tt, event, organizer=manage) for tt in events.list_ticket_types(session, event.id)],
         questions=[_question_out(q) for q in questions.active_questions(session, event.id)],
@@ -154,6 +161,29 @@ def obtain_token(body: schemas.TokenRequest, request: Request, session: Session 
     )
 
 
+@router.post("/auth/password-reset", response_model=schemas.PasswordResetAccepted, status_code=202, tags=["auth"])
+def request_password_reset(body: schemas.PasswordResetRequest, request: Request, session: Session = Depends(db)):
+    """Email a link to set a new password. The answer is 202 whether or not an account has this address;
+    only a malformed address is refused (422). Requests beyond a few per hour are quietly dropped."""
+    locale = request_locale(request)
+    password_reset.request_password_reset(session, body.email, address=client_address(request), locale=locale)
+    hours = int(password_reset.RESET_LIFETIME.total_seconds() // 3600)
+    return schemas.PasswordResetAccepted(detail=tn("auth.forgot.sent", hours, locale))
+
+
+@router.post("/auth/password-reset/confirm", status_code=204, tags=["auth"],
+             responses={400: {"description": "Field errors: token (unknown, expired, used), password, password_repeat"}})
+def confirm_password_reset(body: schemas.PasswordResetConfirm, request: Request, session: Session = Depends(db)):
+    """Set a new password with the emailed link's token. Every session and API token of the account ends."""
+    try:
+        password_reset.reset_password(session, body.token, body.password, body.password_repeat)
+    except ValidationError as exc:
+        answer = domain_error_handler(request, exc)
+        answer.status_code = 400
+        return answer
+    return Response(status_code=204)
+
+
 @router.get("/events", response_model=list[schemas.EventOut], tags=["events"])
 def list_events(who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
     slug, manage = _org_slug(session, who), _can_manage(session, who)
@@ -181,6 +211,10 @@ def create_event(body: schemas.EventIn, who: ApiIdentity = Depends(identity), se
         tags=body.tags,
         listed=body.listed,
         attendees_can_edit_names=body.attendees_can_edit_names,
+        reminder_hours=body.reminder_hours,
+        confirmation_text=body.confirmation_text,
+        reminder_text=body.reminder_text,
+        notify_email=body.notify_email,
     )
     event = events.create_event(session, who.principal, who.organization_id, data)
     return _event_out(session, event, _org_slug(session, who))

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from starlette.background import BackgroundTask
 
 from aqstream import config
+from aqstream.api import schemas
 from aqstream.api.v1 import _event_out, _org_slug, db, identity
 from aqstream.db import get_engine, session_scope
 from aqstream.i18n import t
@@ -24,7 +25,7 @@ from aqstream.services.permissions import VIEW_ATTENDEES, Principal, access_by_s
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
 
-class EventUpdateIn(BaseModel):
+class EventUpdateIn(schemas.EventEmailsIn):
     title: str = Field(max_length=200)
     description: str = Field(default="", max_length=20000)
     venue: str = Field(default="", max_length=300)
@@ -104,7 +105,9 @@ def update_event(event_id: int, body: EventUpdateIn, who: ApiIdentity = Depends(
         starts_local=body.starts_at, ends_local=body.ends_at, time_zone=body.time_zone, capacity=body.capacity,
         registration_opens_local=body.registration_opens_at, registration_closes_local=body.registration_closes_at,
         one_registration_per_email=body.one_registration_per_email, locale=body.locale, city=body.city,
-        tags=body.tags, listed=body.listed, attendees_can_edit_names=body.attendees_can_edit_names)
+        tags=body.tags, listed=body.listed, attendees_can_edit_names=body.attendees_can_edit_names,
+        reminder_hours=body.reminder_hours, confirmation_text=body.confirmation_text,
+        reminder_text=body.reminder_text, notify_email=body.notify_email)
     event = event_lifecycle.update_event(session, who.principal, who.organization_id, event_id, data)
     return _event_out(session, event, _org_slug(session, who))
 

@@ -33,53 +33,56 @@ def language_switch() -> rx.Component:
     )
 
 
-def signout_button(everywhere: bool = False) -> rx.Component:
+def person_name(name: rx.Var) -> rx.Var | rx.Component:
+    """A ticket holder's name; a ticket whose person deleted their account has none left, and says so."""
+    return rx.cond(name != "", name, T("attendees.deleted_person"))
+
+
+def signout_button(everywhere: bool = False, size: str = "2") -> rx.Component:
     script = signout_script(everywhere)
     return rx.button(
         T("nav.signout_everywhere") if everywhere else T("nav.signout"),
         on_click=rx.call_script(script),
         variant="ghost",
-        size="2",
+        size=size,
         min_height="44px",
     )
 
 
 def header() -> rx.Component:
+    """Brand, main navigation and the language switch. On a phone the brand and the language share the first
+    row and the links take the second, in one line (see .site-header in aqstream.css)."""
+    link = {"padding_y": "10px", "white_space": "nowrap"}
     return rx.el.header(
-        rx.hstack(
-            rx.link(rx.text("AqStream", size="5", weight="bold"), href="/", underline="none"),
-            rx.spacer(),
+        rx.el.div(
+            rx.link(rx.text("AqStream", size="5", weight="bold"), href="/", underline="none", class_name="site-brand"),
             rx.el.nav(
                 rx.hstack(
-                    rx.link(T("nav.catalog"), href="/events", padding_y="10px"),
+                    rx.link(T("nav.catalog"), href="/events", **link),
                     rx.cond(
                         AppState.signed_in,
-                        rx.hstack(
-                            rx.link(T("nav.dashboard"), href="/", padding_y="10px"),
-                            rx.link(T("nav.my_tickets"), href="/account/tickets", padding_y="10px"),
-                            signout_button(),
-                            align="center",
-                            spacing="3",
+                        rx.fragment(
+                            rx.link(T("nav.dashboard"), href="/", **link),
+                            rx.link(T("nav.my_tickets"), href="/account/tickets", **link),
+                            rx.cond(AppState.platform_admin,
+                                    rx.link(T("nav.platform_mail"), href="/admin/mail", **link),
+                                    rx.fragment()),
+                            signout_button(size="3"),  # the links' text size
                         ),
-                        rx.hstack(
-                            rx.link(T("nav.signin"), href="/signin", padding_y="10px"),
-                            rx.link(T("nav.signup"), href="/signup", padding_y="10px"),
-                            align="center",
-                            spacing="3",
+                        rx.fragment(
+                            rx.link(T("nav.signin"), href="/signin", **link),
+                            rx.link(T("nav.signup"), href="/signup", **link),
                         ),
                     ),
-                    language_switch(),
                     align="center",
                     spacing="3",
                     wrap="wrap",
-                    justify="end",
                 ),
                 aria_label=T("nav.main"),
+                class_name="site-nav",
             ),
-            align="center",
-            width="100%",
-            wrap="wrap",
-            spacing="2",
+            rx.box(language_switch(), class_name="site-lang"),
+            class_name="site-header",
         ),
         style={"padding": "12px 16px", "border_bottom": "1px solid var(--gray-a5)"},
     )
@@ -238,3 +241,16 @@ def markdown_text(text: rx.Var) -> rx.Component:
         use_katex=False,
         component_map={"pre": lambda value, **_: rx.el.pre(rx.el.code(value))},
     )
+
+
+def upload_with_label(upload: rx.Component, label: rx.Var | str) -> rx.Component:
+    """Name the hidden file input inside an rx.upload drop zone: Reflex renders it with no props of ours, and
+    screen readers (and axe) need a name for it."""
+    stack = [upload]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "tag", None) == "input":
+            node.custom_attrs = {**(node.custom_attrs or {}), "aria-label": label}
+            return upload
+        stack.extend(getattr(node, "children", []) or [])
+    raise ValueError("no file input in this upload")

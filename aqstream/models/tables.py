@@ -100,6 +100,20 @@ class LoginTicket(SQLModel, table=True):
     used_at: Optional[datetime] = None
 
 
+class PasswordReset(SQLModel, table=True):
+    """A single-use, expiring link to set a new password; only the token's SHA-256 is stored."""
+
+    __tablename__ = "password_reset"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime
+    expires_at: datetime
+    used_at: Optional[datetime] = None
+    address: str = Field(default="", max_length=64)  # the client that asked, for throttling
+
+
 class LoginAttempt(SQLModel, table=True):
     """Failed sign-ins, counted per email and per client address to slow down guessing."""
 
@@ -146,6 +160,12 @@ class Event(SQLModel, table=True):
     listed: bool = Field(default=True)  # False: reachable by link only, kept out of the catalog
     # Attendees may correct the names on their own tickets until the event starts.
     attendees_can_edit_names: bool = Field(default=True)
+    # Emails: a reminder this many hours before the start (0: none); the organizer's own words added to the
+    # confirmation and the reminder; an address told of each new registration ("" : nobody).
+    reminder_hours: int = Field(default=24)
+    confirmation_text: str = Field(default="", max_length=2000)
+    reminder_text: str = Field(default="", max_length=2000)
+    notify_email: str = Field(default="", max_length=1300)  # up to 5 addresses, "a@x.org, b@y.org"
     created_at: datetime
     published_at: Optional[datetime] = None
 
@@ -198,6 +218,8 @@ class Order(SQLModel, table=True):
     request_fingerprint: str = Field(default="", max_length=64)
     created_at: datetime
     cancelled_at: Optional[datetime] = None
+    # When the reminder email was queued: set in the same transaction, so each order gets one reminder.
+    reminder_sent_at: Optional[datetime] = None
 
 
 class Ticket(SQLModel, table=True):
@@ -251,7 +273,10 @@ class Answer(SQLModel, table=True):
 
 class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        Index("ix_outbox_org_created", "organization_id", "created_at"),  # the mail log, newest first
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     organization_id: Optional[int] = Field(default=None, foreign_key="organization.id", index=True)

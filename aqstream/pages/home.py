@@ -21,6 +21,9 @@ def home() -> rx.Component:
     )
     member = rx.vstack(
         rx.heading(AppState.user_name, size="7", as_="h1"),
+        rx.cond(HomeState.password_changed,
+                rx.callout(T("auth.reset.done"), icon="circle_check", color_scheme="green", role="status", width="100%"),
+                rx.fragment()),
         rx.heading(T("home.orgs_title"), size="5", as_="h2"),
         rx.cond(
             HomeState.orgs.length() > 0,

@@ -25,6 +25,7 @@ from aqstream.models import (
     Membership,
     Order,
     OutboxMessage,
+    PasswordReset,
     Ticket,
     User,
     UserSession,
@@ -134,13 +135,21 @@ def verify_email(session: Session, token: str) -> User:
     if user is None or user.email != email:
         session.rollback()
         raise Forbidden("auth.verify_link_invalid")
-    if user.email_verified_at is None:
+    confirm_address(session, user)
+    session.commit()
+    return user
+
+
+def confirm_address(session: Session, user: User) -> bool:
+    """Within the caller's write transaction: the person proved they read their address, so it counts as
+    confirmed and the guest orders made with it join the account. True if it was not confirmed before."""
+    first = user.email_verified_at is None
+    if first:
         user.email_verified_at = utcnow()
         session.add(user)
         audit.record(session, action="user.verify_email", object_type="user", object_id=user.id, actor_user_id=user.id)
-    session.exec(update(Order).where(Order.buyer_email == email, Order.user_id.is_(None)).values(user_id=user.id))
-    session.commit()
-    return user
+    session.exec(update(Order).where(Order.buyer_email == user.email, Order.user_id.is_(None)).values(user_id=user.id))
+    return first
 
 
 def _throttle_delay(session: Session, column, value: str, free: int) -> int:
@@ -340,8 +349,8 @@ def delete_account(session: Session, user_id: int, password: str) -> None:
     Refused while they are the last owner of an organization. Otherwise, in one transaction: their
     registrations for events that have not ended are cancelled (places go back on sale), every order of
     theirs loses the buyer's and attendees' names, emails and answers (the ticket rows and totals stay, so
-    organizers' counts stay right), their memberships, sessions, login tickets and pending invitations go,
-    and the account row keeps only an id, under an address nobody owns."""
+    organizers' counts stay right), their memberships, sessions, login tickets, password-reset links and
+    pending invitations go, and the account row keeps only an id, under an address nobody owns."""
     from aqstream.services import team  # team imports this module
 
     user = get_user(session, user_id)
@@ -385,9 +394,15 @@ def delete_account(session: Session, user_id: int, password: str) -> None:
         session.exec(delete(Membership).where(Membership.user_id == user_id))
         session.exec(delete(UserSession).where(UserSession.user_id == user_id))
         session.exec(delete(LoginTicket).where(LoginTicket.user_id == user_id))
+        session.exec(delete(PasswordReset).where(PasswordReset.user_id == user_id))
         session.exec(delete(LoginAttempt).where(LoginAttempt.email == email))
         session.exec(delete(Invitation).where(Invitation.email == email, Invitation.accepted_at.is_(None)))
         session.exec(update(Invitation).where(Invitation.email == email).values(email=""))
+        # ... and in the teams' audit logs (invited, revoked, joined): the entries stay, without the address.
+        for entry in session.exec(select(AuditEntry).where(AuditEntry.object_type == "invitation",
+                                                           AuditEntry.data["email"].as_string() == email)).all():
+            entry.data = {key: value for key, value in entry.data.items() if key != "email"}
+            session.add(entry)
         session.exec(delete(OutboxMessage).where(OutboxMessage.recipient == email, OutboxMessage.status != "sending"))
         user.email, user.name, user.password_hash = deleted_email(user_id), "", DELETED_PASSWORD_HASH
         user.deleted_at = user.sessions_revoked_at = now

@@ -202,6 +202,8 @@ def resend_confirmation(session: Session, principal: Principal, organization_id:
                            .where(Ticket.order_id == order.id, Ticket.status == "valid").order_by(Ticket.id)).all()
     if not tickets:
         raise Conflict("attendees.nothing_to_resend")
+    if not order.buyer_email:  # the buyer deleted their account: the order keeps no address
+        raise Conflict("attendees.no_address")
     begin_write(session)
     outbox.enqueue(session, kind=registration.CONFIRMATION_EMAIL, recipient=order.buyer_email,
                    organization_id=organization_id, payload={

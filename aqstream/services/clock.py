@@ -1,9 +1,30 @@
-"""The one place that reads the time, so tests can move it."""
+"""The one place that reads the time, so tests can move it.
+
+`travel(delta)` moves the clock of this process (tests of reminders and expiring links); the environment
+variable AQSTREAM_CLOCK_OFFSET_SECONDS does the same for a whole app or worker process started by a test.
+Production never sets either."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+import os
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from typing import Iterator
+
+_offset = timedelta(seconds=float(os.environ.get("AQSTREAM_CLOCK_OFFSET_SECONDS") or 0))
 
 
 def utcnow() -> datetime:
     """Now, as an aware UTC datetime (stored as timestamptz on PostgreSQL, UTC text on SQLite)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(timezone.utc) + _offset
+
+
+@contextmanager
+def travel(delta: timedelta) -> Iterator[None]:
+    """Run the block with the clock moved by `delta` (added to any move already in force)."""
+    global _offset
+    before = _offset
+    _offset = before + delta
+    try:
+        yield
+    finally:
+        _offset = before

@@ -5,6 +5,7 @@ an email sent late (after a retry) shows the current state."""
 from __future__ import annotations
 
 import io
+from contextvars import ContextVar
 from datetime import datetime
 from email.message import EmailMessage
 from urllib.parse import urlsplit
@@ -13,18 +14,25 @@ import segno
 from sqlmodel import Session, select
 
 from aqstream import config
-from aqstream.i18n import LOCALES, format_datetime, format_range, t
-from aqstream.models import Event, Order, Organization, OutboxMessage, Ticket, TicketType
+from aqstream.i18n import LOCALES, format_datetime, format_range, t, tn
+from aqstream.models import Event, Order, Organization, OutboxMessage, Ticket, TicketType, User
 from aqstream.services import calendar, media
 from aqstream.services.accounts import VERIFY_EMAIL
 from aqstream.services.email_templates import Mail
 from aqstream.services.errors import NotFound
 from aqstream.services.event_lifecycle import EVENT_CANCELLED_EMAIL, EVENT_CHANGED_EMAIL
 from aqstream.services.orders import CANCELLATION_EMAIL
-from aqstream.services.registration import CONFIRMATION_EMAIL
+from aqstream.services.password_reset import RESET_EMAIL, RESET_LIFETIME
+from aqstream.services.registration import CONFIRMATION_EMAIL, NOTICE_EMAIL
+from aqstream.services.reminders import REMINDER_EMAIL
 from aqstream.services.team import INVITATION_EMAIL
 
 PLATFORM_NAME = "AqStream"
+
+
+class Obsolete(Exception):
+    """The email no longer has a reason to go (the order was cancelled before its confirmation was sent, the
+    event was cancelled before its reminder): delivery marks it "skipped" instead of sending it."""
 
 
 def render(session: Session, message: OutboxMessage) -> EmailMessage:
@@ -34,9 +42,31 @@ def render(session: Session, message: OutboxMessage) -> EmailMessage:
     if build is None:
         raise ValueError(f"unknown email kind: {message.kind!r}")
     payload = dict(message.payload or {})
+    payload["_to"] = message.recipient  # for kinds whose language is the recipient's own (the organizer's notice)
     org = session.get(Organization, message.organization_id) if message.organization_id else None
     mail, lang = build(session, payload, org)
     return mail.build(lang, _footer(org, lang))
+
+
+class _SubjectKnown(Exception):
+    def __init__(self, subject: str):
+        self.subject = subject
+
+
+# Set while only the subject is wanted: the first block of every kind (_start) then stops the build.
+_subject_only: ContextVar[bool] = ContextVar("aqstream_email_subject_only", default=False)
+
+
+def subject(session: Session, message: OutboxMessage) -> str:
+    """Only the subject line, without building the parts (QR codes, the calendar file take tens of
+    milliseconds): the mail log lists many messages at once. Raises ValueError as render does."""
+    token = _subject_only.set(True)
+    try:
+        return str(render(session, message)["Subject"] or "")  # a kind that never calls _start is built whole
+    except _SubjectKnown as known:
+        return " ".join(known.subject.split())
+    finally:
+        _subject_only.reset(token)
 
 
 # Loading ---------------------------------------------------------------------------------------------------
@@ -73,6 +103,8 @@ def _base() -> str:
 
 
 def _start(org: Organization | None, subject: str) -> Mail:
+    if _subject_only.get():
+        raise _SubjectKnown(subject)
     mail = Mail(subject=subject, sender_name=org.name if org else PLATFORM_NAME)
     if org is not None and org.logo_path:
         try:
@@ -100,6 +132,10 @@ def _where(event: Event, lang: str) -> str:
     return f"{t('email.where.online', lang)}: {event.online_url}" if event.online_url else ""
 
 
+def _greet(mail: Mail, name: str | None, lang: str) -> None:
+    mail.para(t("email.greeting", lang, name=name) if name else t("email.greeting_plain", lang))
+
+
 def _event_facts(mail: Mail, event: Event, lang: str) -> None:
     mail.facts([(t("email.label.when", lang), _when(event, lang)), (t("email.label.where", lang), _where(event, lang))])
 
@@ -115,6 +151,16 @@ def qr_png(code: str) -> bytes:
     return out.getvalue()
 
 
+def _tickets(mail: Mail, tickets, lang: str) -> None:
+    """Each ticket with its code and QR image, under a heading; (ticket, type name) pairs."""
+    if not tickets:
+        return
+    mail.heading(t("email.confirmation.tickets", lang))
+    mail.note(t("email.confirmation.show_code", lang))
+    for ticket, type_name in tickets:
+        mail.ticket(type_name, ticket.attendee_name, t("email.ticket.code", lang), ticket.code, qr_png(ticket.code))
+
+
 def _manage_link(mail: Mail, order: Order, lang: str) -> None:
     mail.button(t("email.manage.button", lang), f"{_base()}/order/{order.access_token}")
 
@@ -124,14 +170,17 @@ def _manage_link(mail: Mail, order: Order, lang: str) -> None:
 
 def _confirmation(session: Session, payload: dict, org: Organization | None):
     order = _order(session, payload, org)
+    if order.status == "cancelled":
+        raise Obsolete("the order was cancelled before its confirmation was sent")
     event = _event(session, order.event_id, org)
     org = org or session.get(Organization, event.organization_id)
     lang = pick_locale(payload, event, org)
     mail = _start(org, t("email.confirmation.subject", lang, title=event.title))
     mail.heading(t("email.confirmation.heading", lang))
-    mail.para(t("email.greeting", lang, name=order.buyer_name) if order.buyer_name else t("email.greeting_plain", lang))
+    _greet(mail, order.buyer_name, lang)
     mail.para(t("email.confirmation.intro", lang, title=event.title, organization=org.name))
     _event_facts(mail, event, lang)
+    mail.quote(t("email.organizer_message", lang, organization=org.name), event.confirmation_text)
     # The tickets the message is about, as they are now: a renamed attendee shows the new name, a ticket
     # cancelled meanwhile is left out.
     query = (select(Ticket, TicketType.name).join(TicketType, TicketType.id == Ticket.ticket_type_id)
@@ -140,11 +189,9 @@ def _confirmation(session: Session, payload: dict, org: Organization | None):
     if codes:
         query = query.where(Ticket.code.in_(codes))
     tickets = session.exec(query).all()
-    if tickets:
-        mail.heading(t("email.confirmation.tickets", lang))
-        mail.note(t("email.confirmation.show_code", lang))
-        for ticket, type_name in tickets:
-            mail.ticket(type_name, ticket.attendee_name, t("email.ticket.code", lang), ticket.code, qr_png(ticket.code))
+    if codes and not tickets:
+        raise Obsolete("every ticket of this confirmation was cancelled before it was sent")
+    _tickets(mail, tickets, lang)
     _manage_link(mail, order, lang)
     mail.note(t("email.confirmation.calendar", lang))
     _ics(mail, event, org)
@@ -160,7 +207,7 @@ def _order_cancelled(session: Session, payload: dict, org: Organization | None):
     part = "whole" if whole else "partial"
     mail = _start(org, t(f"email.order_cancelled.subject.{part}", lang, title=event.title))
     mail.heading(t(f"email.order_cancelled.heading.{part}", lang))
-    mail.para(t("email.greeting", lang, name=order.buyer_name) if order.buyer_name else t("email.greeting_plain", lang))
+    _greet(mail, order.buyer_name, lang)
     mail.para(t(f"email.order_cancelled.intro.{part}", lang, title=event.title))
     _event_facts(mail, event, lang)
     codes = [c for c in payload.get("cancelled_codes") or [] if isinstance(c, str)]
@@ -185,7 +232,7 @@ def _event_changed(session: Session, payload: dict, org: Organization | None):
     lang = pick_locale(payload, event, org)
     mail = _start(org, t("email.event_changed.subject", lang, title=event.title))
     mail.heading(t("email.event_changed.heading", lang))
-    mail.para(t("email.greeting", lang, name=payload["name"]) if payload.get("name") else t("email.greeting_plain", lang))
+    _greet(mail, payload.get("name"), lang)
     mail.para(t("email.event_changed.intro", lang, title=event.title, organization=org.name))
     changed = set(payload.get("changed") or [])
     rows = []
@@ -207,7 +254,7 @@ def _event_cancelled(session: Session, payload: dict, org: Organization | None):
     lang = pick_locale(payload, event, org)
     mail = _start(org, t("email.event_cancelled.subject", lang, title=event.title))
     mail.heading(t("email.event_cancelled.heading", lang))
-    mail.para(t("email.greeting", lang, name=payload["name"]) if payload.get("name") else t("email.greeting_plain", lang))
+    _greet(mail, payload.get("name"), lang)
     mail.para(t("email.event_cancelled.intro", lang, title=event.title, organization=org.name))
     _event_facts(mail, event, lang)
     if (payload.get("message") or "").strip():
@@ -244,10 +291,86 @@ def _verify(session: Session, payload: dict, org: Organization | None):
     lang = pick_locale(payload, None, org)
     mail = _start(org, t("email.verify.subject", lang, platform=PLATFORM_NAME))
     mail.heading(t("email.verify.heading", lang))
-    mail.para(t("email.greeting", lang, name=payload["name"]) if payload.get("name") else t("email.greeting_plain", lang))
+    _greet(mail, payload.get("name"), lang)
     mail.para(t("email.verify.intro", lang, platform=PLATFORM_NAME))
     mail.button(t("email.verify.button", lang), f"{_base()}{payload.get('verify_path', '')}")
     mail.note(t("email.verify.ignore", lang))
+    return mail, lang
+
+
+def _reminder(session: Session, payload: dict, org: Organization | None):
+    event = _event(session, payload.get("event_id"), org)
+    if event.status != "published":
+        raise Obsolete(f"the event is {event.status}")
+    org = org or session.get(Organization, event.organization_id)
+    codes = [c for c in payload.get("codes") or [] if isinstance(c, str)]
+    tickets = session.exec(
+        select(Ticket, TicketType.name).join(TicketType, TicketType.id == Ticket.ticket_type_id)
+        .where(Ticket.event_id == event.id, Ticket.status == "valid", Ticket.code.in_(codes)).order_by(Ticket.id)
+    ).all() if codes else []
+    if not tickets:
+        raise Obsolete("no ticket of this reminder is still valid")
+    lang = pick_locale(payload, event, org)
+    mail = _start(org, t("email.reminder.subject", lang, title=event.title,
+                         when=format_datetime(event.starts_at, event.time_zone, lang)))
+    mail.heading(t("email.reminder.heading", lang))
+    _greet(mail, payload.get("name"), lang)
+    mail.para(t("email.reminder.intro", lang, title=event.title, organization=org.name))
+    _event_facts(mail, event, lang)
+    mail.quote(t("email.organizer_message", lang, organization=org.name), event.reminder_text)
+    _tickets(mail, tickets, lang)
+    order = session.get(Order, payload["order_id"]) if payload.get("order_id") else None
+    if order is not None and order.event_id == event.id and order.status == "confirmed":
+        _manage_link(mail, order, lang)
+    else:
+        mail.button(t("email.event_page.button", lang), calendar.event_page_url(org, event))
+    return mail, lang
+
+
+def _notice(session: Session, payload: dict, org: Organization | None):
+    """To the organizer: who registered, for what, and how full the event is now."""
+    order = _order(session, payload, org)
+    if order.status == "cancelled":
+        raise Obsolete("the registration was cancelled before the notice was sent")
+    event = _event(session, order.event_id, org)
+    org = org or session.get(Organization, event.organization_id)
+    # A team member (or anyone with an account) reads it in their own language; another address in the
+    # organization's.
+    account_locale = session.exec(select(User.locale).where(User.email == payload.get("_to", ""))).first()
+    lang = pick_locale({"locale": account_locale}, None, org)
+    who = order.buyer_name or order.buyer_email
+    mail = _start(org, t("email.notice.subject", lang, title=event.title, name=who))
+    mail.heading(t("email.notice.heading", lang))
+    mail.para(t("email.notice.intro", lang, name=who, title=event.title))
+    tickets = session.exec(
+        select(Ticket, TicketType.name).join(TicketType, TicketType.id == Ticket.ticket_type_id)
+        .where(Ticket.order_id == order.id, Ticket.status == "valid").order_by(Ticket.id)
+    ).all()
+    mail.facts([
+        (t("email.notice.buyer", lang), f"{order.buyer_name} <{order.buyer_email}>"),
+        (t("email.notice.registered_at", lang), format_datetime(order.created_at, event.time_zone, lang)),
+        (t("email.label.when", lang), _when(event, lang)),
+        (t("email.notice.total", lang), (t("email.notice.total_capacity", lang, sold=event.sold, capacity=event.capacity)
+                                         if event.capacity else tn("email.notice.total_open", event.sold, lang))),
+    ])
+    mail.bullets([f"{type_name}: {ticket.attendee_name or '—'}" for ticket, type_name in tickets])
+    mail.button(t("email.notice.button", lang), f"{_base()}/o/{org.slug}/events/{event.id}")
+    mail.note(t("email.notice.why", lang))
+    return mail, lang
+
+
+def _password_reset(session: Session, payload: dict, org: Organization | None):
+    lang = pick_locale(payload, None, org)
+    mail = _start(org, t("email.password_reset.subject", lang, platform=PLATFORM_NAME))
+    mail.heading(t("email.password_reset.heading", lang))
+    _greet(mail, payload.get("name"), lang)
+    mail.para(t("email.password_reset.intro", lang, platform=PLATFORM_NAME))
+    # Only the path is the message's: the link is built on the public address the site has now.
+    path = urlsplit(str(payload.get("reset_path") or "")).path
+    mail.button(t("email.password_reset.button", lang), f"{_base()}{path}")
+    hours = int(RESET_LIFETIME.total_seconds() // 3600)
+    mail.para(tn("email.password_reset.valid", hours, lang))
+    mail.note(t("email.password_reset.ignore", lang))
     return mail, lang
 
 
@@ -258,4 +381,7 @@ _KINDS = {
     EVENT_CANCELLED_EMAIL: _event_cancelled,
     INVITATION_EMAIL: _invitation,
     VERIFY_EMAIL: _verify,
+    REMINDER_EMAIL: _reminder,
+    NOTICE_EMAIL: _notice,
+    RESET_EMAIL: _password_reset,
 }

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import Event, Order, Organization, OutboxMessage, Question, Ticket, TicketType
-from aqstream.services import audit, media, outbox
+from aqstream.services import audit, media, outbox, reminders
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, NotFound, ValidationError
 from aqstream.services.events import (
@@ -79,7 +79,9 @@ def update_event(session: Session, principal: Principal, organization_id: int, e
                   starts_at=clean.starts_at, ends_at=clean.ends_at, time_zone=clean.time_zone, capacity=clean.capacity,
                   registration_opens_at=clean.opens_at, registration_closes_at=clean.closes_at, locale=clean.locale,
                   one_registration_per_email=bool(data.one_registration_per_email), city=clean.city, tags=clean.tags,
-                  listed=bool(data.listed), attendees_can_edit_names=bool(data.attendees_can_edit_names))
+                  listed=bool(data.listed), attendees_can_edit_names=bool(data.attendees_can_edit_names),
+                  reminder_hours=clean.reminder_hours, confirmation_text=clean.confirmation_text,
+                  reminder_text=clean.reminder_text, notify_email=clean.notify_email)
     changed = sorted(k for k, v in values.items() if getattr(event, k) != v)
     if not changed:
         session.rollback()
@@ -93,6 +95,8 @@ def update_event(session: Session, principal: Principal, organization_id: int, e
         session.rollback()
         raise ValidationError({"capacity": "event.capacity_below_sold"})
     moved = [k for k in ("starts_at", "ends_at", "venue", "online_url") if k in changed]
+    if {"starts_at", "reminder_hours"} & set(changed):
+        reminders.reschedule(session, event.id, clean.starts_at, clean.reminder_hours)
     told = 0
     if status == "published" and moved:
         session.refresh(event)

@@ -39,6 +39,12 @@ class TicketTypeInput:
     sort_order: int | str | None = None
 
 
+DEFAULT_REMINDER_HOURS = 24
+MAX_REMINDER_HOURS = 168  # a week
+EMAIL_TEXT_MAX = 2000
+NOTIFY_MAX = 5  # addresses told of each new registration
+
+
 @dataclass
 class EventInput:
     title: str
@@ -58,6 +64,10 @@ class EventInput:
     tags: str | list[str] = ""  # "jazz, music" or a list
     listed: bool = True  # shown in the public catalog
     attendees_can_edit_names: bool = True
+    reminder_hours: int | str | None = DEFAULT_REMINDER_HOURS  # 0: no reminder
+    confirmation_text: str = ""  # the organizer's words added to the confirmation email
+    reminder_text: str = ""  # ... and to the reminder
+    notify_email: str = ""  # told of each new registration: up to NOTIFY_MAX addresses, "a@x.org, b@y.org"; "" for nobody
 
 
 def _parse_local(
@@ -184,6 +194,10 @@ class _CleanEvent:
     locale: str
     city: str
     tags: str
+    reminder_hours: int = DEFAULT_REMINDER_HOURS
+    confirmation_text: str = ""
+    reminder_text: str = ""
+    notify_email: str = ""
 
 
 MAX_TAGS, MAX_TAG_LEN = 10, 30
@@ -229,6 +243,12 @@ def _check_event(checker: Checker, data: EventInput, default_tz: str) -> _CleanE
         checker.fail("locale", "event.locale_invalid")
     city = checker.text("city", data.city, max_len=120, required=False)
     tags = _check_tags(checker, data.tags)
+    reminder_hours = checker.int_range("reminder_hours", data.reminder_hours, low=0, high=MAX_REMINDER_HOURS,
+                                       required=False)
+    confirmation_text = checker.text("confirmation_text", data.confirmation_text, max_len=EMAIL_TEXT_MAX,
+                                     required=False)
+    reminder_text = checker.text("reminder_text", data.reminder_text, max_len=EMAIL_TEXT_MAX, required=False)
+    notify_email = checker.email_list("notify_email", data.notify_email, max_count=NOTIFY_MAX)
     starts_utc = ends_utc = opens_utc = closes_utc = None
     if zone:
         opens_utc = to_utc(opens, tz) if opens else None
@@ -240,7 +260,8 @@ def _check_event(checker: Checker, data: EventInput, default_tz: str) -> _CleanE
         if ends_utc <= starts_utc:
             checker.fail("ends_at", "event.ends_before_start")
     return _CleanEvent(title, description, venue, online_url, tz, starts_utc, ends_utc, capacity, opens_utc, closes_utc,
-                       locale, city, tags)
+                       locale, city, tags, DEFAULT_REMINDER_HOURS if reminder_hours is None else reminder_hours,
+                       confirmation_text, reminder_text, notify_email)
 
 
 def create_event(session: Session, principal: Principal, organization_id: int, data: EventInput) -> Event:
@@ -279,6 +300,10 @@ def create_event(session: Session, principal: Principal, organization_id: int, d
         tags=clean.tags,
         listed=bool(data.listed),
         attendees_can_edit_names=bool(data.attendees_can_edit_names),
+        reminder_hours=clean.reminder_hours,
+        confirmation_text=clean.confirmation_text,
+        reminder_text=clean.reminder_text,
+        notify_email=clean.notify_email,
         created_at=now,
     )
     session.add(event)

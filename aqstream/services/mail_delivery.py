@@ -17,6 +17,7 @@ import smtplib
 import socket
 import ssl
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -100,6 +101,7 @@ class PermanentError(Exception):
 @dataclass
 class Report:
     sent: int = 0
+    skipped: int = 0
     retried: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
@@ -169,6 +171,11 @@ def _send(session: Session, smtp: smtplib.SMTP, settings: SmtpSettings, message:
         email["To"] = message.recipient
         email["Message-ID"] = f"<outbox-{message.id}-{message.created_at:%Y%m%d%H%M%S}@{_domain()}>"
         smtp.send_message(email)
+    except email_render.Obsolete as exc:  # nothing to tell any more: not sent, and not an error
+        session.rollback()
+        if _finish(session, message.id, worker, status="skipped", last_error=str(exc)[:2000]):
+            report.skipped += 1
+        return
     except (ValueError, LookupError, smtplib.SMTPRecipientsRefused) as exc:
         session.rollback()
         _fail(session, message, worker, f"{type(exc).__name__}: {exc}", True, report, rng)
@@ -192,35 +199,81 @@ def _domain() -> str:
     return urlsplit(config.public_base_url()).hostname or "localhost"
 
 
-def run_worker(engine: Engine, settings: SmtpSettings, stop: threading.Event, idle_seconds: float = 2.0) -> None:
-    """Send until stopped: batch after batch while there is work, then a short sleep. Never dies."""
+def schedule_once(engine: Engine) -> int:
+    """The scheduled emails whose time has come (reminders) go into the outbox. Returns how many."""
+    from aqstream.services import reminders
+
+    with session_scope(engine) as session:
+        return reminders.enqueue_due(session)
+
+
+class _Every:
+    """True once per `seconds` (the first call included)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds, self.last = seconds, None
+
+    def __call__(self) -> bool:
+        now = time.monotonic()
+        if self.last is None or now - self.last >= self.seconds:
+            self.last = now
+            return True
+        return False
+
+
+def schedule_seconds() -> float:
+    return float(os.environ.get("AQSTREAM_SCHEDULE_SECONDS", "60"))
+
+
+def _schedule(engine: Engine, due: _Every) -> None:
+    if due():
+        try:
+            queued = schedule_once(engine)
+            if queued:
+                log.info("queued %d reminder emails", queued)
+        except Exception:
+            log.exception("reminder scheduling failed")
+
+
+def run_worker(engine: Engine, settings: SmtpSettings | None, stop: threading.Event, idle_seconds: float = 2.0) -> None:
+    """Until stopped: queue reminders that are due (once a minute), and send batch after batch while there is
+    work, then sleep a little. Without SMTP settings it only schedules. Never dies."""
     worker = worker_name()
-    log.info("mail worker %s sending through %s:%s", worker, settings.host, settings.port)
+    if settings is not None:
+        log.info("mail worker %s sending through %s:%s", worker, settings.host, settings.port)
+    due = _Every(schedule_seconds())
     while not stop.is_set():
+        _schedule(engine, due)
+        if settings is None:
+            stop.wait(min(idle_seconds * 5, schedule_seconds()))
+            continue
         try:
             report = deliver_once(engine, settings, worker)
         except Exception:  # the database went away for a moment: wait and go on
             log.exception("mail worker batch failed")
             report = Report()
-        if report.sent + report.retried + report.failed == 0 or report.retried:
+        if report.sent + report.skipped + report.retried + report.failed == 0 or report.retried:
             stop.wait(idle_seconds)
 
 
-def retry_now(session: Session, message_id: int) -> bool:
-    """Put a failed message back in the queue at once (an admin's "send again")."""
+def retry_now(session: Session, message_id: int, commit: bool = True) -> bool:
+    """Put a failed message back in the queue at once (an admin's "send again"). With commit=False the
+    caller's transaction goes on (to record who asked, in the same commit)."""
     begin_write(session)
     done = session.exec(update(OutboxMessage).where(OutboxMessage.id == message_id,
                                                     OutboxMessage.status == "failed")
                         .values(status="pending", attempts=0, next_attempt_at=utcnow(), last_error="")).rowcount
-    session.commit()
+    if commit:
+        session.commit()
     return done == 1
 
 
 def start_in_process(engine: Engine | None = None) -> threading.Event | None:
-    """The default for one machine: a worker thread inside the app process, when SMTP is configured and
-    AQSTREAM_MAIL_WORKER is not "off" (set it off when separate `aqstream worker` processes send)."""
+    """The default for one machine: a worker thread inside the app process, unless AQSTREAM_MAIL_WORKER is
+    "off" (set it off when separate `aqstream worker` processes send). Without SMTP settings the thread only
+    queues reminders, so the mail log shows them too."""
     settings = config.smtp_settings()
-    if settings is None or os.environ.get("AQSTREAM_MAIL_WORKER", "").lower() == "off":
+    if os.environ.get("AQSTREAM_MAIL_WORKER", "").lower() == "off":
         return None
     from aqstream.db import get_engine
 

@@ -22,6 +22,8 @@ VIEW_ATTENDEES = frozenset({OWNER, ADMIN, STAFF, CHECKIN})
 MANAGE_TEAM = frozenset({OWNER, ADMIN})
 MANAGE_SETTINGS = frozenset({OWNER, ADMIN})
 VIEW_AUDIT = frozenset({OWNER, ADMIN})
+# The mail log (what was sent, what failed, "send again") shows recipients' addresses and whole emails.
+VIEW_MAIL = frozenset({OWNER, ADMIN})
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def access(session: Session, principal: Principal, organization_id: int, allowed
         .where(Organization.id == organization_id, Membership.user_id == principal.user_id)
     ).first()
     if row is None:
-        if _is_platform_admin(session, principal):
+        if is_platform_admin(session, principal):
             org = session.get(Organization, organization_id)
             if org is not None:
                 return OrgAccess(org, OWNER)
@@ -63,5 +65,6 @@ def access_by_slug(session: Session, principal: Principal, slug: str, allowed: f
     return access(session, principal, org_id, allowed)
 
 
-def _is_platform_admin(session: Session, principal: Principal) -> bool:
+def is_platform_admin(session: Session, principal: Principal) -> bool:
+    """Platform admins run the installation: they may see every organization and the platform's own mail."""
     return bool(session.exec(select(User.is_platform_admin).where(User.id == principal.user_id)).first())

@@ -34,13 +34,14 @@ from aqstream.services.errors import (
     ValidationError,
 )
 from aqstream.services.events import get_public_event
-from aqstream.services.validation import Checker
+from aqstream.services.validation import Checker, split_emails
 
 # Test-only switch: with the guard off, capacity is checked by reading and then writing in application
 # code, the classic lost-update bug. The concurrency tests flip it to prove they can catch an oversell.
 GUARD_ENABLED = True
 
 CONFIRMATION_EMAIL = "email.registration_confirmation"
+NOTICE_EMAIL = "email.registration_notice"  # to the organizer, when the event names an address
 RETRIES = 5
 TRANSIENT_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure (PostgreSQL)
 MAX_TICKETS_PER_ORDER = 100
@@ -597,6 +598,12 @@ def _write(session: Session, ctx: _Context, plans: list[_Plan], now) -> list[Reg
                     "locale": order.locale,
                 },
             ))
+        if not r.by_organizer:
+            messages += [outbox.message_row(
+                kind=NOTICE_EMAIL, recipient=address, organization_id=org_id,
+                payload={"order_id": order_id, "event_id": event_id, "event_title": ctx.event.title,
+                         "tickets": len(made)},
+            ) for address in split_emails(ctx.event.notify_email)]
         entries.append(audit.entry_row(
             action="order.create", object_type="order", object_id=order_id, organization_id=org_id,
             actor_user_id=r.added_by or r.user_id, actor_label=r.email,

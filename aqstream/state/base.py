@@ -47,6 +47,7 @@ class AppState(rx.State):
     locale: str = rx.Cookie("", name="aq_locale", max_age=365 * 24 * 3600, same_site="lax")
     user_name: str = ""
     signed_in: bool = False
+    platform_admin: bool = False  # shows the header's link to the platform's mail log
     # A page's own language (an event's public page may set one), for visitors who have not chosen theirs.
     page_locale: str = ""
     page_locale_path: str = ""
@@ -82,9 +83,10 @@ class AppState(rx.State):
         with session_scope() as session:
             user = accounts.user_for_session(session, self._session_token())
         if user is None:
-            self._user_id, self.signed_in, self.user_name = 0, False, ""
+            self._user_id, self.signed_in, self.user_name, self.platform_admin = 0, False, "", False
             return 0
         self._user_id, self.signed_in, self.user_name = user.id, True, user.name
+        self.platform_admin = bool(user.is_platform_admin)
         # A signed-in person's profile language wins over what this browser remembered: it is the choice
         # they made in the profile (or with the switch, which saves it there too).
         if user.locale in LOCALES and self.locale != user.locale:
@@ -97,6 +99,11 @@ class AppState(rx.State):
             return None
         path = self.router.url.path or "/"
         return rx.redirect(f"/signin?next={path}")
+
+    def _client_address(self) -> str:
+        # Reflex resolves X-Forwarded-For through `trusted_proxy_hops`, so behind a proxy this is the
+        # visitor's address, not the proxy's.
+        return self.router.session.client_ip or "unknown"
 
     def _errors_text(self, exc: DomainError) -> dict[str, str]:
         if isinstance(exc, ValidationError):

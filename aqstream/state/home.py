@@ -13,10 +13,12 @@ from aqstream.state.base import AppState
 class HomeState(AppState):
     orgs: list[dict[str, str]] = []
     loaded: bool = False
+    password_changed: bool = False  # arrived here from setting a new password with an emailed link
 
     @rx.event
     def on_load(self):
         self.orgs, self.loaded = [], True
+        self.password_changed = bool(self.router.url.query_parameters.get("password_changed"))
         if not self._load_user():
             return
         with session_scope() as session:

@@ -9,10 +9,10 @@ import reflex as rx
 
 from aqstream import config
 from aqstream.db import session_scope
-from aqstream.i18n import format_datetime, format_number, t
-from aqstream.services import attendees, event_lifecycle, events, media, orders, organizations, questions
+from aqstream.i18n import format_datetime, format_number, t, tn
+from aqstream.services import attendees, event_lifecycle, events, mail_log, media, orders, organizations, questions
 from aqstream.services.errors import DomainError, Forbidden, NotFound
-from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access_by_slug
+from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, VIEW_MAIL, Principal, access_by_slug
 from aqstream.state.base import AppState, event_times, when_text
 
 PER_PAGE = 50
@@ -57,10 +57,11 @@ class OrgState(AppState):
 class DashboardState(OrgState):
     events_raw: list[dict] = []
     my_orgs: list[dict[str, str]] = []
+    failed_mail: int = 0  # emails that could not be sent: a warning for those who can open the mail log
 
     @rx.event
     def on_load(self):
-        self.events_raw = []
+        self.events_raw, self.failed_mail = [], 0
         if redirect := self._require_user():
             return redirect
         self.loaded = True
@@ -68,6 +69,8 @@ class DashboardState(OrgState):
             return
         with session_scope() as session:
             found = events.dashboard(session, Principal(self._user_id), self._org_id)
+            if self.role in VIEW_MAIL:
+                self.failed_mail = mail_log.counts(session, Principal(self._user_id), self._org_id).failed
             self.my_orgs = [{"slug": m.slug, "name": m.name}
                             for m in organizations.memberships(session, Principal(self._user_id))]
         self.events_raw = [
@@ -126,6 +129,10 @@ class DashboardState(OrgState):
     def has_events(self) -> bool:
         return bool(self.events_raw)
 
+    @rx.var
+    def failed_mail_text(self) -> str:
+        return tn("dashboard.failed_mail", self.failed_mail, self.lang) if self.failed_mail else ""
+
 
 class EventFormState(OrgState):
     errors: dict[str, str] = {}
@@ -175,6 +182,7 @@ class EventFormState(OrgState):
             tags=form.get("tags", ""),
             listed=bool(form.get("listed")),
             attendees_can_edit_names=bool(form.get("attendees_can_edit_names")),
+            **_email_fields(form),
             ticket_types=[
                 events.TicketTypeInput(form.get(f"tt.{r}.name", ""), form.get(f"tt.{r}.quantity", "")) for r in rows
             ],
@@ -196,6 +204,12 @@ class EventFormState(OrgState):
         return rx.redirect(f"/o/{self.org_slug}/events/{event.id}")
 
 
+def _email_fields(form: dict) -> dict:
+    """The event form's email settings, as the events service takes them."""
+    return dict(reminder_hours=form.get("reminder_hours", "24"), confirmation_text=form.get("confirmation_text", ""),
+                reminder_text=form.get("reminder_text", ""), notify_email=form.get("notify_email", ""))
+
+
 def _local(value, tz: str) -> str:
     return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%dT%H:%M") if value else ""
 
@@ -213,6 +227,7 @@ class EventEditState(OrgState):
     errors: dict[str, str] = {}
     busy: bool = False
     saved: bool = False
+    form_version: int = 0  # bumped on every read: the form is rebuilt with the values just read
 
     def _read(self) -> bool:
         if not self._open_org(MANAGE_EVENTS):
@@ -231,12 +246,15 @@ class EventEditState(OrgState):
             "capacity": str(event.capacity or ""), "registration_opens_at": _local(event.registration_opens_at, tz),
             "registration_closes_at": _local(event.registration_closes_at, tz), "locale": event.locale,
             "status": event.status, "city": event.city, "tags": event.tags,
+            "reminder_hours": str(event.reminder_hours), "confirmation_text": event.confirmation_text,
+            "reminder_text": event.reminder_text, "notify_email": event.notify_email,
         }
         self.listed = event.listed
         self.names_editable = event.attendees_can_edit_names
         self.description = event.description
         self.one_per_email = event.one_registration_per_email
         self.cover_url = media.url(event.cover_path)
+        self.form_version += 1
         return True
 
     @rx.event
@@ -266,7 +284,7 @@ class EventEditState(OrgState):
             registration_closes_local=form.get("registration_closes_at") or None,
             one_registration_per_email=bool(form.get("one_registration_per_email")), locale=form.get("locale", ""),
             city=form.get("city", ""), tags=form.get("tags", ""), listed=bool(form.get("listed")),
-            attendees_can_edit_names=bool(form.get("attendees_can_edit_names")))
+            attendees_can_edit_names=bool(form.get("attendees_can_edit_names")), **_email_fields(form))
         self.busy = True
         try:
             with session_scope() as session:
@@ -349,8 +367,7 @@ class EventManageState(OrgState):
 
     @rx.var
     def page_text(self) -> str:
-        return self.t("attendees.page_of", page=self.a_page, pages=self.a_pages,
-                      total=format_number(self.a_total, self.lang))
+        return tn("attendees.page_of", self.a_total, self.lang, page=self.a_page, pages=self.a_pages)
 
     @rx.event
     def filter_attendees(self, form: dict):
@@ -648,8 +665,9 @@ class AttendeeState(OrgState):
             return
         r = seen.row
         self.can_manage = self.role in MANAGE_EVENTS
+        buyer = f"{seen.order.buyer_name} <{seen.order.buyer_email}>" if seen.order.buyer_email else ""  # "": deleted
         self.ticket = {"id": str(r.ticket_id), "order_id": str(r.order_id), "name": r.attendee_name,
-                       "email": r.attendee_email, "buyer": f"{seen.order.buyer_name} <{seen.order.buyer_email}>",
+                       "email": r.attendee_email, "buyer": buyer,
                        "type": r.ticket_type, "code": r.code, "status": r.status,
                        "checked_in": r.checked_in_at.isoformat() if r.checked_in_at else "",
                        "event": seen.event_title, "event_href": f"/o/{self.org_slug}/events/{seen.order.event_id}",
@@ -662,8 +680,11 @@ class AttendeeState(OrgState):
     @rx.var
     def history(self) -> list[dict[str, str]]:
         tz = self.ticket.get("tz", "UTC")
-        return [{"at": format_datetime(datetime.fromisoformat(h["at"]), tz, self.lang),
-                 "action": t(f"history.{h['action']}", self.lang), "actor": h["actor"]} for h in self.history_raw]
+        # "who · when"; an entry whose actor deleted their account has no name left to show
+        return [{"action": t(f"history.{h['action']}", self.lang),
+                 "meta": " · ".join(part for part in (h["actor"], format_datetime(datetime.fromisoformat(h["at"]), tz,
+                                                                                  self.lang)) if part)}
+                for h in self.history_raw]
 
     @rx.var
     def status_text(self) -> str:

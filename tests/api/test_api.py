@@ -192,3 +192,24 @@ def test_a_database_that_does_not_answer_is_a_503_and_nothing_is_saved(client, m
     assert session.exec(select(Ticket).where(Ticket.event_id == event.id)).all() == []
     assert session.exec(select(OutboxMessage).where(OutboxMessage.recipient == address)).all() == []
     assert session.get(TicketType, tt.id).sold == 0
+
+
+def test_an_integration_sets_the_event_emails(client, login, make):
+    owner, org = make.org()
+    auth = login(owner)
+    body = {**EVENT, "reminder_hours": 3, "confirmation_text": "Enter from the yard.", "notify_email": "Desk@Example.com"}
+    created = client.post("/api/v1/events", json=body, headers=auth)
+    assert created.status_code == 201, created.text
+    event = created.json()
+    assert (event["reminder_hours"], event["confirmation_text"], event["notify_email"]) == (
+        3, "Enter from the yard.", "desk@example.com")
+    bad = client.post("/api/v1/events", json={**EVENT, "notify_email": "desk@"}, headers=auth)
+    assert bad.status_code == 422 and bad.json()["error"]["fields"] == {
+        "notify_email": "Enter valid email addresses separated by commas, like name@example.com, desk@example.com."}
+    too_late = client.post("/api/v1/events", json={**EVENT, "reminder_hours": 169}, headers=auth)
+    assert too_late.status_code == 422 and "reminder_hours" in too_late.json()["error"]["fields"]
+    update = {k: v for k, v in body.items() if k != "ticket_types"} | {"reminder_hours": 0, "notify_email": ""}
+    changed = client.put(f"/api/v1/events/{event['id']}", json=update, headers=auth)
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["reminder_hours"], changed.json()["notify_email"]) == (0, "")
+    assert client.get(f"/api/v1/events/{event['id']}", headers=auth).json()["reminder_hours"] == 0

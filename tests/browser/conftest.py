@@ -7,8 +7,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, ROOT, serve_app
+
+# A loaded CI machine (2 cores, a build and a database on them) can take longer than Playwright's 5 s to
+# answer an event; assertions wait up to 15 s (they return as soon as the page is right).
+expect.set_options(timeout=15_000)
 
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 DESKTOP = {"width": 1280, "height": 900}
@@ -72,6 +77,7 @@ def new_page(browser, request):
 def shot(page, name: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / f"{name}.png"
+    page.wait_for_load_state("load")  # a document still loading may never give the screenshot its frame
     page.screenshot(path=str(path), full_page=True)
     return path
 

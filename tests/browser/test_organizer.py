@@ -37,7 +37,7 @@ def test_organizer_runs_an_event_from_the_browser(app_url, new_page):
     # Search runs on the server: only the match comes back, in either alphabet.
     page.get_by_label("Search by name, email or ticket code").fill("анна")
     page.get_by_role("button", name="Show").click()
-    expect(page.get_by_text("Page 1 of 1 · 1 tickets")).to_be_visible()
+    expect(page.get_by_text("Page 1 of 1 · 1 ticket")).to_be_visible()
     expect(page.get_by_role("rowheader", name="Анна Каренина")).to_be_visible()
     expect(page.get_by_role("rowheader", name="Ada Lovelace")).to_have_count(0)
     page.get_by_label("Search by name, email or ticket code").fill("")

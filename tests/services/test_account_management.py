@@ -230,6 +230,10 @@ def test_delete_account_returns_places_and_anonymizes(make, session):
     # The organizer's attendee list still counts the past event's attendee, without a name.
     listed = attendees.search(session, Principal(owner.id), org.id, past.id, attendees.AttendeeQuery())
     assert listed.total == 1 and [r.attendee_name for r in listed.rows] == [""]
+    # ... and refuses to "resend" its confirmation to an address that is no longer there.
+    with pytest.raises(Conflict) as refused:
+        attendees.resend_confirmation(session, Principal(owner.id), org.id, mine_past.order.id)
+    assert refused.value.message_key == "attendees.no_address"
 
 
 def test_deleted_account_cannot_sign_in_and_its_email_is_free(make, session):
@@ -280,3 +284,27 @@ def test_delete_account_drops_pending_invitations_to_the_address(make, session):
     assert len(session.exec(select(Invitation).where(Invitation.email == address)).all()) == 1
     accounts.delete_account(session, user.id, PASSWORD)
     assert session.exec(select(Invitation).where(Invitation.email == address)).all() == []
+
+
+def test_delete_account_removes_the_address_from_team_audit_logs(make, session):
+    owner, org = make.org()
+    user, bystander = make.user(), make.user()
+    address = user.email
+    # Invited twice (the second replaces the first), joined; a bystander's invitation is someone else's record.
+    team.invite(session, Principal(owner.id), org.id, email=address, role="staff")
+    issued = team.invite(session, Principal(owner.id), org.id, email=address, role="admin")
+    team.accept_invitation(session, Principal(user.id), issued.token)
+    team.invite(session, Principal(owner.id), org.id, email=bystander.email, role="staff")
+
+    def logged() -> list[tuple[str, dict]]:
+        return [(e.action, e.data) for e in session.exec(select(AuditEntry).where(
+            AuditEntry.organization_id == org.id, AuditEntry.object_type == "invitation")
+            .order_by(AuditEntry.id)).all()]
+
+    assert [data.get("email") for _a, data in logged()] == [address, address, address, bystander.email]
+    accounts.delete_account(session, user.id, PASSWORD)
+    session.expire_all()
+    after = logged()
+    assert [action for action, _d in after] == ["team.invite", "team.invite", "team.join", "team.invite"]
+    assert [data.get("email") for _a, data in after] == [None, None, None, bystander.email]
+    assert [data["role"] for _a, data in after] == ["staff", "admin", "admin", "staff"]  # the rest stays

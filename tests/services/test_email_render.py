@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from aqstream import config
 from aqstream.models import Event, Organization, OutboxMessage
-from aqstream.services import accounts, email_render, events, orders, organizations, registration, team
+from aqstream.services import accounts, email_render, events, orders, organizations, password_reset, registration, team
 from aqstream.services import event_lifecycle as lifecycle
 from aqstream.services.permissions import Principal
 from aqstream.services.registration import TicketRequest as TR
@@ -205,6 +205,31 @@ def test_verify_address_link(session):
     assert link in text and unescape(re.search(r'href="([^"]+)"', html).group(1)) == link
     assert "Vera &lt;b&gt;" in html and not inline and not files
     assert user.id == message.payload["user_id"]
+
+
+@pytest.mark.parametrize("locale, subject, button, valid, ignore", [
+    ("en", "Reset your AqStream password", "Choose a new password", "The link works for 1 hour and only once.",
+     "If you did not ask for this, ignore this email: your password stays as it is."),
+    ("ru", "Смена пароля в AqStream", "Задать новый пароль", "Ссылка действует 1 час и только один раз.",
+     "Если вы не просили об этом, просто не обращайте внимания на письмо: ваш пароль останется прежним."),
+])
+def test_password_reset_in_the_accounts_language_with_a_link_on_the_current_address(
+        session, monkeypatch, locale, subject, button, valid, ignore):
+    email_address = f"{unique('p')}@example.com"
+    accounts.sign_up(session, name="Polina <b>", email=email_address, password="a-good-long-passphrase", locale=locale)
+    password_reset.request_password_reset(session, email_address, address=unique("client-"))
+    message = outbox(session, password_reset.RESET_EMAIL, email_address)
+    # The site moved to another address after the request: the link follows it.
+    monkeypatch.setenv("AQSTREAM_BASE_URL", "https://tickets.example.org")
+    email = email_render.render(session, message)
+    assert email["Subject"] == subject
+    text, html, inline, files = parts(email)
+    link = "https://tickets.example.org" + message.payload["reset_path"]
+    assert config.public_base_url() == "https://tickets.example.org"
+    assert f"{button}:\n{link}" in text and unescape(re.search(r'href="([^"]+)"', html).group(1)) == link
+    assert valid in text and ignore in text and valid in unescape(html)
+    assert "Polina <b>" in text and "Polina &lt;b&gt;" in html and "<b>" not in html
+    assert not inline and not files
 
 
 def test_unknown_kind_is_refused(session):

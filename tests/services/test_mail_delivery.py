@@ -4,87 +4,21 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
-import threading
-import time
 from datetime import timedelta
-from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, insert, update
 from sqlmodel import Session, select
 
-from aqstream.config import SmtpSettings
 from aqstream.db import make_engine
 from aqstream.models import OutboxMessage
 from aqstream.services import accounts, mail_delivery, outbox
 from aqstream.services.clock import utcnow
 from tests.conftest import BACKENDS, alembic_upgrade, new_database_url
+from tests.services.conftest import free_port, settings, wait_until, worker_process
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    """An SMTP server's handler that keeps every message it accepts; it can be told to pause per message."""
-
-    def __init__(self, delay: float = 0.0):
-        self.messages: list = []
-        self.delay = delay
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        if self.delay:
-            time.sleep(self.delay)
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        with self.lock:
-            self.messages.append((envelope.rcpt_tos, parsed))
-        return "250 OK"
-
-    def ids(self) -> list[str]:
-        with self.lock:
-            return [m["Message-ID"] for _rcpt, m in self.messages]
-
-
-@pytest.fixture
-def smtp_server():
-    servers = []
-
-    def start(port: int | None = None, delay: float = 0.0):
-        inbox = Inbox(delay)
-        controller = Controller(inbox, hostname="127.0.0.1", port=port or free_port())
-        controller.start()
-        servers.append(controller)
-        return inbox, controller.port
-
-    yield start
-    for controller in servers:
-        controller.stop()
-
-
-@pytest.fixture(params=BACKENDS)
-def fresh(request):
-    """A migrated database of its own: delivery takes every due message, so none from other tests may be there."""
-    url, drop = new_database_url(request.param)
-    alembic_upgrade(url)
-    engine = make_engine(url)
-    yield url, engine
-    engine.dispose()
-    drop()
-
-
-def settings(port: int) -> SmtpSettings:
-    return SmtpSettings(host="127.0.0.1", port=port, security="none", user="", password="",
-                        from_address="AqStream <no-reply@example.com>", timeout=5)
 
 
 def sign_ups(engine, count: int) -> list[str]:
@@ -195,23 +129,6 @@ def test_a_claim_whose_worker_died_is_taken_again(fresh, smtp_server):
         assert {m.attempts for m in session.exec(select(OutboxMessage)).all()} == {2}
         # The dead worker's late word cannot undo what the new one recorded.
         assert not mail_delivery._finish(session, 1, "dead-worker", status="pending")
-
-
-def worker_process(url: str, port: int, lease: float = 300) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": url, "AQSTREAM_SMTP_HOST": "127.0.0.1", "AQSTREAM_SMTP_PORT": str(port),
-           "AQSTREAM_SMTP_SECURITY": "none", "AQSTREAM_MAIL_LEASE_SECONDS": str(lease),
-           "AQSTREAM_MAIL_IDLE_SECONDS": "0.2"}
-    return subprocess.Popen([sys.executable, "-m", "aqstream.cli", "worker"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-
-
-def wait_until(condition, timeout: float = 120) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if condition():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 def test_a_worker_killed_mid_batch_loses_nothing(fresh, smtp_server):

@@ -10,7 +10,9 @@ from aqstream.components.ui import (
     form_error,
     labelled_select,
     markdown_text,
+    person_name,
     shell,
+    upload_with_label,
     var_field,
     when_loaded,
 )
@@ -97,6 +99,20 @@ def dashboard() -> rx.Component:
                     spacing="3",
                 ),
                 rx.cond(
+                    s.failed_mail > 0,
+                    rx.callout.root(
+                        rx.callout.icon(rx.icon("mail-warning")),
+                        rx.callout.text(s.failed_mail_text, " ",
+                                        rx.link(T("dashboard.failed_mail_link"), href="/o/" + s.org_slug + "/mail?status=failed",
+                                                weight="bold", underline="always")),
+                        color_scheme="red",
+                        high_contrast=True,
+                        width="100%",
+                        id="failed-mail",
+                    ),
+                    rx.fragment(),
+                ),
+                rx.cond(
                     s.has_events,
                     rx.vstack(
                         event_section("dashboard.upcoming", s.upcoming),
@@ -141,6 +157,45 @@ def ticket_type_row(row: rx.Var) -> rx.Component:
             wrap="wrap",
             width="100%",
         ),
+        width="100%",
+    )
+
+
+REMINDER_CHOICES = (0, 1, 3, 6, 12, 24, 48, 72, 168)
+
+
+def _long_text(name: str, label_key: str, hint_key: str, errors: rx.Var, value: rx.Var | str) -> rx.Component:
+    field_id = f"f-{name}"
+    return rx.vstack(
+        rx.el.label(T(label_key), html_for=field_id, style={"font_weight": "500"}),
+        rx.text(T(hint_key), id=field_id + "-hint", size="2", color_scheme="gray"),
+        rx.text_area(id=field_id, name=name, rows="3", width="100%", max_length=2000, default_value=value,
+                     aria_describedby=f"{field_id}-hint {field_id}-error",
+                     aria_invalid=rx.cond(errors.contains(name), "true", "false")),
+        error_text(errors, name, field_id),
+        spacing="1",
+        width="100%",
+    )
+
+
+def email_settings(errors: rx.Var, values: rx.Var | None = None) -> rx.Component:
+    """The event's emails: when the reminder goes, the organizer's own words in the confirmation and the
+    reminder, and who hears of each new registration."""
+    def value(key: str, default: str = ""):
+        return values[key] if values is not None else default
+
+    return rx.vstack(
+        rx.heading(T("event.emails"), size="5", as_="h2"),
+        _choice("reminder_hours", "event.reminder_hours",
+                [rx.el.option(T(f"event.reminder.h{h}"), value=str(h)) for h in REMINDER_CHOICES],
+                value("reminder_hours", "24")),
+        error_text(errors, "reminder_hours", "f-reminder_hours"),
+        _long_text("confirmation_text", "event.confirmation_text", "event.confirmation_text_hint", errors,
+                   value("confirmation_text")),
+        _long_text("reminder_text", "event.reminder_text", "event.reminder_text_hint", errors, value("reminder_text")),
+        field("event.notify_email", "notify_email", errors, type="email", hint_key="event.notify_email_hint",
+              max_length=1300, auto_complete="email", multiple=True, default_value=value("notify_email")),
+        spacing="3",
         width="100%",
     )
 
@@ -194,6 +249,7 @@ def new_event() -> rx.Component:
                             width="100%",
                         ),
                         checkbox_field(T("event.one_per_email"), "one_registration_per_email"),
+                        email_settings(errors),
                         rx.heading(T("event.ticket_types"), size="5", as_="h2"),
                         rx.text(rx.cond(errors.contains("ticket_types"), errors["ticket_types"], ""), color_scheme="red",
                                 size="2", role="alert"),
@@ -345,7 +401,8 @@ def manage_event() -> rx.Component:
                 rx.foreach(
                     s.attendees,
                     lambda a: rx.table.row(
-                        rx.table.row_header_cell(rx.link(a["name"], href="/o/" + s.org_slug + "/tickets/" + a["ticket_id"])),
+                        rx.table.row_header_cell(rx.link(person_name(a["name"]),
+                                                         href="/o/" + s.org_slug + "/tickets/" + a["ticket_id"])),
                         rx.table.cell(a["email"]),
                         rx.table.cell(a["ticket_type"]),
                         rx.table.cell(rx.code(a["code"])),
@@ -729,6 +786,7 @@ def edit_event() -> rx.Component:
                         error_text(errors, "locale", "f-locale"),
                         checkbox_field(T("event.one_per_email"), "one_registration_per_email",
                                        default_checked=s.one_per_email, key=s.one_per_email.to_string()),
+                        email_settings(errors, v),
                         rx.text(T("event.edit_types_hint"), size="2", color_scheme="gray"),
                         rx.button(T("event.save_changes"), type="submit", size="3", loading=s.busy, min_height="44px"),
                         spacing="4",
@@ -738,7 +796,9 @@ def edit_event() -> rx.Component:
                     no_validate=True,
                     reset_on_submit=False,
                     width="100%",
-                    key=v["title"],
+                    # A new key on every load: the inputs are uncontrolled, so only a fresh form shows the
+                    # values just read (not those of an earlier visit in this tab).
+                    key=s.form_version.to_string(),
                 ),
                 spacing="4",
                 width="100%",
@@ -759,7 +819,7 @@ def cover_editor() -> rx.Component:
                          border_radius="8px"),
                 rx.text(T("event.cover_none"), color_scheme="gray", size="2"),
             ),
-            rx.upload.root(
+            upload_with_label(rx.upload.root(
                 rx.button(rx.icon("image-up"), T("event.cover_choose"), type="button", variant="soft",
                           min_height="44px"),
                 id="cover",
@@ -770,7 +830,7 @@ def cover_editor() -> rx.Component:
                 on_drop=s.upload_cover(rx.upload_files(upload_id="cover")),
                 border="none",
                 padding="0",
-            ),
+            ), T("event.cover_choose")),
             rx.text(T("event.cover_hint"), size="2", color_scheme="gray"),
             rx.text(rx.cond(s.errors.contains("cover"), s.errors["cover"], ""), id="f-cover-error", size="2",
                     color_scheme="red", role="alert"),
@@ -799,7 +859,7 @@ def attendee_page() -> rx.Component:
             rx.vstack(
                 rx.link(T("event.back_to_event"), href=tk["event_href"]),
                 rx.text(tk["event"], color_scheme="gray"),
-                rx.flex(rx.heading(tk["name"], size="7", as_="h1"),
+                rx.flex(rx.heading(person_name(tk["name"]), size="7", as_="h1"),
                         rx.badge(s.status_text, color_scheme=rx.cond(tk["status"] == "valid", "green", "red")),
                         spacing="3", align="center", wrap="wrap"),
                 rx.cond(s.error != "", rx.callout(s.error, color_scheme="red", role="alert", width="100%"), rx.fragment()),
@@ -807,8 +867,8 @@ def attendee_page() -> rx.Component:
                         rx.fragment()),
                 rx.card(
                     rx.vstack(
-                        line("attendee.email", tk["email"]),
-                        line("attendee.buyer", tk["buyer"]),
+                        rx.cond(tk["email"] != "", line("attendee.email", tk["email"]), rx.fragment()),
+                        line("attendee.buyer", person_name(tk["buyer"])),
                         line("attendee.ticket_type", tk["type"]),
                         line("attendee.code", rx.code(tk["code"])),
                         rx.cond(tk["checked_in"] != "", line("attendee.checked_in", "✓"), rx.fragment()),
@@ -832,12 +892,12 @@ def attendee_page() -> rx.Component:
                         rx.text(T("attendee.no_answers"), color_scheme="gray")),
                 rx.cond(s.others.length() > 0, rx.vstack(
                     rx.heading(T("attendee.same_order"), size="5", as_="h2"),
-                    rx.foreach(s.others, lambda o: rx.link(o["name"], href=o["href"])),
+                    rx.foreach(s.others, lambda o: rx.link(person_name(o["name"]), href=o["href"])),
                     width="100%"), rx.fragment()),
                 rx.heading(T("attendee.history"), size="5", as_="h2"),
                 rx.el.ol(
                     rx.foreach(s.history, lambda h: rx.el.li(
-                        rx.text(rx.text.strong(h["action"]), " · ", h["actor"], " · ", h["at"], size="2"))),
+                        rx.text(rx.text.strong(h["action"]), " · ", h["meta"], size="2"))),
                     style={"padding_left": "20px", "display": "flex", "flex_direction": "column", "gap": "6px"},
                 ),
                 spacing="4",

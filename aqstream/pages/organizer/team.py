@@ -12,6 +12,7 @@ from aqstream.components.ui import (
     loading,
     shell,
     signout_button,
+    upload_with_label,
     when_loaded,
 )
 from aqstream.pages.home import tz_select
@@ -36,6 +37,7 @@ def org_nav(state, current: str) -> rx.Component:
             link("team.title", "/team", "team"),
             link("org.settings.title", "/settings", "settings"),
             link("audit.title", "/audit", "audit"),
+            link("mail.title", "/mail", "mail"),
             spacing="4",
             wrap="wrap",
         ),
@@ -255,7 +257,7 @@ def logo_section() -> rx.Component:
                          id="current-logo"),
                 rx.text(T("org.settings.no_logo"), color_scheme="gray"),
             ),
-            rx.upload(
+            upload_with_label(rx.upload(
                 rx.flex(
                     rx.button(rx.icon("image"), T("org.settings.choose_logo"), type="button", variant="outline",
                               min_height="44px", aria_describedby="logo-hint logo-error"),
@@ -274,7 +276,7 @@ def logo_section() -> rx.Component:
                 padding="12px",
                 border_radius="8px",
                 width="100%",
-            ),
+            ), T("org.settings.choose_logo")),
             rx.text(T("org.settings.logo_hint"), id="logo-hint", size="2", color_scheme="gray"),
             error_text(s.errors, "logo", "logo"),
             rx.flex(

@@ -68,6 +68,15 @@ class Mail:
             f'</th><td style="padding:4px 0">{escape(value)}</td></tr>' for label, value in rows)
         self.html.append(f'<table role="presentation" style="border-collapse:collapse;margin:0 0 16px">{cells}</table>')
 
+    def quote(self, label: str, text: str) -> None:
+        """Someone's own words (an organizer's message), set apart, line breaks kept."""
+        if not text.strip():
+            return
+        self.text.append(f"{label}\n{text.strip()}")
+        self.html.append(f'<div style="margin:0 0 16px;padding:12px 16px;border-left:4px solid #1f5fbf;'
+                         f'background:#f4f7fc"><div style="font-size:13px;color:#555;margin:0 0 4px">{escape(label)}'
+                         f'</div><div style="white-space:pre-line">{escape(text.strip())}</div></div>')
+
     def bullets(self, items: list[str]) -> None:
         if not items:
             return
