@@ -173,9 +173,15 @@ def loading() -> rx.Component:
     return rx.center(rx.spinner(size="3"), padding="48px", width="100%", aria_busy="true")
 
 
-def when_loaded(loaded: rx.Var, found: rx.Var, content: rx.Component) -> rx.Component:
-    """The page's content once on_load has answered; a spinner before, "not found" if nothing was there."""
-    return rx.cond(loaded, rx.cond(found, content, not_found_block()), loading())
+def when_loaded(loaded: rx.Var, found: rx.Var, content: rx.Component, *, fresh: bool = False) -> rx.Component:
+    """The page's content once on_load has answered; a spinner before, "not found" if nothing was there.
+
+    `loaded` lives on a state several pages share, so right after a navigation it may still be true from the
+    page before. A form filled from the server passes `fresh=True`: it waits until this page's own on_load has
+    run (Reflex sets `is_hydrated` false when the route changes), so nobody types into a form that the values
+    just read would then rebuild and wipe."""
+    ready = (loaded & rx.State.is_hydrated) if fresh else loaded
+    return rx.cond(ready, rx.cond(found, content, not_found_block()), loading())
 
 
 def not_found_block() -> rx.Component:

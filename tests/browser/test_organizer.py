@@ -79,6 +79,8 @@ def test_organizer_runs_an_event_from_the_browser(app_url, new_page):
     # The editor: a refused field keeps what was typed and says why, right there.
     page.get_by_role("link", name="Edit").click()
     expect(page.get_by_role("heading", name="Edit event")).to_be_visible()
+    # The editor opens with the saved values: what is typed next is not rebuilt away by a late read.
+    expect(page.get_by_label("Title")).to_have_value("Rust & Python evening")
     page.get_by_label("Title").fill("")
     page.get_by_label("Description").fill("**Bring** a laptop.\n\n- Rust\n- Python")
     page.get_by_label("Description").blur()

@@ -803,6 +803,7 @@ def edit_event() -> rx.Component:
                 spacing="4",
                 width="100%",
             ),
+            fresh=True,
         ),
         size="2",
     )

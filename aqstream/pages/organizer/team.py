@@ -354,6 +354,7 @@ def settings_page() -> rx.Component:
                 spacing="4",
                 width="100%",
             ),
+            fresh=True,
         ),
         size="2",
     )
