@@ -180,8 +180,12 @@ def when_loaded(loaded: rx.Var, found: rx.Var, content: rx.Component, *, fresh: 
     page before. A form filled from the server passes `fresh=True`: it waits until this page's own on_load has
     run (Reflex sets `is_hydrated` false when the route changes), so nobody types into a form that the values
     just read would then rebuild and wipe."""
-    ready = (loaded & rx.State.is_hydrated) if fresh else loaded
-    return rx.cond(ready, rx.cond(found, content, not_found_block()), loading())
+    return rx.cond(freshly(loaded) if fresh else loaded, rx.cond(found, content, not_found_block()), loading())
+
+
+def freshly(loaded: rx.Var) -> rx.Var:
+    """`loaded`, but only once this page's own on_load has run: false from the moment the route changes."""
+    return loaded & rx.State.is_hydrated
 
 
 def not_found_block() -> rx.Component:

@@ -1,7 +1,7 @@
 """Sign-up, sign-in and forgotten-password pages."""
 import reflex as rx
 
-from aqstream.components.ui import T, field, form_error, loading, shell
+from aqstream.components.ui import T, field, form_error, freshly, loading, shell
 from aqstream.state.auth import AuthFormState, ForgotState, ResetState
 
 
@@ -117,6 +117,7 @@ def reset_password() -> rx.Component:
         width="100%",
     )
     return shell(
-        rx.cond(ResetState.loaded, rx.cond(ResetState.link_error != "", unusable, form), loading()),
+        # A second link opened in the same tab waits for its own check, not the first link's answer.
+        rx.cond(freshly(ResetState.loaded), rx.cond(ResetState.link_error != "", unusable, form), loading()),
         size="1",
     )

@@ -100,7 +100,7 @@ def test_forgotten_password_is_replaced_by_the_emailed_link(app_url, app_data, n
     expect(page.get_by_text("Your password has been changed.")).to_have_count(0)
 
     page.goto(link)
-    # The tab's state still holds the form of the first visit until this visit's link check answers.
+    # The tab's state still holds the first visit's answer; the page waits for this visit's own link check.
     expect(page.get_by_role("alert").filter(has_text="This password reset link has already been used")).to_be_visible(
         timeout=20_000)
     expect(page.get_by_label("New password", exact=True)).to_have_count(0)
