@@ -4,10 +4,65 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, Optional, Union
 
-from pydantic import BaseModel, Field, model_validator
+from fastapi import Path
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+from typing_extensions import Annotated
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
+Id = Annotated[int, Path(ge=1, le=MAX_ID, description="An id, 1 to 2147483647")]
 
 
-class TokenRequest(BaseModel):
+def _iso_only(value):
+    """A date and time is ISO 8601 text. Pydantic would also take a bare number as Unix seconds, which the
+    documented `date-time` format does not allow and no client means."""
+    if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit()):
+        raise PydanticCustomError("datetime_format", "Give a date and time in ISO 8601, for example 2031-06-01T18:00.")
+    return value
+
+
+DateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+
+
+def _unreadable(value) -> bool:
+    """Text no database column can keep: NUL, or half of a UTF-16 surrogate pair (JSON allows `\\ud800`)."""
+    if isinstance(value, str):
+        return "\x00" in value or any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, (list, tuple)):
+        return any(_unreadable(v) for v in value)
+    if isinstance(value, dict):
+        return any(_unreadable(k) or _unreadable(v) for k, v in value.items())
+    return False
+
+
+class Input(BaseModel):
+    """A request body: unknown fields are refused (a misspelt field is an error, not silently dropped), and no
+    text may hold characters that cannot be stored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value):
+        if _unreadable(value):
+            raise PydanticCustomError("text_invalid", "This contains characters that are not allowed.")
+        return value
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(description="Stable, for programs: not_found, validation_error, sold_out, ...")
+    message: str = Field(description="For people, in the request's Accept-Language (English or Russian)")
+    fields: Optional[dict[str, str]] = Field(default=None, description="Each invalid field and what is wrong with it")
+    field: Optional[str] = Field(default=None, description="The one field the error is about")
+
+
+class ErrorOut(BaseModel):
+    """The body of every answer under /api/v1 that is not a success."""
+
+    error: ErrorBody
+
+
+class TokenRequest(Input):
     email: str = Field(max_length=254)
     password: str = Field(max_length=1024)
     organization: Optional[str] = Field(default=None, max_length=63, description="Slug; needed if you are in several")
@@ -20,7 +75,7 @@ class TokenResponse(BaseModel):
     organization: str
 
 
-class PasswordResetRequest(BaseModel):
+class PasswordResetRequest(Input):
     email: str = Field(max_length=254)
 
 
@@ -29,19 +84,19 @@ class PasswordResetAccepted(BaseModel):
     detail: str = Field(description="The same for every address: whether an account exists is not told")
 
 
-class PasswordResetConfirm(BaseModel):
+class PasswordResetConfirm(Input):
     token: str = Field(max_length=200, description="The part of the emailed link after /reset/")
     password: str = Field(max_length=1024)
     password_repeat: Optional[str] = Field(default=None, max_length=1024, description="If given, must equal password")
 
 
-class TicketTypeIn(BaseModel):
+class TicketTypeIn(Input):
     name: str = Field(max_length=120)
     quantity: int = Field(ge=1, le=1_000_000)
     description: str = Field(default="", max_length=2000)
     price_minor: int = Field(default=0, ge=0, description="Minor units of the organization's currency; 0 until payments")
-    sales_start_at: Optional[datetime] = Field(default=None, description="Wall-clock time in the event's zone")
-    sales_end_at: Optional[datetime] = None
+    sales_start_at: Optional[DateTime] = Field(default=None, description="Wall-clock time in the event's zone")
+    sales_end_at: Optional[DateTime] = None
     min_per_order: int = Field(default=1, ge=1, le=100)
     max_per_order: int = Field(default=10, ge=1, le=100)
     hidden: bool = Field(default=False, description="Offered only through a direct link with its unlock code")
@@ -69,7 +124,7 @@ class OrganizerTicketTypeOut(TicketTypeOut):
     unlock_code: str = Field(default="", description="Only for roles that manage events")
 
 
-class QuestionIn(BaseModel):
+class QuestionIn(Input):
     label: str = Field(max_length=300)
     kind: Literal["short_text", "long_text", "single_choice", "multiple_choice", "checkbox"]
     required: bool = False
@@ -88,7 +143,7 @@ class QuestionOut(BaseModel):
     help_text: str
 
 
-class EventEmailsIn(BaseModel):
+class EventEmailsIn(Input):
     """The event's email settings, the same when an event is created or updated."""
 
     reminder_hours: int = Field(default=24, ge=0, le=168, description="Reminder email this many hours before; 0: none")
@@ -104,13 +159,13 @@ class EventIn(EventEmailsIn):
     description: str = Field(default="", max_length=20000)
     venue: str = Field(default="", max_length=300)
     online_url: str = Field(default="", max_length=500)
-    starts_at: datetime = Field(description="Wall-clock time in time_zone, or an ISO time with an offset")
-    ends_at: datetime
+    starts_at: DateTime = Field(description="Wall-clock time in time_zone, or an ISO time with an offset")
+    ends_at: DateTime
     time_zone: str = Field(max_length=64, examples=["Europe/Moscow"])
     capacity: Optional[int] = Field(default=None, ge=1, le=1_000_000)
     ticket_types: list[TicketTypeIn] = Field(min_length=1, max_length=50)
-    registration_opens_at: Optional[datetime] = None
-    registration_closes_at: Optional[datetime] = None
+    registration_opens_at: Optional[DateTime] = None
+    registration_closes_at: Optional[DateTime] = None
     one_registration_per_email: bool = False
     locale: Literal["", "en", "ru"] = ""
     city: str = Field(default="", max_length=120)
@@ -166,19 +221,19 @@ class PublicEventOut(EventFields):
 AnswerValue = Union[bool, str, list[str]]
 
 
-class TicketIn(BaseModel):
-    ticket_type_id: int = Field(ge=1, le=2**31 - 1)
+class TicketIn(Input):
+    ticket_type_id: int = Field(ge=1, le=MAX_ID)
     attendee_name: str = Field(default="", max_length=200, description="Defaults to the buyer's name")
     attendee_email: str = Field(default="", max_length=254)
     answers: dict[str, AnswerValue] = Field(default_factory=dict, description="Question id -> answer")
 
 
-class RegistrationIn(BaseModel):
+class RegistrationIn(Input):
     name: str = Field(max_length=200)
     email: str = Field(max_length=254)
     tickets: Optional[list[TicketIn]] = Field(default=None, min_length=1, max_length=100,
                                               description="One entry per place; or use ticket_type_id and quantity")
-    ticket_type_id: Optional[int] = Field(default=None, ge=1, le=2**31 - 1)
+    ticket_type_id: Optional[int] = Field(default=None, ge=1, le=MAX_ID)
     quantity: int = Field(default=1, ge=1, le=100)
     answers: dict[str, AnswerValue] = Field(default_factory=dict, description="Order questions: id -> answer")
     unlock_code: Optional[str] = Field(default=None, max_length=64, description="For hidden ticket types")
@@ -187,6 +242,11 @@ class RegistrationIn(BaseModel):
     def _one_way_to_say_what(self):
         if self.tickets is None and self.ticket_type_id is None:
             raise ValueError("give either tickets or ticket_type_id")
+        both = sorted({"ticket_type_id", "quantity"} & self.model_fields_set) if self.tickets is not None else []
+        if both:
+            # Which of the two was meant cannot be guessed: refuse, naming every field involved.
+            raise PydanticCustomError("ambiguous_fields", "Send either tickets or ticket_type_id with quantity, not both.",
+                                      {"fields": ["tickets", *both]})
         return self
 
 
@@ -199,7 +259,7 @@ class TicketOut(BaseModel):
     status: str
 
 
-class TicketRenameIn(BaseModel):
+class TicketRenameIn(Input):
     attendee_name: str = Field(max_length=1000, description="The name to print on the ticket (1 to 200 characters)")
 
 
@@ -219,7 +279,7 @@ class RegistrationOut(OrderOut):
     confirmation_url: str
 
 
-class CancelIn(BaseModel):
+class CancelIn(Input):
     reason: str = Field(default="", max_length=2000)
 
 

@@ -6,6 +6,8 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, Field
 
+from aqstream.api.schemas import Input
+
 
 class MemberOut(BaseModel):
     user_id: int
@@ -15,11 +17,11 @@ class MemberOut(BaseModel):
     joined_at: datetime
 
 
-class RoleIn(BaseModel):
+class RoleIn(Input):
     role: str = Field(max_length=20, description="owner, admin, staff or checkin; only an owner gives or takes owner")
 
 
-class InvitationIn(BaseModel):
+class InvitationIn(Input):
     email: str = Field(max_length=254)
     role: str = Field(max_length=20, description="owner, admin, staff or checkin; only an owner invites an owner")
     locale: Optional[str] = Field(default=None, max_length=10, description="Language of the email: en or ru")
@@ -62,7 +64,7 @@ class SettingsOut(BaseModel):
     logo_url: Optional[str] = Field(default=None, description="Absolute URL of the logo, if there is one")
 
 
-class SettingsIn(BaseModel):
+class SettingsIn(Input):
     """Fields left out keep their current value."""
 
     # Generous limits: the service checks each value and names every bad field at once.

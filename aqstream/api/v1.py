@@ -221,20 +221,20 @@ def create_event(body: schemas.EventIn, who: ApiIdentity = Depends(identity), se
 
 
 @router.get("/events/{event_id}", response_model=schemas.EventOut, tags=["events"])
-def read_event(event_id: int, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
+def read_event(event_id: schemas.Id, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
     event = events.get_event(session, who.principal, who.organization_id, event_id)
     return _event_out(session, event, _org_slug(session, who), _can_manage(session, who))
 
 
 @router.post("/events/{event_id}/publish", response_model=schemas.EventOut, tags=["events"])
-def publish_event(event_id: int, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
+def publish_event(event_id: schemas.Id, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
     event = events.publish_event(session, who.principal, who.organization_id, event_id)
     return _event_out(session, event, _org_slug(session, who))
 
 
 @router.get("/events/{event_id}/ticket-types",
             response_model=list[Union[schemas.OrganizerTicketTypeOut, schemas.TicketTypeOut]], tags=["events"])
-def list_ticket_types(event_id: int, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
+def list_ticket_types(event_id: schemas.Id, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
     event = events.get_event(session, who.principal, who.organization_id, event_id)
     manage = _can_manage(session, who)
     return [_ticket_type_out(tt, event, organizer=manage) for tt in events.list_ticket_types(session, event.id)]
@@ -243,7 +243,7 @@ def list_ticket_types(event_id: int, who: ApiIdentity = Depends(identity), sessi
 @router.post("/events/{event_id}/ticket-types", response_model=schemas.OrganizerTicketTypeOut, status_code=201,
              tags=["events"])
 def create_ticket_type(
-    event_id: int, body: schemas.TicketTypeIn, who: ApiIdentity = Depends(identity), session: Session = Depends(db)
+    event_id: schemas.Id, body: schemas.TicketTypeIn, who: ApiIdentity = Depends(identity), session: Session = Depends(db)
 ):
     tt = events.add_ticket_type(session, who.principal, who.organization_id, event_id, _ticket_type_input(body))
     return _ticket_type_out(tt, events.get_event(session, who.principal, who.organization_id, event_id), organizer=True)
@@ -252,7 +252,7 @@ def create_ticket_type(
 @router.put("/events/{event_id}/ticket-types/{ticket_type_id}", response_model=schemas.OrganizerTicketTypeOut,
             tags=["events"])
 def update_ticket_type(
-    event_id: int, ticket_type_id: int, body: schemas.TicketTypeIn, who: ApiIdentity = Depends(identity),
+    event_id: schemas.Id, ticket_type_id: schemas.Id, body: schemas.TicketTypeIn, who: ApiIdentity = Depends(identity),
     session: Session = Depends(db),
 ):
     tt = events.update_ticket_type(session, who.principal, who.organization_id, event_id, ticket_type_id,
@@ -261,14 +261,14 @@ def update_ticket_type(
 
 
 @router.get("/events/{event_id}/questions", response_model=list[schemas.QuestionOut], tags=["events"])
-def list_questions(event_id: int, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
+def list_questions(event_id: schemas.Id, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
     event = events.get_event(session, who.principal, who.organization_id, event_id)
     return [_question_out(q) for q in questions.active_questions(session, event.id)]
 
 
 @router.post("/events/{event_id}/questions", response_model=schemas.QuestionOut, status_code=201, tags=["events"])
 def create_question(
-    event_id: int, body: schemas.QuestionIn, who: ApiIdentity = Depends(identity), session: Session = Depends(db)
+    event_id: schemas.Id, body: schemas.QuestionIn, who: ApiIdentity = Depends(identity), session: Session = Depends(db)
 ):
     q = questions.add_question(session, who.principal, who.organization_id, event_id, questions.QuestionInput(
         label=body.label, kind=body.kind, required=body.required, scope=body.scope, options=body.options,
@@ -277,7 +277,7 @@ def create_question(
 
 
 @router.delete("/events/{event_id}/questions/{question_id}", status_code=204, tags=["events"])
-def delete_question(event_id: int, question_id: int, who: ApiIdentity = Depends(identity),
+def delete_question(event_id: schemas.Id, question_id: schemas.Id, who: ApiIdentity = Depends(identity),
                     session: Session = Depends(db)):
     questions.remove_question(session, who.principal, who.organization_id, event_id, question_id)
     return Response(status_code=204)
@@ -285,9 +285,9 @@ def delete_question(event_id: int, question_id: int, who: ApiIdentity = Depends(
 
 @router.get("/events/{event_id}/orders", response_model=list[schemas.OrderOut], tags=["orders"])
 def list_orders(
-    event_id: int,
+    event_id: schemas.Id,
     limit: int = Query(default=100, ge=1, le=500),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=10_000_000),
     who: ApiIdentity = Depends(identity),
     session: Session = Depends(db),
 ):
@@ -297,14 +297,14 @@ def list_orders(
 
 
 @router.post("/orders/{order_id}/cancel", response_model=schemas.CancelOut, tags=["orders"])
-def cancel_order(order_id: int, body: schemas.CancelIn | None = None, who: ApiIdentity = Depends(identity),
+def cancel_order(order_id: schemas.Id, body: schemas.CancelIn | None = None, who: ApiIdentity = Depends(identity),
                  session: Session = Depends(db)):
     ids = orders.cancel_order(session, who.principal, who.organization_id, order_id, reason=body.reason if body else "")
     return schemas.CancelOut(cancelled_ticket_ids=ids)
 
 
 @router.post("/tickets/{ticket_id}/cancel", response_model=schemas.CancelOut, tags=["orders"])
-def cancel_ticket(ticket_id: int, body: schemas.CancelIn | None = None, who: ApiIdentity = Depends(identity),
+def cancel_ticket(ticket_id: schemas.Id, body: schemas.CancelIn | None = None, who: ApiIdentity = Depends(identity),
                   session: Session = Depends(db)):
     ids = orders.cancel_ticket(session, who.principal, who.organization_id, ticket_id, reason=body.reason if body else "")
     return schemas.CancelOut(cancelled_ticket_ids=ids)
@@ -376,13 +376,13 @@ def read_my_order(access_token: str, session: Session = Depends(db)):
 
 
 @router.post("/public/orders/{access_token}/cancel", response_model=schemas.CancelOut, tags=["public"])
-def cancel_my_order(access_token: str, ticket_id: Optional[int] = Query(default=None, ge=1, le=2**31 - 1),
+def cancel_my_order(access_token: str, ticket_id: Optional[int] = Query(default=None, ge=1, le=schemas.MAX_ID),
                     session: Session = Depends(db)):
     return schemas.CancelOut(cancelled_ticket_ids=orders.cancel_by_token(session, access_token, ticket_id))
 
 
 @router.put("/public/orders/{access_token}/tickets/{ticket_id}", response_model=schemas.TicketOut, tags=["public"])
-def rename_my_ticket(access_token: str, ticket_id: int, body: schemas.TicketRenameIn, session: Session = Depends(db)):
+def rename_my_ticket(access_token: str, ticket_id: schemas.Id, body: schemas.TicketRenameIn, session: Session = Depends(db)):
     """Correct the name on one ticket of the order, while the organizer allows it and the event has not started."""
     t = orders.rename_ticket(session, ticket_id=ticket_id, attendee_name=body.attendee_name, access_token=access_token)
     return schemas.TicketOut(id=t.id, code=t.code, attendee_name=t.attendee_name, attendee_email=t.attendee_email,

@@ -6,7 +6,7 @@ import os
 from datetime import datetime
 from typing import Literal, Optional
 
-from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
@@ -23,6 +23,7 @@ from aqstream.services.errors import Unauthenticated
 from aqstream.services.permissions import VIEW_ATTENDEES, Principal, access_by_slug
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class EventUpdateIn(schemas.EventEmailsIn):
@@ -30,12 +31,12 @@ class EventUpdateIn(schemas.EventEmailsIn):
     description: str = Field(default="", max_length=20000)
     venue: str = Field(default="", max_length=300)
     online_url: str = Field(default="", max_length=500)
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: schemas.DateTime
+    ends_at: schemas.DateTime
     time_zone: str = Field(max_length=64)
     capacity: Optional[int] = Field(default=None, ge=1, le=1_000_000)
-    registration_opens_at: Optional[datetime] = None
-    registration_closes_at: Optional[datetime] = None
+    registration_opens_at: Optional[schemas.DateTime] = None
+    registration_closes_at: Optional[schemas.DateTime] = None
     one_registration_per_email: bool = False
     locale: Literal["", "en", "ru"] = ""
     city: str = Field(default="", max_length=120)
@@ -44,11 +45,11 @@ class EventUpdateIn(schemas.EventEmailsIn):
     attendees_can_edit_names: bool = True
 
 
-class CancelEventIn(BaseModel):
+class CancelEventIn(schemas.Input):
     message: str = Field(max_length=5000, description="Sent to every attendee")
 
 
-class DuplicateIn(BaseModel):
+class DuplicateIn(schemas.Input):
     title: Optional[str] = Field(default=None, max_length=200)
 
 
@@ -86,10 +87,10 @@ class AttendeeDetailOut(AttendeeOut):
     history: list[HistoryOut]
 
 
-class AddAttendeeIn(BaseModel):
+class AddAttendeeIn(schemas.Input):
     name: str = Field(max_length=200)
     email: str = Field(max_length=254)
-    ticket_type_id: int = Field(ge=1, le=2**31 - 1)
+    ticket_type_id: int = Field(ge=1, le=schemas.MAX_ID)
     notify: bool = True
 
 
@@ -98,7 +99,7 @@ def _attendee_out(row: attendees.AttendeeRow) -> AttendeeOut:
 
 
 @router.put("/events/{event_id}")
-def update_event(event_id: int, body: EventUpdateIn, who: ApiIdentity = Depends(identity),
+def update_event(event_id: schemas.Id, body: EventUpdateIn, who: ApiIdentity = Depends(identity),
                  session: Session = Depends(db)):
     data = events.EventInput(
         title=body.title, description=body.description, venue=body.venue, online_url=body.online_url,
@@ -113,26 +114,26 @@ def update_event(event_id: int, body: EventUpdateIn, who: ApiIdentity = Depends(
 
 
 @router.post("/events/{event_id}/unpublish")
-def unpublish_event(event_id: int, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
+def unpublish_event(event_id: schemas.Id, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
     event = event_lifecycle.unpublish_event(session, who.principal, who.organization_id, event_id)
     return _event_out(session, event, _org_slug(session, who))
 
 
 @router.post("/events/{event_id}/cancel")
-def cancel_event(event_id: int, body: CancelEventIn, who: ApiIdentity = Depends(identity),
+def cancel_event(event_id: schemas.Id, body: CancelEventIn, who: ApiIdentity = Depends(identity),
                  session: Session = Depends(db)):
     event = event_lifecycle.cancel_event(session, who.principal, who.organization_id, event_id, body.message)
     return _event_out(session, event, _org_slug(session, who))
 
 
 @router.post("/events/{event_id}/archive")
-def archive_event(event_id: int, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
+def archive_event(event_id: schemas.Id, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
     event = event_lifecycle.archive_event(session, who.principal, who.organization_id, event_id)
     return _event_out(session, event, _org_slug(session, who))
 
 
 @router.post("/events/{event_id}/duplicate", status_code=201)
-def duplicate_event(event_id: int, body: DuplicateIn | None = None, who: ApiIdentity = Depends(identity),
+def duplicate_event(event_id: schemas.Id, body: DuplicateIn | None = None, who: ApiIdentity = Depends(identity),
                     session: Session = Depends(db)):
     event = event_lifecycle.duplicate_event(session, who.principal, who.organization_id, event_id,
                                             body.title if body else None)
@@ -140,7 +141,7 @@ def duplicate_event(event_id: int, body: DuplicateIn | None = None, who: ApiIden
 
 
 @router.put("/events/{event_id}/cover")
-async def set_cover(event_id: int, image: UploadFile = File(...), who: ApiIdentity = Depends(identity),
+async def set_cover(event_id: schemas.Id, image: UploadFile = File(...), who: ApiIdentity = Depends(identity),
                     session: Session = Depends(db)):
     data = await image.read(config.max_upload_bytes() + 1)  # one byte more is enough to say "too large"
     event = event_lifecycle.set_cover(session, who.principal, who.organization_id, event_id, data)
@@ -148,7 +149,7 @@ async def set_cover(event_id: int, image: UploadFile = File(...), who: ApiIdenti
 
 
 @router.delete("/events/{event_id}/cover", status_code=204)
-def remove_cover(event_id: int, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
+def remove_cover(event_id: schemas.Id, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
     event_lifecycle.set_cover(session, who.principal, who.organization_id, event_id, None)
 
 
@@ -162,7 +163,7 @@ class Filters:
     """The attendee list's query parameters, shared by the list and the exports."""
 
     def __init__(self, search: str = Query(default="", max_length=200),
-                 ticket_type_id: Optional[int] = Query(default=None, ge=1, le=2**31 - 1),
+                 ticket_type_id: Optional[int] = Query(default=None, ge=1, le=schemas.MAX_ID),
                  status: Literal["", "valid", "cancelled"] = "", checked_in: Literal["", "yes", "no"] = "",
                  sort: Literal["registered", "name", "email", "type", "status"] = "registered",
                  order: Literal["asc", "desc"] = "desc", page: int = Query(default=1, ge=1, le=1_000_000),
@@ -171,7 +172,7 @@ class Filters:
 
 
 @router.get("/events/{event_id}/attendees", response_model=AttendeePageOut, tags=["attendees"])
-def list_attendees(event_id: int, filters: Filters = Depends(), who: ApiIdentity = Depends(identity),
+def list_attendees(event_id: schemas.Id, filters: Filters = Depends(), who: ApiIdentity = Depends(identity),
                    session: Session = Depends(db)):
     found = attendees.search(session, who.principal, who.organization_id, event_id, filters.query)
     return AttendeePageOut(attendees=[_attendee_out(r) for r in found.rows], total=found.total, page=found.page,
@@ -179,7 +180,7 @@ def list_attendees(event_id: int, filters: Filters = Depends(), who: ApiIdentity
 
 
 @router.get("/tickets/{ticket_id}", response_model=AttendeeDetailOut, tags=["attendees"])
-def read_attendee(ticket_id: int, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
+def read_attendee(ticket_id: schemas.Id, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
     seen = attendees.detail(session, who.principal, who.organization_id, ticket_id)
     return AttendeeDetailOut(**_attendee_out(seen.row).model_dump(), buyer_name=seen.order.buyer_name,
                              answers=[(label, str(value)) for label, value in seen.answers],
@@ -188,7 +189,7 @@ def read_attendee(ticket_id: int, who: ApiIdentity = Depends(identity), session:
 
 
 @router.post("/events/{event_id}/attendees", status_code=201, tags=["attendees"])
-def add_attendee(event_id: int, body: AddAttendeeIn, who: ApiIdentity = Depends(identity),
+def add_attendee(event_id: schemas.Id, body: AddAttendeeIn, who: ApiIdentity = Depends(identity),
                  session: Session = Depends(db)):
     result = attendees.add_attendee(session, who.principal, who.organization_id, event_id, name=body.name,
                                     email=body.email, ticket_type_id=body.ticket_type_id, notify=body.notify)
@@ -196,7 +197,7 @@ def add_attendee(event_id: int, body: AddAttendeeIn, who: ApiIdentity = Depends(
 
 
 @router.post("/orders/{order_id}/resend-confirmation", status_code=202, tags=["attendees"])
-def resend_confirmation(order_id: int, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
+def resend_confirmation(order_id: schemas.Id, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
     attendees.resend_confirmation(session, who.principal, who.organization_id, order_id)
     return {"queued": True}
 
@@ -222,12 +223,15 @@ def export_response(principal: Principal, organization_id: int, event_id: int, f
     finally:
         session.close()
     return FileResponse(path, filename=name, headers={"Cache-Control": "no-store"},
-                        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        media_type=XLSX_TYPE,
                         background=BackgroundTask(os.unlink, path))
 
 
-@router.get("/events/{event_id}/attendees.{fmt}", tags=["attendees"])
-def export_attendees(event_id: int, fmt: Literal["csv", "xlsx"], filters: Filters = Depends(),
+@router.get("/events/{event_id}/attendees.{fmt}", tags=["attendees"], response_class=Response, responses={
+    200: {"description": "The attendee list as a file (CSV in UTF-8 with a byte-order mark, or XLSX)",
+          "content": {"text/csv": {"schema": {"type": "string"}},
+                      XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}})
+def export_attendees(event_id: schemas.Id, fmt: Literal["csv", "xlsx"], filters: Filters = Depends(),
                      who: ApiIdentity = Depends(identity), lang: Literal["en", "ru"] = "en"):
     return export_response(who.principal, who.organization_id, event_id, fmt, filters.query, lang)
 
@@ -236,7 +240,7 @@ browser_router = APIRouter(include_in_schema=False)
 
 
 @browser_router.get("/export/{org_slug}/{event_id}.{fmt}")
-def export_for_browser(request: Request, org_slug: str, event_id: int, fmt: Literal["csv", "xlsx"],
+def export_for_browser(request: Request, org_slug: str, event_id: schemas.Id, fmt: Literal["csv", "xlsx"],
                        filters: Filters = Depends(), lang: Literal["en", "ru"] = "en"):
     """The organizer page's download links: the signed-in browser's HttpOnly session cookie says who."""
     from aqstream.api.browser_auth import SESSION_COOKIE

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from aqstream.api.errors import request_locale
+from aqstream.api.schemas import Id
 from aqstream.api.v1 import db, identity
 from aqstream.services import mail_log
 from aqstream.services.api_tokens import ApiIdentity
@@ -96,8 +97,8 @@ def list_mail(
 @router.post("/organizations/{slug}/mail/{message_id}/retry", response_model=MailMessageOut)
 def retry_mail(
     request: Request,
+    message_id: Id,
     slug: str = Path(max_length=63),
-    message_id: int = Path(ge=1, le=2**31 - 1),
     who: ApiIdentity = Depends(identity),
     session: Session = Depends(db),
 ):

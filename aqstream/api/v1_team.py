@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from aqstream import config
 from aqstream.api import schemas_team as schemas
+from aqstream.api.schemas import DateTime, Id
 from aqstream.api.v1 import db, identity
 from aqstream.models import Organization
 from aqstream.services import audit, media, organizations, team
@@ -18,11 +19,6 @@ from aqstream.services.api_tokens import ApiIdentity
 from aqstream.services.errors import ValidationError
 
 router = APIRouter(prefix="/api/v1", tags=["team"])
-
-
-def _id():
-    """A database id in the path; larger numbers are a 422, not a driver error."""
-    return Path(ge=1, le=2**31 - 1)
 
 
 def _member_out(m: team.MemberView) -> schemas.MemberOut:
@@ -60,13 +56,13 @@ def add_member(body: schemas.InvitationIn, who: ApiIdentity = Depends(identity),
 
 
 @router.patch("/orgs/current/members/{user_id}", response_model=schemas.MemberOut)
-def change_role(body: schemas.RoleIn, user_id: int = _id(), who: ApiIdentity = Depends(identity),
+def change_role(body: schemas.RoleIn, user_id: Id, who: ApiIdentity = Depends(identity),
                 session: Session = Depends(db)):
     return _member_out(team.change_role(session, who.principal, who.organization_id, user_id, body.role))
 
 
 @router.delete("/orgs/current/members/{user_id}", status_code=204)
-def remove_member(user_id: int = _id(), who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
+def remove_member(user_id: Id, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
     """Remove a member, or leave the organization yourself (your own user id)."""
     team.remove_member(session, who.principal, who.organization_id, user_id)
     return Response(status_code=204)
@@ -83,7 +79,7 @@ def invite(body: schemas.InvitationIn, who: ApiIdentity = Depends(identity), ses
 
 
 @router.delete("/orgs/current/invitations/{invitation_id}", status_code=204)
-def revoke_invitation(invitation_id: int = _id(), who: ApiIdentity = Depends(identity),
+def revoke_invitation(invitation_id: Id, who: ApiIdentity = Depends(identity),
                       session: Session = Depends(db)):
     team.revoke_invitation(session, who.principal, who.organization_id, invitation_id)
     return Response(status_code=204)
@@ -127,8 +123,8 @@ def update_settings(body: schemas.SettingsIn, who: ApiIdentity = Depends(identit
 def list_audit(
     action: Optional[str] = Query(default=None, max_length=60, description="Actions starting with this, e.g. team."),
     actor: Optional[str] = Query(default=None, max_length=254, description="Text in the person's name or email"),
-    since: Optional[datetime] = Query(default=None, description="From this moment (inclusive, ISO 8601)"),
-    until: Optional[datetime] = Query(default=None, description="Before this moment (ISO 8601)"),
+    since: Optional[DateTime] = Query(default=None, description="From this moment (inclusive, ISO 8601)"),
+    until: Optional[DateTime] = Query(default=None, description="Before this moment (ISO 8601)"),
     page: int = Query(default=1, ge=1, le=100_000),
     per_page: int = Query(default=50, ge=1, le=audit.MAX_PER_PAGE),
     who: ApiIdentity = Depends(identity),
