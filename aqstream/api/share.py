@@ -2,9 +2,6 @@
 HTML head, so link previews and search engines, which do not run scripts, see the event."""
 from __future__ import annotations
 
-import html
-import json
-import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,10 +9,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from aqstream.db import session_scope
-from aqstream.services import sharing
+from aqstream.services import html_safe, sharing
 
 router = APIRouter(include_in_schema=False)
-_TITLE = re.compile(r"<title>.*?</title>", re.S)
 
 
 def spa_file() -> Path:
@@ -31,8 +27,8 @@ def _read(path: Path, mtime: float) -> str:
     return path.read_text(encoding="utf-8")
 
 
-def head_tags(share: sharing.EventShare) -> str:
-    esc = lambda value: html.escape(value, quote=True)  # noqa: E731
+def head_tags(share: sharing.EventShare) -> list[str]:
+    """The share card and the JSON-LD, built (and escaped) by html_safe only."""
     meta = [
         ("property", "og:type", "event"), ("property", "og:title", share.title),
         ("property", "og:description", share.description), ("property", "og:url", share.url),
@@ -43,19 +39,14 @@ def head_tags(share: sharing.EventShare) -> str:
     ]
     if share.image_url:
         meta += [("property", "og:image", share.image_url), ("name", "twitter:image", share.image_url)]
-    tags = [f'<meta {attr}="{name}" content="{esc(value)}">' for attr, name, value in meta]
-    tags.append(f'<link rel="canonical" href="{esc(share.url)}">')
-    # "</" cannot end the script element early once escaped.
-    ld = json.dumps(share.json_ld, ensure_ascii=False).replace("</", "<\\/")
-    tags.append(f'<script type="application/ld+json">{ld}</script>')
-    return "".join(tags)
+    tags = [html_safe.tag("meta", **{attr: name, "content": value}) for attr, name, value in meta]
+    tags.append(html_safe.tag("link", rel="canonical", href=share.url))
+    tags.append(html_safe.json_script(share.json_ld))
+    return tags
 
 
 def with_share(document: str, share: sharing.EventShare) -> str:
-    title = f"<title>{html.escape(share.title)} · {html.escape(share.site_name)}</title>"
-    document, found = _TITLE.subn(title, document, count=1)
-    extra = head_tags(share) if found else title + head_tags(share)
-    return document.replace("</head>", extra + "</head>", 1)
+    return html_safe.with_head(document, f"{share.title} · {share.site_name}", head_tags(share))
 
 
 @router.get("/e/{org_slug}/{event_slug}")

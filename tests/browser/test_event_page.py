@@ -1,9 +1,12 @@
 """The attendee's first minute: a shared link previews well, the event page tells what, when (also in the
-visitor's own zone), where and for how much, and registration works from a phone and from the keyboard alone."""
+visitor's own zone), where and for how much, and registration works from a phone and from the keyboard alone. Names an attacker
+chose (organization, event, venue, ticket type) stay exact text in the served HTML and on the page."""
 import io
 import json
 import re
+import urllib.parse
 import urllib.request
+from html import escape as html_escape
 
 import pytest
 from PIL import Image
@@ -12,10 +15,19 @@ from sqlalchemy import update
 
 from aqstream.db import make_engine, session_scope
 from aqstream.models import TicketType
-from aqstream.services import accounts, event_lifecycle, events, organizations, questions
+from aqstream.services import accounts, event_lifecycle, events, organizations, questions, sharing
 from aqstream.services.permissions import Principal
 from tests.browser.conftest import DESKTOP, PHONE, axe_violations, no_horizontal_scroll, shot
 from tests.browser.test_flows import sign_up
+from tests.served_html import (
+    HOSTILE_CITY,
+    HOSTILE_DESCRIPTION,
+    HOSTILE_ORG,
+    HOSTILE_TICKET,
+    HOSTILE_TITLE,
+    HOSTILE_VENUE,
+    Document,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -175,3 +187,122 @@ def test_the_event_language_is_used_until_the_visitor_chooses(seeded, new_page):
     shot(page, "event-page-russian-phone")
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", name="Register")).to_be_visible()
+
+
+def served_html(url: str) -> str:
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept-Language": "en-US"})) as response:
+        assert response.status == 200
+        return response.read().decode()
+
+
+@pytest.fixture(scope="module")
+def hostile(app_url, app_data):
+    """An organization, a published event and its ticket type whose names an attacker chose."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("AQSTREAM_DATA_DIR", str(app_data))
+    mp.setenv("AQSTREAM_BASE_URL", app_url)  # the share card this process computes names the served app
+    engine = make_engine(f"sqlite:///{app_data / 'aqstream.db'}")
+    try:
+        with session_scope(engine) as session:
+            owner = accounts.sign_up(session, name="Hostile Owner", email="hostile-owner@example.com",
+                                     password="a-good-long-passphrase")
+            me = Principal(owner.id)
+            org = organizations.create_organization(session, me, name=HOSTILE_ORG, slug="hostile-org",
+                                                    time_zone="Europe/Moscow")
+            event = events.create_event(session, me, org.id, events.EventInput(
+                title=HOSTILE_TITLE, starts_local="2031-09-01T19:00", ends_local="2031-09-01T21:00",
+                time_zone="Europe/Moscow", venue=HOSTILE_VENUE, city=HOSTILE_CITY, description=HOSTILE_DESCRIPTION,
+                ticket_types=[events.TicketTypeInput(HOSTILE_TICKET, 50)]))
+            events.publish_event(session, me, org.id, event.id)
+            session.commit()
+            yield {"engine": engine, "org": org.slug, "event": event.slug,
+                   "url": f"{app_url}/e/{org.slug}/{event.slug}"}
+    finally:
+        engine.dispose()
+        mp.undo()
+
+
+def test_hostile_names_stay_text_in_the_served_html(hostile):
+    html = served_html(hostile["url"])
+    with session_scope(hostile["engine"]) as session:
+        card = sharing.event_share(session, hostile["org"], hostile["event"], "en")
+    doc = Document(html)
+    # The head tags hold exactly the organizer's text, once each.
+    assert doc.titles == [f"{HOSTILE_TITLE} · {HOSTILE_ORG}"]
+    head = doc.head_values()
+    assert head["og:title"] == head["twitter:title"] == [HOSTILE_TITLE]
+    assert head["og:site_name"] == [HOSTILE_ORG]
+    assert head["og:description"] == head["twitter:description"] == head["description"] == [card.description]
+    assert f"{HOSTILE_VENUE}. " in card.description
+    assert head["og:url"] == head["canonical"] == [card.url] == [hostile["url"]]
+    assert head["og:type"] == ["event"] and head["twitter:card"] == ["summary"] and head["og:locale"] == ["en_US"]
+    assert "img" not in {tag for tag, _attrs in doc.tags}  # no element came out of anyone's text
+    # The JSON-LD carries no "<", ">" or "&" at all, so no "</script>", "<!--" or "<script" can end or swallow
+    # its element (the browser's parser does not stop where html.parser does), and parses to the exact strings.
+    [ld_text] = [text for attrs, text in doc.scripts if attrs.get("type") == "application/ld+json"]
+    assert not set("<>&") & set(ld_text), ld_text
+    ld = json.loads(ld_text)
+    assert ld == card.json_ld
+    assert ld["name"] == HOSTILE_TITLE and ld["organizer"]["name"] == HOSTILE_ORG
+    assert ld["location"] == {"@type": "Place", "name": HOSTILE_VENUE, "address": f"{HOSTILE_VENUE}, {HOSTILE_CITY}"}
+    assert [offer["name"] for offer in ld["offers"]] == [HOSTILE_TICKET]
+    # Every script element, the app's own included, is whole by the HTML spec's rules for script content.
+    assert doc.broken_scripts() == []
+
+
+@pytest.mark.parametrize("viewport,label", [(DESKTOP, "desktop"), (PHONE, "phone")])
+def test_hostile_names_show_as_text_and_registration_works(hostile, new_page, viewport, label):
+    page = new_page(viewport, locale="en-US", is_mobile=label == "phone")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(hostile["url"])
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_be_visible()
+    assert heading.text_content() == HOSTILE_TITLE
+    assert page.locator("a.event-organizer").text_content() == HOSTILE_ORG
+    assert page.get_by_text(HOSTILE_VENUE).text_content() == f"{HOSTILE_VENUE}, {HOSTILE_CITY}"
+    assert page.locator("label[for^='qty-']").text_content() == HOSTILE_TICKET
+    expect(page.get_by_label(f"Number of “{HOSTILE_TICKET}” tickets", exact=True)).to_have_value("1")
+    ld = page.evaluate("JSON.parse(document.querySelector('script[type=\"application/ld+json\"]').textContent)")
+    assert ld["name"] == HOSTILE_TITLE and ld["offers"][0]["name"] == HOSTILE_TICKET
+    expect(page.locator("img[src='x']")).to_have_count(0)
+    assert no_horizontal_scroll(page)
+    shot(page, f"hostile-event-page-{label}")
+    page.get_by_label("Your name").fill(f"Ада {label}")
+    page.get_by_label("Email").fill(f"hostile-{label}@example.com")
+    page.get_by_role("button", name="Register").click()
+    expect(page.get_by_text("You are registered")).to_be_visible()
+    expect(page.get_by_text(HOSTILE_TICKET).first).to_be_visible()
+    shot(page, f"hostile-event-registered-{label}")
+    assert dialogs == [] and errors == []
+
+
+def test_hostile_names_on_the_organization_page_and_in_the_catalog(hostile, app_url, new_page):
+    org_url = f"{app_url}/org/{hostile['org']}"
+    catalog_url = f"{app_url}/events?" + urllib.parse.urlencode({"q": "Hostile Ёлка"})
+    # Neither page writes an organizer's text into its served HTML: the app fills it in, as text.
+    for url in (org_url, catalog_url):
+        served = served_html(url)
+        for text in (HOSTILE_ORG, HOSTILE_TITLE, HOSTILE_VENUE, HOSTILE_TICKET):
+            assert text not in served and html_escape(text) not in served
+    page = new_page(PHONE, locale="en-US", is_mobile=True)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(org_url)
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_be_visible()
+    assert heading.text_content() == HOSTILE_ORG
+    expect(page.get_by_role("link", name=HOSTILE_TITLE, exact=True)).to_be_visible()
+    assert no_horizontal_scroll(page)
+    shot(page, "hostile-org-page-phone")
+    page.goto(catalog_url)
+    card = page.locator(".event-card")
+    expect(card).to_have_count(1)
+    expect(card.get_by_role("link", name=HOSTILE_TITLE, exact=True)).to_be_visible()
+    expect(card.get_by_text(f"{HOSTILE_VENUE}, {HOSTILE_CITY}", exact=True)).to_be_visible()
+    expect(page.locator("img[src='x']")).to_have_count(0)
+    assert no_horizontal_scroll(page)
+    shot(page, "hostile-catalog-phone")
+    assert dialogs == []

@@ -8,9 +8,18 @@ from sqlalchemy import update
 
 from aqstream.api import share
 from aqstream.api.app import create_api
-from aqstream.models import TicketType
+from aqstream.models import Organization, TicketType
 from aqstream.services import event_lifecycle, events, sharing
 from aqstream.services.permissions import Principal
+from tests.served_html import (
+    HOSTILE_CITY,
+    HOSTILE_DESCRIPTION,
+    HOSTILE_ORG,
+    HOSTILE_TICKET,
+    HOSTILE_TITLE,
+    HOSTILE_VENUE,
+    Document,
+)
 
 SPA = "<!DOCTYPE html><html><head><meta charset='utf-8'><title>AqStream</title></head><body><div id='root'></div></body></html>"
 
@@ -84,3 +93,36 @@ def test_event_page_html_carries_the_card(make, session, use_db, tmp_path, monke
 
         missing = client.get(f"/e/{org.slug}/nothing-here")
         assert missing.status_code == 200 and "og:title" not in missing.text  # the app says "not found"
+
+
+def test_hostile_names_stay_text_in_the_event_page_html(make, session, use_db, tmp_path, monkeypatch):
+    """An organizer's "<!--<script>" once made the JSON-LD swallow the app's scripts (an empty page), and a
+    backslash in a title was read by the <title> replacement as a group reference (a 500)."""
+    owner, org = make.org()
+    event = events.create_event(session, Principal(owner.id), org.id, events.EventInput(
+        title=HOSTILE_TITLE, starts_local="2031-06-01T19:00", ends_local="2031-06-01T22:00", time_zone="Europe/Moscow",
+        venue=HOSTILE_VENUE, city=HOSTILE_CITY, description=HOSTILE_DESCRIPTION,
+        ticket_types=[events.TicketTypeInput(HOSTILE_TICKET, 5)]))
+    events.publish_event(session, Principal(owner.id), org.id, event.id)
+    session.exec(update(Organization).where(Organization.id == org.id).values(name=HOSTILE_ORG))
+    session.commit()
+    spa = tmp_path / "404.html"
+    spa.write_text(SPA)
+    monkeypatch.setattr(share, "spa_file", lambda: spa)
+    card = sharing.event_share(session, org.slug, event.slug, "en")
+    with TestClient(create_api()) as client:
+        page = client.get(f"/e/{org.slug}/{event.slug}")
+    assert page.status_code == 200
+    doc = Document(page.text)
+    assert doc.titles == [f"{HOSTILE_TITLE} · {HOSTILE_ORG}"]
+    head = doc.head_values()
+    assert head["og:title"] == head["twitter:title"] == [HOSTILE_TITLE] and head["og:site_name"] == [HOSTILE_ORG]
+    assert head["description"] == head["og:description"] == head["twitter:description"] == [card.description]
+    assert head["og:url"] == head["canonical"] == [card.url]
+    assert doc.broken_scripts() == [] and "img" not in {tag for tag, _attrs in doc.tags}
+    [ld_text] = [text for attrs, text in doc.scripts if attrs.get("type") == "application/ld+json"]
+    assert not set("<>&") & set(ld_text)
+    ld = json.loads(ld_text)
+    assert ld == card.json_ld and ld["name"] == HOSTILE_TITLE and ld["organizer"]["name"] == HOSTILE_ORG
+    assert ld["location"]["name"] == HOSTILE_VENUE and ld["offers"][0]["name"] == HOSTILE_TICKET
+    assert "<div id='root'></div></body>" in page.text  # the app's own document after the head is untouched
