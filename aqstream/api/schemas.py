@@ -94,7 +94,8 @@ class TicketTypeIn(Input):
     name: str = Field(max_length=120)
     quantity: int = Field(ge=1, le=1_000_000)
     description: str = Field(default="", max_length=2000)
-    price_minor: int = Field(default=0, ge=0, le=MAX_ID, description="Minor units of the organization's currency; 0 until payments")
+    price_minor: int = Field(default=0, ge=0, le=MAX_ID,
+                             description="Minor units of the organization's currency; 0 until payments")
     sales_start_at: Optional[DateTime] = Field(default=None, description="Wall-clock time in the event's zone")
     sales_end_at: Optional[DateTime] = None
     min_per_order: int = Field(default=1, ge=1, le=100)

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import Event, Order, Organization, OutboxMessage, Question, Ticket, TicketType
-from aqstream.services import audit, media, outbox, reminders
+from aqstream.services import audit, media, orders, outbox, reminders
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, NotFound, ValidationError
 from aqstream.services.events import (
@@ -119,18 +119,44 @@ def _flip_status(session: Session, principal: Principal, organization_id: int, e
     if event.status not in allowed:
         raise Conflict(error)
     begin_write(session)
+    if to == "cancelled":
+        # Cancelling gives places back: the ticket-type rows are locked before the event's, the order every
+        # registration takes them in, so a registration racing the cancellation waits instead of deadlocking.
+        session.exec(select(TicketType.id).where(TicketType.event_id == event.id).order_by(TicketType.id)
+                     .with_for_update()).all()
     # Guarded: two organizers acting at once, or a registration's own guard, see one consistent status.
     flipped = session.exec(update(Event).where(Event.id == event.id, Event.status.in_(allowed)).values(status=to))
     if flipped.rowcount != 1:
         session.rollback()
         raise Conflict(error)
     session.refresh(event)
-    told = _tell_attendees(session, event, EVENT_CANCELLED_EMAIL, data) if to == "cancelled" else 0
+    extra: dict = {}
+    if to == "cancelled":
+        # Told first (the recipients are the holders of valid tickets), once each, by the event's own email.
+        told = _tell_attendees(session, event, EVENT_CANCELLED_EMAIL, data)
+        extra = {"attendees_told": told} if told else {}
+        extra.update(_cancel_every_order(session, event))
     audit.record(session, action=action, object_type="event", object_id=event.id, organization_id=organization_id,
-                 actor_user_id=principal.user_id, data={**(data or {}), **({"attendees_told": told} if told else {})})
+                 actor_user_id=principal.user_id, data={**(data or {}), **extra})
     session.commit()
     session.refresh(event)
     return event
+
+
+def _cancel_every_order(session: Session, event: Event) -> dict:
+    """A cancelled event's orders and tickets are cancelled with it, in the caller's transaction: the door, the
+    attendee's account and the exports look at them. No per-order email: the event's cancellation said it."""
+    now = utcnow()
+    flipped = session.exec(
+        update(Ticket).where(Ticket.event_id == event.id, Ticket.status == "valid")
+        .values(status="cancelled", cancelled_at=now).returning(Ticket.id, Ticket.ticket_type_id)
+    ).all()
+    cancelled_orders = session.exec(
+        update(Order).where(Order.event_id == event.id, Order.status.in_(("pending", "confirmed")))
+        .values(status="cancelled", cancelled_at=now, dedupe_key=None)
+    ).rowcount
+    orders.return_places(session, [orders.Flipped(ticket_id, type_id, event.id) for ticket_id, type_id in flipped])
+    return {"orders_cancelled": cancelled_orders, "tickets_cancelled": len(flipped)} if flipped or cancelled_orders else {}
 
 
 def unpublish_event(session: Session, principal: Principal, organization_id: int, event_id: int) -> Event:

@@ -116,6 +116,41 @@ def test_cancelling_needs_a_message_and_sends_one_email_per_attendee(make, sessi
         lifecycle.unpublish_event(session, Principal(owner.id), org.id, event.id)
 
 
+def test_cancelling_an_event_cancels_its_orders_and_tickets_at_once_and_tells_each_attendee_once(make, session):
+    from aqstream.models import Order, Ticket, TicketType
+    from aqstream.services import orders
+
+    owner, org = make.org()
+    event, (tt, other) = make.event(owner, org, quantities=(10, 10), capacity=15)
+    first = buy(session, org, event, tt, "one@example.com", ("One", ""), ("Two", "two@example.com"))
+    second = buy(session, org, event, other, "three@example.com")
+    third = buy(session, org, event, tt, "four@example.com")
+    orders.cancel_order(session, Principal(owner.id), org.id, third.order.id)  # already cancelled: left as it is
+    before = {m.id for m in session.exec(select(OutboxMessage)).all()}
+    lifecycle.cancel_event(session, Principal(owner.id), org.id, event.id, "The venue flooded.")
+    session.expire_all()
+    statuses = {o.id: o.status for o in session.exec(select(Order).where(Order.event_id == event.id)).all()}
+    assert statuses == {first.order.id: "cancelled", second.order.id: "cancelled", third.order.id: "cancelled"}
+    tickets = session.exec(select(Ticket).where(Ticket.event_id == event.id)).all()
+    assert len(tickets) == 4 and {t.status for t in tickets} == {"cancelled"} and all(t.cancelled_at for t in tickets)
+    # The places are given back: the counters agree with the valid tickets (none).
+    assert session.get(Event, event.id).sold == 0
+    assert [session.get(TicketType, t.id).sold for t in (tt, other)] == [0, 0]
+    # One email per person who held a valid ticket, the event's own; no per-order cancellation emails on top.
+    new = [m for m in session.exec(select(OutboxMessage)).all() if m.id not in before]
+    assert sorted((m.kind, m.recipient) for m in new) == [(lifecycle.EVENT_CANCELLED_EMAIL, "one@example.com"),
+                                                          (lifecycle.EVENT_CANCELLED_EMAIL, "three@example.com"),
+                                                          (lifecycle.EVENT_CANCELLED_EMAIL, "two@example.com")]
+    entry = session.exec(select(AuditEntry).where(AuditEntry.action == "event.cancel",
+                                                  AuditEntry.object_id == event.id)).one()
+    assert entry.data["orders_cancelled"] == 2 and entry.data["tickets_cancelled"] == 3
+    # The attendee's own link says it is cancelled and there is nothing left to cancel.
+    view = registration.get_order_by_token(session, first.order.access_token)
+    assert view.order.status == "cancelled" and {t.status for t, _ in view.tickets} == {"cancelled"}
+    with pytest.raises(Conflict):
+        orders.cancel_by_token(session, first.order.access_token)
+
+
 def test_duplicate_makes_a_draft_with_the_same_types_and_questions_and_nothing_sold(make, session):
     owner, org = make.org()
     event, (tt,) = make.event(owner, org, quantities=(5,))
