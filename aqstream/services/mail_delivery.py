@@ -6,8 +6,10 @@ any number of workers take disjoint rows; on SQLite the write lock serializes cl
 the outcome, guarded by its own claim. A worker that dies leaves its rows "sending" with a lease that runs
 out; the next claim takes them again, so a message that belongs to a committed change is delivered even if
 the process died mid-send (at least once; the Message-ID is stable, so mail clients show a repeat once).
-Failures wait with exponential backoff and jitter; after MAX_ATTEMPTS the message is "failed" and shown to
-admins, who can send it again."""
+Every failure is judged by the server's reply code in one place (`classify`): a 5xx is permanent and the
+message is "failed" at once; a 4xx (greylisting, a full mailbox, 421), a dropped connection or a timeout waits
+with exponential backoff and jitter, and after MAX_ATTEMPTS the message is "failed" too. Failed messages are
+shown to admins, who can send them again."""
 from __future__ import annotations
 
 import logging
@@ -94,8 +96,43 @@ def _finish(session: Session, message_id: int, worker: str, **values) -> bool:
     return done == 1
 
 
-class PermanentError(Exception):
-    """Sending again will not help (the message cannot be rendered, the server refused the address)."""
+@dataclass(frozen=True)
+class Verdict:
+    permanent: bool  # sending again will not help: "failed" now, not after the last attempt
+    error: str  # what the mail log shows
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+def _permanent(code: int) -> bool:
+    """RFC 5321: 5xx is a permanent refusal; 4xx (421 included) is transient; anything else is no answer."""
+    return 500 <= code <= 599
+
+
+def classify(exc: Exception, connecting: bool = False) -> Verdict:
+    """The one place that decides what a failed send means, by the server's reply code wherever there is one:
+    5xx is permanent, 4xx waits for the next try (a greylisting server answers "451 4.7.1 Greylisted, try
+    again later" at RCPT TO the first time). SMTPRecipientsRefused carries a code per recipient: permanent only
+    if every one is 5xx. No answer at all (disconnected, timed out, connection refused, TLS) waits too.
+    While `connecting`, nothing is permanent: no message was offered yet, so even a 5xx greeting or a refused
+    login is about the server or our settings, and the messages wait until they are fixed (up to max
+    attempts). A message that cannot be encoded (ValueError) is permanent: it would fail the same way again."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused) and exc.recipients:
+        refused = exc.recipients.items()
+        error = "; ".join(f"SMTP {code} at RCPT TO <{rcpt}>: {_text(reply)}" for rcpt, (code, reply) in refused)
+        permanent = all(_permanent(code) for _rcpt, (code, _reply) in refused)
+    elif isinstance(exc, smtplib.SMTPResponseException):  # sender refused, after DATA, greeting, HELO, login
+        stage = {smtplib.SMTPSenderRefused: " at MAIL FROM", smtplib.SMTPDataError: " at DATA"}.get(type(exc), "")
+        error = f"SMTP {exc.smtp_code}{stage}: {_text(exc.smtp_error)}"
+        permanent = _permanent(exc.smtp_code)
+    else:  # no reply code: disconnected, timed out, refused, TLS (the connection, not the message); or unencodable
+        error = f"{type(exc).__name__}: {exc}"
+        permanent = isinstance(exc, ValueError)
+    if connecting:
+        return Verdict(False, f"connect: {error}")
+    return Verdict(permanent, error)
 
 
 @dataclass
@@ -120,17 +157,17 @@ def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     return smtp
 
 
-def _fail(session: Session, message: OutboxMessage, worker: str, error: str, permanent: bool, report: Report,
+def _fail(session: Session, message: OutboxMessage, worker: str, verdict: Verdict, report: Report,
           rng: random.Random | None) -> None:
     now = utcnow()
-    if permanent or message.attempts >= max_attempts():
-        _finish(session, message.id, worker, status="failed", last_error=error[:2000])
+    if verdict.permanent or message.attempts >= max_attempts():
+        _finish(session, message.id, worker, status="failed", last_error=verdict.error[:2000])
         report.failed += 1
     else:
-        _finish(session, message.id, worker, status="pending", last_error=error[:2000],
+        _finish(session, message.id, worker, status="pending", last_error=verdict.error[:2000],
                 next_attempt_at=now + backoff(message.attempts, rng))
         report.retried += 1
-    report.errors.append(error)
+    report.errors.append(verdict.error)
 
 
 def deliver_once(engine: Engine, settings: SmtpSettings, worker: str | None = None, limit: int = BATCH,
@@ -148,11 +185,17 @@ def deliver_once(engine: Engine, settings: SmtpSettings, worker: str | None = No
         try:
             smtp = _connect(settings)
         except (OSError, smtplib.SMTPException) as exc:  # the server is down: everyone waits and retries
+            verdict = classify(exc, connecting=True)
             for message in messages:
-                _fail(session, message, worker, f"connect: {exc}", False, report, rng)
+                _fail(session, message, worker, verdict, report, rng)
             return report
         try:
             for message in messages:
+                if smtp.sock is None:  # the server hung up (421) or went away: the batch's rest waits for a try
+                    # (without the earlier message's error: it names another recipient, maybe another organization's)
+                    _fail(session, message, worker, Verdict(False, "not sent: the SMTP server closed the connection "
+                                                                   "during an earlier message"), report, rng)
+                    continue
                 _send(session, smtp, settings, message, worker, report, rng)
         finally:
             try:
@@ -164,33 +207,40 @@ def deliver_once(engine: Engine, settings: SmtpSettings, worker: str | None = No
 
 def _send(session: Session, smtp: smtplib.SMTP, settings: SmtpSettings, message: OutboxMessage, worker: str,
           report: Report, rng) -> None:
+    """Render and send one message and record the outcome."""
     try:
         email = email_render.render(session, message)
-        session.rollback()  # rendering only reads: end its transaction before the slow network part
         email["From"] = settings.from_address
         email["To"] = message.recipient
         email["Message-ID"] = f"<outbox-{message.id}-{message.created_at:%Y%m%d%H%M%S}@{_domain()}>"
-        smtp.send_message(email)
     except email_render.Obsolete as exc:  # nothing to tell any more: not sent, and not an error
         session.rollback()
         if _finish(session, message.id, worker, status="skipped", last_error=str(exc)[:2000]):
             report.skipped += 1
         return
-    except (ValueError, LookupError, smtplib.SMTPRecipientsRefused) as exc:
+    except (ValueError, LookupError) as exc:  # it cannot be rendered: it never will be
         session.rollback()
-        _fail(session, message, worker, f"{type(exc).__name__}: {exc}", True, report, rng)
+        _fail(session, message, worker, Verdict(True, f"{type(exc).__name__}: {exc}"), report, rng)
         return
-    except smtplib.SMTPResponseException as exc:
-        session.rollback()
-        _fail(session, message, worker, f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", exc.smtp_code >= 500,
-              report, rng)
-        return
-    except (OSError, smtplib.SMTPException) as exc:
-        session.rollback()
-        _fail(session, message, worker, f"{type(exc).__name__}: {exc}", False, report, rng)
+    session.rollback()  # rendering only reads: end its transaction before the slow network part
+    try:
+        smtp.send_message(email)
+    except (OSError, smtplib.SMTPException, ValueError) as exc:
+        _reset(smtp)
+        _fail(session, message, worker, classify(exc), report, rng)
         return
     if _finish(session, message.id, worker, status="sent", sent_at=utcnow(), last_error=""):
         report.sent += 1
+
+
+def _reset(smtp: smtplib.SMTP) -> None:
+    """End a refused transaction so the next message starts clean: smtplib sends RSET after most refusals,
+    but not when the DATA command itself is refused (the next MAIL FROM would get "503 nested MAIL")."""
+    if smtp.sock is not None:
+        try:
+            smtp.rset()
+        except (OSError, smtplib.SMTPException):
+            pass  # the connection is gone: smtplib closed it, and the batch's rest waits
 
 
 def _domain() -> str:
