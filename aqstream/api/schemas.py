@@ -72,7 +72,35 @@ class TokenResponse(BaseModel):
     access_token: str
     token_type: str = "bearer"
     expires_in: int
-    organization: str
+    organization: Optional[str] = Field(description="The organization the token acts for; null for an account "
+                                                    "without one (the token can then only create an organization)")
+
+
+class SignUpIn(Input):
+    name: str = Field(min_length=1, max_length=200)
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=1024, description="At least 8 characters, not easy to guess")
+    locale: Optional[Literal["en", "ru"]] = Field(default=None, description="Emails' language; else Accept-Language")
+
+
+class SignUpOut(TokenResponse):
+    user_id: int
+    name: str
+    email: str
+    email_verified: bool = Field(description="False until the emailed link is opened")
+
+
+class OrganizationIn(Input):
+    name: str = Field(min_length=1, max_length=200)
+    slug: str = Field(default="", max_length=63, description="Its address in links; made from the name if empty")
+    time_zone: str = Field(default="UTC", max_length=64, examples=["Europe/Moscow"])
+    default_locale: Optional[Literal["en", "ru"]] = Field(default=None, description="Else Accept-Language")
+    currency: str = Field(default="EUR", min_length=3, max_length=3, examples=["RUB"])
+
+
+class OrganizationCreatedOut(TokenResponse):
+    name: str
+    slug: str
 
 
 class PasswordResetRequest(Input):

@@ -15,6 +15,7 @@ from aqstream.db import get_engine, session_scope
 from aqstream.i18n import tn
 from aqstream.models import Event, Order, Question, Ticket, TicketType
 from aqstream.services import (
+    accounts,
     api_tokens,
     calendar,
     events,
@@ -27,7 +28,7 @@ from aqstream.services import (
 )
 from aqstream.services.api_tokens import ApiIdentity
 from aqstream.services.errors import Unauthenticated, ValidationError
-from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, access
+from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access
 
 router = APIRouter(prefix="/api/v1")
 bearer = HTTPBearer(auto_error=False)
@@ -42,6 +43,13 @@ def identity(
     credentials: Optional[HTTPAuthorizationCredentials] = Depends(bearer), session: Session = Depends(db)
 ) -> ApiIdentity:
     return api_tokens.verify_token(session, credentials.credentials if credentials else None)
+
+
+def account(
+    credentials: Optional[HTTPAuthorizationCredentials] = Depends(bearer), session: Session = Depends(db)
+) -> Principal:
+    """The account behind any token, with or without an organization (for creating one)."""
+    return api_tokens.verify_account_token(session, credentials.credentials if credentials else None)
 
 
 def client_address(request: Request) -> str:
@@ -159,6 +167,31 @@ def obtain_token(body: schemas.TokenRequest, request: Request, session: Session 
     return schemas.TokenResponse(
         access_token=issued.access_token, expires_in=issued.expires_in, organization=issued.organization_slug
     )
+
+
+@router.post("/auth/signup", response_model=schemas.SignUpOut, status_code=201, tags=["auth"])
+def sign_up(body: schemas.SignUpIn, request: Request, session: Session = Depends(db)):
+    """Create an account, with the sign-up page's rules (name, a valid address not yet taken, a strong
+    password); the address is confirmed through the emailed link. The answer carries an account token, which
+    can create an organization (`POST /api/v1/orgs`) and nothing else."""
+    user = accounts.sign_up(session, name=body.name, email=body.email, password=body.password,
+                            locale=body.locale or request_locale(request))
+    issued = api_tokens.issue_account_token(user)
+    return schemas.SignUpOut(access_token=issued.access_token, expires_in=issued.expires_in, organization=None,
+                             user_id=user.id, name=user.name, email=user.email, email_verified=False)
+
+
+@router.post("/orgs", response_model=schemas.OrganizationCreatedOut, status_code=201, tags=["team"])
+def create_organization(body: schemas.OrganizationIn, request: Request, who: Principal = Depends(account),
+                        session: Session = Depends(db)):
+    """Create an organization with the caller as its owner, as the "New organization" page does. Any token of
+    the account will do; the answer carries a token for the new organization."""
+    org = organizations.create_organization(session, who, name=body.name, slug=body.slug, time_zone=body.time_zone,
+                                            default_locale=body.default_locale or request_locale(request),
+                                            currency=body.currency)
+    issued = api_tokens.organization_token(session, who, org)
+    return schemas.OrganizationCreatedOut(access_token=issued.access_token, expires_in=issued.expires_in,
+                                          organization=org.slug, name=org.name, slug=org.slug)
 
 
 @router.post("/auth/password-reset", response_model=schemas.PasswordResetAccepted, status_code=202, tags=["auth"])
