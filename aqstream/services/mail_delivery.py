@@ -222,6 +222,11 @@ def _send(session: Session, smtp: smtplib.SMTP, settings: SmtpSettings, message:
         session.rollback()
         _fail(session, message, worker, Verdict(True, f"{type(exc).__name__}: {exc}"), report, rng)
         return
+    except Exception as exc:  # a bug, or the database gone for a moment: retried like a busy server, never stuck
+        logging.getLogger("aqstream.mail").exception("could not render outbox message %s", message.id)
+        session.rollback()
+        _fail(session, message, worker, Verdict(False, f"could not render: {type(exc).__name__}: {exc}"), report, rng)
+        return
     session.rollback()  # rendering only reads: end its transaction before the slow network part
     try:
         smtp.send_message(email)

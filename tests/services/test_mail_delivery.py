@@ -176,6 +176,35 @@ def test_a_permanent_answer_fails_at_once_and_the_batch_goes_on(fresh, smtp_serv
     assert sorted(rcpt for rcpt, _id in arrivals(inbox)) == sorted(a for a in addresses if a != refused)
 
 
+def test_a_message_that_fails_to_render_is_retried_then_failed_never_stuck_or_blocking(fresh, smtp_server, monkeypatch):
+    """A bug in rendering one email (any exception) must not leave it "sending" forever, re-claimed at every lease,
+    nor stop the batch: it waits like a busy server's refusal and fails after the last attempt."""
+    from aqstream.services import email_render
+
+    _url, engine = fresh
+    inbox, port = smtp_server()
+    addresses = sign_ups(engine, 3)
+    broken = addresses[1]
+    real = email_render.render
+
+    def render(session, message):
+        if message.recipient == broken:
+            raise TypeError("a bug in a template")
+        return real(session, message)
+
+    monkeypatch.setattr(email_render, "render", render)
+    monkeypatch.setattr(mail_delivery, "max_attempts", lambda: 2)
+    report = mail_delivery.deliver_once(engine, settings(port))
+    assert (report.sent, report.retried, report.failed) == (2, 1, 0)
+    row = rows(engine)[broken]
+    assert (row.status, row.attempts) == ("pending", 1) and "TypeError: a bug in a template" in row.last_error
+    with travel(timedelta(hours=2)):
+        report = mail_delivery.deliver_once(engine, settings(port))
+    assert (report.sent, report.retried, report.failed) == (0, 0, 1)
+    assert rows(engine)[broken].status == "failed"
+    assert sorted(rcpt for rcpt, _id in arrivals(inbox)) == sorted(a for a in addresses if a != broken)
+
+
 def test_a_server_that_goes_away_mid_batch_loses_nothing_and_fails_nothing(fresh, smtp_server):
     """The server takes the third message and disappears before it answers: the two before are sent, the third
     and the rest wait while it is down (none failed), and when it is back they all arrive; the third twice,
