@@ -3,6 +3,7 @@ import contextlib
 
 import reflex as rx
 
+from aqstream import config
 from aqstream.api.app import create_api
 from aqstream.pages.account import my_tickets, profile_page, verify_email
 from aqstream.pages.admin.mail import platform_mail_page
@@ -23,6 +24,9 @@ from aqstream.state.mail import MailLogState
 from aqstream.state.organizer import AttendeeState, DashboardState, EventEditState, EventFormState, EventManageState
 from aqstream.state.public import OrderState, PublicEventState
 from aqstream.state.team import AuditState, InviteState, SettingsState, TeamState
+
+# A wrong AQSTREAM_TRUSTED_PROXIES stops the start here, rather than failing every sign-in later.
+config.trusted_proxies()
 
 app = rx.App(
     api_transformer=create_api(),

@@ -1,7 +1,9 @@
 """Configuration from the environment, with safe defaults for a single-machine try-out."""
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
@@ -77,6 +79,22 @@ def cookie_secure() -> bool:
     if flag is not None:
         return flag.lower() in ("1", "true", "yes")
     return public_base_url().startswith("https://")
+
+
+def trusted_proxies() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """The reverse proxies whose X-Forwarded-For header names the client: AQSTREAM_TRUSTED_PROXIES, IP
+    addresses and networks (`127.0.0.1, ::1, 10.0.0.0/8`), separated by commas or spaces. Empty (the
+    default): nobody is trusted, and the client is the connection's peer."""
+    raw = os.environ.get("AQSTREAM_TRUSTED_PROXIES", "")
+    networks = []
+    for entry in re.split(r"[\s,]+", raw.strip()):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(f"AQSTREAM_TRUSTED_PROXIES: {entry!r} is not an IP address or network") from None
+    return tuple(networks)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from aqstream.services import (
     registration_queue,
 )
 from aqstream.services.api_tokens import ApiIdentity
+from aqstream.services.client_ip import resolve_client_ip
 from aqstream.services.errors import Unauthenticated, ValidationError
 from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access
 
@@ -53,7 +54,10 @@ def account(
 
 
 def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address for the sign-in and reset limits: the peer, or behind a trusted proxy the client
+    it names in X-Forwarded-For (see services/client_ip.py)."""
+    forwarded_for = ",".join(request.headers.getlist("x-forwarded-for"))
+    return resolve_client_ip(request.client.host if request.client else None, forwarded_for)
 
 
 def _ticket_type_out(tt: TicketType, event: Event, organizer: bool = False):

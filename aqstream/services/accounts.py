@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import math
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from jose import JWTError, jwt
 from passlib.context import CryptContext
@@ -47,11 +47,15 @@ VERIFY_EMAIL = "email.verify_address"
 VERIFY_AUDIENCE = "aqstream-verify-email"
 VERIFY_LIFETIME = timedelta(days=7)
 
-# Throttling of failed sign-ins: after FREE_FAILURES within the window, each further try waits
-# BASE_DELAY * 2**(extra failures), capped. Counted per account and, more loosely, per client address.
+# Throttling of failed sign-ins, within the window; a try that must wait is refused unchecked, so a hit
+# looks like a miss. Per account: after FREE_FAILURES_PER_EMAIL (from anywhere), every try at it waits
+# BASE_DELAY * 2**(extra failures), capped. Per client address: after FREE_FAILURES_PER_ADDRESS (at any
+# accounts) the address waits the same way, but only before trying again at an account it has itself failed
+# on FREE_FAILURES_PER_PAIR times: other people behind the same address (an office, a proxy) still sign in.
 THROTTLE_WINDOW = timedelta(minutes=15)
 FREE_FAILURES_PER_EMAIL = 5
 FREE_FAILURES_PER_ADDRESS = 20
+FREE_FAILURES_PER_PAIR = 2
 BASE_DELAY_SECONDS = 15
 MAX_DELAY_SECONDS = 15 * 60
 
@@ -152,12 +156,17 @@ def confirm_address(session: Session, user: User) -> bool:
     return first
 
 
-def _throttle_delay(session: Session, column, value: str, free: int) -> int:
-    """Seconds the next try must still wait, from the failures recorded for one account or address."""
+def _failures(session: Session, *conditions) -> tuple[int, datetime | None]:
+    """How many failed sign-ins within the window match, and when the last one was."""
     since = utcnow() - THROTTLE_WINDOW
-    count, last = session.exec(
-        select(func.count(LoginAttempt.id), func.max(LoginAttempt.at)).where(column == value, LoginAttempt.at >= since)
+    return session.exec(
+        select(func.count(LoginAttempt.id), func.max(LoginAttempt.at)).where(*conditions, LoginAttempt.at >= since)
     ).one()
+
+
+def _throttle_delay(session: Session, free: int, *conditions) -> int:
+    """Seconds the next try must still wait, from the failures recorded for one account or address."""
+    count, last = _failures(session, *conditions)
     if count < free or last is None:
         return 0
     delay = min(BASE_DELAY_SECONDS * 2 ** (count - free), MAX_DELAY_SECONDS)
@@ -174,10 +183,13 @@ def authenticate(session: Session, *, email: str, password: str, address: str = 
     address = (address or "unknown")[:64]
     begin_write(session)
     user = session.exec(select(User).where(User.email == clean_email).with_for_update()).first()
-    wait = max(
-        _throttle_delay(session, LoginAttempt.email, clean_email, FREE_FAILURES_PER_EMAIL),
-        _throttle_delay(session, LoginAttempt.address, address, FREE_FAILURES_PER_ADDRESS),
-    )
+    wait = _throttle_delay(session, FREE_FAILURES_PER_EMAIL, LoginAttempt.email == clean_email)
+    # The address's own limit holds it back only at the accounts it has been guessing at: a correct
+    # password for another account from the same address (a colleague, everyone behind one proxy) is not
+    # refused because of someone else's failures.
+    pair_failures, _last = _failures(session, LoginAttempt.email == clean_email, LoginAttempt.address == address)
+    if pair_failures >= FREE_FAILURES_PER_PAIR:
+        wait = max(wait, _throttle_delay(session, FREE_FAILURES_PER_ADDRESS, LoginAttempt.address == address))
     if wait > 0:
         session.rollback()
         raise TooManyAttempts(field="password", seconds=wait)

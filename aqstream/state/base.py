@@ -11,6 +11,7 @@ from aqstream.api.browser_auth import SESSION_COOKIE
 from aqstream.db import session_scope
 from aqstream.i18n import LOCALES, catalogue, format_range, t
 from aqstream.services import accounts
+from aqstream.services.client_ip import resolve_client_ip
 from aqstream.services.errors import DomainError, ValidationError
 
 
@@ -101,9 +102,12 @@ class AppState(rx.State):
         return rx.redirect(f"/signin?next={path}")
 
     def _client_address(self) -> str:
-        # Reflex resolves X-Forwarded-For through `trusted_proxy_hops`, so behind a proxy this is the
-        # visitor's address, not the proxy's.
-        return self.router.session.client_ip or "unknown"
+        """The client's address for the sign-in and reset limits, as the API takes it: the websocket's peer
+        (which Reflex keeps as the `asgi-scope-client` header, whatever its own `trusted_proxy_hops` says), or
+        behind a trusted proxy the client it names in X-Forwarded-For (see services/client_ip.py)."""
+        headers = self.router.headers.raw_headers
+        peer = headers.get("asgi-scope-client") or self.router.session.client_ip
+        return resolve_client_ip(peer, headers.get("x-forwarded-for"))
 
     def _errors_text(self, exc: DomainError) -> dict[str, str]:
         if isinstance(exc, ValidationError):

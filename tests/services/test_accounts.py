@@ -111,13 +111,56 @@ def test_repeated_failures_for_one_account_are_slowed_down(session):
     assert session.exec(select(LoginAttempt).where(LoginAttempt.email == user.email)).first() is None
 
 
-def test_repeated_failures_from_one_address_are_slowed_down(session):
-    address = f"198.51.100.{unique('')[:2]}"
-    for i in range(accounts.FREE_FAILURES_PER_ADDRESS):
+def unique_address():
+    return f"2001:db8:{unique('')[:4]}:{unique('')[:4]}::1"
+
+
+def guess_many(session, address, count, emails=None):
+    """Wrong passwords from one address, at the given accounts (else at `count` new ones); the accounts."""
+    emails = emails or [f"{unique('nobody')}@example.com" for _ in range(count)]
+    for i in range(count):
         with pytest.raises(ValidationError):
-            accounts.authenticate(session, email=f"nobody{i}@example.com", password="whatever", address=address)
+            accounts.authenticate(session, email=emails[i % len(emails)], password="whatever-wrong", address=address)
+    return emails
+
+
+def test_many_failures_from_one_address_do_not_lock_out_other_accounts(session):
+    """Issue 12, defect 6: behind a proxy (or an office's NAT) everyone shares an address; one person's
+    failures there must not refuse another person's right password."""
+    address = unique_address()
+    guess_many(session, address, 25)
+    other = accounts.sign_up(session, name="O", email=email(), password="a-good-long-passphrase")
+    assert accounts.authenticate(session, email=other.email, password="a-good-long-passphrase", address=address).id == other.id
+    # A wrong password for a fresh account is checked as usual (and counted), not answered with a wait.
+    with pytest.raises(ValidationError):
+        accounts.authenticate(session, email=email(), password="whatever-wrong", address=address)
+
+
+def test_an_address_over_its_limit_waits_before_guessing_again_at_the_same_accounts(session):
+    address = unique_address()
+    victim = accounts.sign_up(session, name="V", email=email(), password="a-good-long-passphrase")
+    guess_many(session, address, accounts.FREE_FAILURES_PER_PAIR, emails=[victim.email])
+    sprayed = guess_many(session, address, accounts.FREE_FAILURES_PER_ADDRESS)
+    guess_many(session, address, accounts.FREE_FAILURES_PER_PAIR - 1, emails=sprayed[:1])
+    # Every further try there from that address waits, the right password too: a hit looks like a miss.
+    for password in ("wrong-again", "a-good-long-passphrase"):
+        with pytest.raises(TooManyAttempts) as err:
+            accounts.authenticate(session, email=victim.email, password=password, address=address)
+        assert 0 < err.value.params["seconds"] <= accounts.MAX_DELAY_SECONDS
     with pytest.raises(TooManyAttempts):
-        accounts.authenticate(session, email="someone-else@example.com", password="whatever", address=address)
+        accounts.authenticate(session, email=sprayed[0], password="whatever-wrong", address=address)
+    # The account itself is not locked: its owner, elsewhere, signs in.
+    assert accounts.authenticate(session, email=victim.email, password="a-good-long-passphrase",
+                                 address=unique_address()).id == victim.id
+
+
+def test_below_its_limit_an_address_is_not_held_back(session):
+    address = unique_address()
+    target = f"{unique('t')}@example.com"
+    guess_many(session, address, accounts.FREE_FAILURES_PER_EMAIL - 1, emails=[target])
+    guess_many(session, address, accounts.FREE_FAILURES_PER_ADDRESS - accounts.FREE_FAILURES_PER_EMAIL)
+    with pytest.raises(ValidationError):  # the address's 20th failure: checked, not throttled
+        accounts.authenticate(session, email=target, password="whatever-wrong", address=address)
 
 
 def test_login_ticket_works_once_and_only_briefly(session):
