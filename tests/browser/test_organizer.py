@@ -2,6 +2,8 @@
 edit the event (an error shown next to the field, then a Markdown description), duplicate it, cancel it
 with a message, and find everything in the dashboard's sections. Desktop, and the attendee list and the
 editor at phone width."""
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -125,7 +127,11 @@ def test_organizer_runs_an_event_from_the_browser(app_url, new_page):
     page.get_by_label("Message to attendees").fill("The venue flooded. Sorry!")
     page.get_by_role("button", name="Cancel the event and notify attendees").click()
     expect(page.get_by_text("The event is cancelled; attendees will be emailed.")).to_be_visible()
-    expect(page.locator("span.rt-Badge", has_text="Cancelled")).to_be_visible()
+    expect(page.locator("span.rt-Badge.rt-r-size-2", has_text="Cancelled")).to_be_visible()  # the event's own
+    # Its tickets went with it: every attendee row says so (the door and the attendees' accounts read these).
+    for name in ("Ada Lovelace", "Grace Hopper", "Анна Каренина"):
+        expect(page.get_by_role("row", name=re.compile(name)).get_by_text("Cancelled")).to_be_visible()
+    shot(page, "event-cancelled-desktop")
 
     page.get_by_role("link", name="Back to events").click()
     archived = page.locator("div").filter(has=page.get_by_role("heading", name="Archived")).last
