@@ -28,6 +28,12 @@ def max_upload_bytes() -> int:
     return int(os.environ.get("AQSTREAM_MAX_UPLOAD_BYTES", str(5 * 1024 * 1024)))
 
 
+def max_exports() -> int:
+    """How many attendee exports one process streams at once (AQSTREAM_MAX_EXPORTS, default 4). None of them holds
+    a database connection between its chunks; the bound keeps CPU and threads for everyone else."""
+    return max(1, int(os.environ.get("AQSTREAM_MAX_EXPORTS", "4")))
+
+
 def database_url() -> str:
     url = os.environ.get("DATABASE_URL")
     if url:

@@ -89,7 +89,7 @@ def _needs_token(route: APIRoute) -> bool:
     pending = [route.dependant]
     while pending:
         dependant = pending.pop()
-        if dependant.call in (v1.identity, v1.account):
+        if dependant.call in (v1.identity, v1.identity_closed, v1.account):
             return True
         pending.extend(dependant.dependencies)
     return False

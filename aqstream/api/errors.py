@@ -21,6 +21,7 @@ STATUS = {
     errors.SoldOut: 409,
     errors.RegistrationClosed: 409,
     errors.TooManyAttempts: 429,
+    errors.ExportsBusy: 503,
 }
 
 
@@ -37,7 +38,7 @@ def domain_error_handler(request: Request, exc: errors.DomainError) -> JSONRespo
     elif exc.field:
         body["field"] = exc.field
     headers = {}
-    if isinstance(exc, errors.TooManyAttempts):
+    if isinstance(exc, (errors.TooManyAttempts, errors.ExportsBusy)):
         headers["Retry-After"] = str(exc.params.get("seconds", 60))
     if isinstance(exc, errors.Unauthenticated):
         headers["WWW-Authenticate"] = "Bearer"

@@ -53,6 +53,13 @@ def account(
     return api_tokens.verify_account_token(session, credentials.credentials if credentials else None)
 
 
+def identity_closed(credentials: Optional[HTTPAuthorizationCredentials] = Depends(bearer)) -> ApiIdentity:
+    """`identity` for a streamed response: checked on a session closed at once. A `db` session lives until the
+    response's last byte is sent, and would hold its connection for a whole download."""
+    with session_scope() as session:
+        return api_tokens.verify_token(session, credentials.credentials if credentials else None)
+
+
 def client_address(request: Request) -> str:
     """The client's address for the sign-in and reset limits: the peer, or behind a trusted proxy the client
     it names in X-Forwarded-For (see services/client_ip.py)."""

@@ -2,20 +2,18 @@
 cover; the attendee list, one attendee, adding one by hand, resending a confirmation; exports."""
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from typing import Literal, Optional
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
-from starlette.background import BackgroundTask
 
 from aqstream import config
 from aqstream.api import schemas
-from aqstream.api.v1 import _event_out, _org_slug, db, identity
-from aqstream.db import get_engine, session_scope
+from aqstream.api.v1 import _event_out, _org_slug, db, identity, identity_closed
+from aqstream.db import session_scope
 from aqstream.i18n import t
 from aqstream.services import accounts, attendees, event_lifecycle, events, exports
 from aqstream.services.api_tokens import ApiIdentity
@@ -202,29 +200,36 @@ def resend_confirmation(order_id: schemas.Id, who: ApiIdentity = Depends(identit
     return {"queued": True}
 
 
+class ExportResponse(StreamingResponse):
+    """An export streamed from its ExportStream, which is closed however the response ends (sent, the client gone,
+    cancelled), so its slot is always given back. No file is involved: nothing can vanish before it is sent."""
+
+    def __init__(self, body: exports.ExportStream, **kwargs):
+        super().__init__(body, **kwargs)
+        self.export_stream = body
+
+    async def __call__(self, scope, receive, send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.export_stream.close()  # quick and not awaited: it must run even when this task is being cancelled
+
+
+EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX_TYPE}
+
+
 def export_response(principal: Principal, organization_id: int, event_id: int, fmt: str, query, locale: str):
-    """The attendee list as a file, streamed: CSV row by row, XLSX from a temporary file deleted after."""
-    session = Session(get_engine(), expire_on_commit=False)  # closed after the last byte is sent
-    try:
+    """The attendee list as a file, streamed as it is read: the rows come in chunks, each read on a short database
+    checkout, so a slow download holds no connection. At most config.max_exports() run at once (503 beyond)."""
+    labels = {k: t(f"export.{k}", locale) for k in
+              ("name", "email", "buyer_email", "ticket_type", "code", "status", "checked_in_at", "registered_at")}
+    with session_scope() as session:
         event = events.get_event(session, principal, organization_id, event_id, VIEW_ATTENDEES)
-        labels = {k: t(f"export.{k}", locale) for k in
-                  ("name", "email", "buyer_email", "ticket_type", "code", "status", "checked_in_at", "registered_at")}
         export = attendees.export_rows(session, principal, organization_id, event_id, labels, query)
-    except BaseException:
-        session.close()
-        raise
+    body = exports.stream(export, fmt, t("export.sheet", locale))
     name = f"{event.slug}-attendees.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
-    if fmt == "csv":
-        return StreamingResponse(exports.csv_chunks(export), media_type="text/csv; charset=utf-8", headers=headers,
-                                 background=BackgroundTask(session.close))
-    try:
-        path = exports.xlsx_file(export, t("export.sheet", locale))
-    finally:
-        session.close()
-    return FileResponse(path, filename=name, headers={"Cache-Control": "no-store"},
-                        media_type=XLSX_TYPE,
-                        background=BackgroundTask(os.unlink, path))
+    return ExportResponse(body, media_type=EXPORT_TYPES[fmt], headers=headers)
 
 
 @router.get("/events/{event_id}/attendees.{fmt}", tags=["attendees"], response_class=Response, responses={
@@ -232,7 +237,7 @@ def export_response(principal: Principal, organization_id: int, event_id: int, f
           "content": {"text/csv": {"schema": {"type": "string"}},
                       XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}})
 def export_attendees(event_id: schemas.Id, fmt: Literal["csv", "xlsx"], filters: Filters = Depends(),
-                     who: ApiIdentity = Depends(identity), lang: Literal["en", "ru"] = "en"):
+                     who: ApiIdentity = Depends(identity_closed), lang: Literal["en", "ru"] = "en"):
     return export_response(who.principal, who.organization_id, event_id, fmt, filters.query, lang)
 
 

@@ -61,3 +61,10 @@ class RegistrationClosed(DomainError):
 class TooManyAttempts(DomainError):
     code = "too_many_attempts"
     message_key = "auth.too_many_attempts"
+
+
+class ExportsBusy(DomainError):
+    """Every export slot of the process is taken (config.max_exports()); `seconds` says when to try again."""
+
+    code = "exports_busy"
+    message_key = "export.busy"

@@ -2,17 +2,20 @@
 someone by hand; sending a confirmation again; CSV and XLSX exports."""
 import csv
 import io
+import threading
+import zipfile
+from datetime import datetime, timedelta
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from aqstream.models import OutboxMessage, Ticket, TicketType
 from aqstream.services import attendees, events, exports, orders, questions, registration
 from aqstream.services.attendees import AttendeeQuery as Q
 from aqstream.services.clock import utcnow
-from aqstream.services.errors import Forbidden, NotFound, SoldOut, ValidationError
+from aqstream.services.errors import ExportsBusy, Forbidden, NotFound, SoldOut, ValidationError
 from aqstream.services.permissions import Principal
 from aqstream.services.registration import TicketRequest as TR
 from tests.services.test_event_lifecycle import member
@@ -139,10 +142,64 @@ def test_csv_export_has_a_bom_answers_and_no_formulas(make, session):
 def test_xlsx_export_opens_with_every_row(make, session, tmp_path):
     owner, org, event, _, _ = people(make, session)
     export = attendees.export_rows(session, Principal(owner.id), org.id, event.id, {})
-    path = exports.xlsx_file(export)
-    sheet = load_workbook(path, read_only=True).active
+    data = b"".join(exports.xlsx_chunks(export))
+    assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None
+    sheet = load_workbook(io.BytesIO(data), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 6 and rows[1][0] == "Анна Смирнова" and rows[1][5] == "valid"
+    assert isinstance(rows[1][7], datetime) and abs(rows[1][7] - datetime.now()) < timedelta(days=1)
+
+
+def test_xlsx_keeps_values_typed_and_quotes_what_excel_would_run():
+    when = datetime(2031, 6, 1, 18, 30)
+    header = ["Name", "Checked in", "Note", "Count", "Flag"]
+    rows = [["=HYPERLINK(1)", when, "bell\x07 & <tag> ", 3, True], ["  spaced  ", None, "x" * 40000, 2.5, False]]
+    data = b"".join(exports.xlsx_chunks(attendees.Export(header, iter(rows)), "Участники: [все]"))
+    book = load_workbook(io.BytesIO(data))
+    sheet = book.active
+    assert sheet.title == "Участники   все" and sheet.freeze_panes == "A2" and sheet["A1"].font.b
+    got = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert got[0] == header
+    assert got[1] == ["'=HYPERLINK(1)", when, "bell & <tag> ", 3, True]
+    assert got[2][0] == "  spaced  " and got[2][1] is None and len(got[2][2]) == 32767 and got[2][3:] == [2.5, False]
+    assert sheet["B2"].number_format == "yyyy-mm-dd hh:mm"
+
+
+@pytest.mark.parametrize("chunk_sessions", [True, False], ids=["own-short-sessions", "one-held-session"])
+def test_export_rows_hold_no_connection_between_chunks(make, session, engine, monkeypatch, chunk_sessions):
+    """Between the rows it hands out, an export has given its connection back; the old way (one session for the
+    whole export) kept one, and the same check sees it."""
+    monkeypatch.setattr(attendees, "EXPORT_CHUNK", 2)
+    monkeypatch.setattr(attendees, "EXPORT_CHUNK_SESSIONS", chunk_sessions)
+    owner, org, event, _, _ = people(make, session)
+    with Session(engine) as own:
+        export = attendees.export_rows(own, Principal(owner.id), org.id, event.id, {})
+    session.rollback()
+    idle = engine.pool.checkedout()
+    held = []
+    names = []
+    for row in export.rows:
+        held.append(engine.pool.checkedout() - idle)
+        names.append(row[0])
+    assert names == ["Анна Смирнова", "Boris Becker", "Carla Bruni", "Dmitri Orlov", "Eva Green"]
+    assert held == ([0] * 5 if chunk_sessions else [1] * 5)
+    assert engine.pool.checkedout() == idle
+
+
+def test_export_slots_are_bounded_and_always_given_back(monkeypatch):
+    monkeypatch.setattr(exports, "_slots", threading.BoundedSemaphore(1))
+    one = exports.stream(attendees.Export(["Name"], iter([["A"], ["B"]])), "csv")
+    monkeypatch.setattr(exports, "EXPORT_WAIT_SECONDS", 0.05)
+    with pytest.raises(ExportsBusy):
+        exports.stream(attendees.Export(["Name"], iter([])), "csv")
+    assert b"".join(one).decode("utf-8-sig").splitlines() == ["Name", "A", "B"]  # ends: its slot is free again
+    two = exports.stream(attendees.Export(["Name"], iter([["C"]])), "xlsx")
+    two.close()  # closed before a byte was read (the client went away at once): the slot is free too
+    three = exports.stream(attendees.Export(["Name"], iter([["D"]] * 2000)), "csv")
+    next(three)
+    three.close()  # closed halfway
+    three.close()
+    exports.take_slot(wait=0).release()
 
 
 @pytest.mark.parametrize("role", ["checkin", "outsider"])
