@@ -295,6 +295,21 @@ class OutboxMessage(SQLModel, table=True):
     locked_until: Optional[datetime] = None
 
 
+class ScheduledJob(SQLModel, table=True):
+    """One periodic job of the scheduler (services/scheduler.py): when it is next due, and who runs it now."""
+
+    __tablename__ = "scheduled_job"
+
+    name: str = Field(primary_key=True, max_length=60)
+    next_run_at: datetime
+    # While a worker runs the job: which claim holds it, and until when. A claim that outlives its lease
+    # belongs to a worker that died; the next worker to find the job due takes it over.
+    claimed_by: str = Field(default="", max_length=64)
+    running_until: Optional[datetime] = None
+    last_run_at: Optional[datetime] = None  # when the last finished run started
+    last_error: str = Field(default="", max_length=2000)  # what it raised, or "" when it succeeded
+
+
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_entry"
 
