@@ -64,8 +64,8 @@ app.add_page(invite_page, route="/invite/[token]", title="Invitation · AqStream
 
 @contextlib.asynccontextmanager
 async def mail_worker():
-    """Queues due reminders and, when SMTP is configured, sends the outbox's emails from inside the app
-    process (see README)."""
+    """Runs the scheduled jobs (reminders, ...) and, when SMTP is configured, sends the outbox's emails from
+    inside the app process (see README)."""
     stop = mail_delivery.start_in_process()
     try:
         yield

@@ -1,4 +1,4 @@
-"""`aqstream` command: migrate the database, load demo data, run a mail worker."""
+"""`aqstream` command: migrate the database, load demo data, run a worker (scheduled jobs and mail)."""
 from __future__ import annotations
 
 import sys

@@ -103,6 +103,23 @@ def trusted_proxies() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ..
     return tuple(networks)
 
 
+def schedule_seconds() -> float:
+    """The reminder job's period (AQSTREAM_SCHEDULE_SECONDS, default 60): how often reminders that came due
+    are queued, by whichever worker finds the job due first."""
+    return float(os.environ.get("AQSTREAM_SCHEDULE_SECONDS", "60"))
+
+
+def mail_worker_in_process() -> bool:
+    """Whether the app process runs its own worker thread (mail and scheduled jobs): AQSTREAM_MAIL_WORKER,
+    on unless "off" (then separate `aqstream worker` processes do the work)."""
+    return os.environ.get("AQSTREAM_MAIL_WORKER", "").lower() != "off"
+
+
+def worker_idle_seconds() -> float:
+    """How long an `aqstream worker` waits when there is nothing to send (AQSTREAM_MAIL_IDLE_SECONDS, 2)."""
+    return float(os.environ.get("AQSTREAM_MAIL_IDLE_SECONDS", "2"))
+
+
 @dataclass(frozen=True)
 class SmtpSettings:
     host: str

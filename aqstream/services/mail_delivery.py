@@ -31,7 +31,7 @@ from aqstream import config
 from aqstream.config import SmtpSettings
 from aqstream.db import begin_write, session_scope
 from aqstream.models import OutboxMessage
-from aqstream.services import email_render
+from aqstream.services import email_render, scheduler
 from aqstream.services.clock import utcnow
 
 log = logging.getLogger(__name__)
@@ -254,53 +254,35 @@ def _domain() -> str:
     return urlsplit(config.public_base_url()).hostname or "localhost"
 
 
-def schedule_once(engine: Engine) -> int:
-    """The scheduled emails whose time has come (reminders) go into the outbox. Returns how many."""
-    from aqstream.services import reminders
+class _Jobs:
+    """The worker's share of the scheduler: runs the due jobs when it is time to look again (see scheduler.py)."""
 
-    with session_scope(engine) as session:
-        return reminders.enqueue_due(session)
+    def __init__(self, engine: Engine, worker: str) -> None:
+        self.engine, self.worker, self.at = engine, worker, 0.0
 
-
-class _Every:
-    """True once per `seconds` (the first call included)."""
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds, self.last = seconds, None
-
-    def __call__(self) -> bool:
-        now = time.monotonic()
-        if self.last is None or now - self.last >= self.seconds:
-            self.last = now
-            return True
-        return False
-
-
-def schedule_seconds() -> float:
-    return float(os.environ.get("AQSTREAM_SCHEDULE_SECONDS", "60"))
-
-
-def _schedule(engine: Engine, due: _Every) -> None:
-    if due():
-        try:
-            queued = schedule_once(engine)
-            if queued:
-                log.info("queued %d reminder emails", queued)
-        except Exception:
-            log.exception("reminder scheduling failed")
+    def __call__(self) -> float:
+        """Run the due jobs if it is time; the seconds until the next look."""
+        if time.monotonic() >= self.at:
+            try:
+                wait = scheduler.run_due(self.engine, worker=self.worker).wait
+            except Exception:  # the database went away for a moment: look again soon
+                log.exception("scheduled jobs failed")
+                wait = scheduler.MAX_WAIT
+            self.at = time.monotonic() + wait
+        return max(0.0, self.at - time.monotonic())
 
 
 def run_worker(engine: Engine, settings: SmtpSettings | None, stop: threading.Event, idle_seconds: float = 2.0) -> None:
-    """Until stopped: queue reminders that are due (once a minute), and send batch after batch while there is
-    work, then sleep a little. Without SMTP settings it only schedules. Never dies."""
+    """Until stopped: run the scheduled jobs that are due (reminders, ...), and send batch after batch while
+    there is work, then sleep a little. Without SMTP settings it only runs the jobs. Never dies."""
     worker = worker_name()
     if settings is not None:
         log.info("mail worker %s sending through %s:%s", worker, settings.host, settings.port)
-    due = _Every(schedule_seconds())
+    jobs = _Jobs(engine, worker)
     while not stop.is_set():
-        _schedule(engine, due)
+        until_jobs = jobs()
         if settings is None:
-            stop.wait(min(idle_seconds * 5, schedule_seconds()))
+            stop.wait(min(idle_seconds * 5, until_jobs))
             continue
         try:
             report = deliver_once(engine, settings, worker)
@@ -308,7 +290,7 @@ def run_worker(engine: Engine, settings: SmtpSettings | None, stop: threading.Ev
             log.exception("mail worker batch failed")
             report = Report()
         if report.sent + report.skipped + report.retried + report.failed == 0 or report.retried:
-            stop.wait(idle_seconds)
+            stop.wait(min(idle_seconds, until_jobs))
 
 
 def retry_now(session: Session, message_id: int, commit: bool = True) -> bool:
@@ -326,9 +308,9 @@ def retry_now(session: Session, message_id: int, commit: bool = True) -> bool:
 def start_in_process(engine: Engine | None = None) -> threading.Event | None:
     """The default for one machine: a worker thread inside the app process, unless AQSTREAM_MAIL_WORKER is
     "off" (set it off when separate `aqstream worker` processes send). Without SMTP settings the thread only
-    queues reminders, so the mail log shows them too."""
+    runs the scheduled jobs (reminders are queued, so the mail log shows them too)."""
     settings = config.smtp_settings()
-    if os.environ.get("AQSTREAM_MAIL_WORKER", "").lower() == "off":
+    if not config.mail_worker_in_process():
         return None
     from aqstream.db import get_engine
 
@@ -339,19 +321,19 @@ def start_in_process(engine: Engine | None = None) -> threading.Event | None:
 
 
 def main_loop() -> int:
-    """`aqstream worker`: a separate sending process, until SIGTERM or Ctrl-C."""
+    """`aqstream worker`: a separate process that runs the scheduled jobs and sends mail, until SIGTERM or
+    Ctrl-C. Without AQSTREAM_SMTP_HOST it runs the jobs only."""
     import signal
 
     from aqstream.db import get_engine
 
     settings = config.smtp_settings()
     if settings is None:
-        print("aqstream worker: AQSTREAM_SMTP_HOST is not set; mail stays in the app's mail log")
-        return 2
+        print("aqstream worker: AQSTREAM_SMTP_HOST is not set; running scheduled jobs only, mail stays in the "
+              "app's mail log")
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     logging.basicConfig(level=logging.INFO)
-    run_worker(get_engine(), settings, stop, idle_seconds=float(os.environ.get("AQSTREAM_MAIL_IDLE_SECONDS", "2")))
+    run_worker(get_engine(), settings, stop, idle_seconds=config.worker_idle_seconds())
     return 0
-

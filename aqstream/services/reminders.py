@@ -1,12 +1,13 @@
 """Reminder emails before an event: each person holding a ticket gets one, `Event.reminder_hours` before the
 start (24 by default, 0 for none).
 
-A scheduler (the mail worker's loop, or a thread in the app when no SMTP is set) calls `enqueue_due` every
-minute. For each published event whose reminder time has come, it takes every confirmed order placed before
-that time and not yet reminded, writes one outbox email per address (the buyer gets all of the order's tickets
-and the manage link; an attendee with their own address gets their tickets) and stamps the orders, all in one
-transaction. The stamp makes the reminder happen once, however many schedulers run: on PostgreSQL they take a
-per-event advisory lock and skip an event another one is working on; on SQLite the write lock serializes them.
+The scheduler runs `enqueue_due` as its "reminders" job (services/jobs.py), every AQSTREAM_SCHEDULE_SECONDS
+and once across all workers. For each published event whose reminder time has come, it takes every confirmed
+order placed before that time and not yet reminded, writes one outbox email per address (the buyer gets all of
+the order's tickets and the manage link; an attendee with their own address gets their tickets) and stamps the
+orders, all in one transaction. The stamp makes the reminder happen once even if two rounds overlap (a worker
+whose job outlived its lease, or a direct call): on PostgreSQL they take a per-event advisory lock and skip an
+event another one is working on; on SQLite the write lock serializes them.
 
 Moving an event's start (or its reminder hours) clears the stamps of orders whose reminder time is now in the
 future, so people are reminded of the new time. Orders placed after the reminder time get no reminder: their

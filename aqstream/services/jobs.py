@@ -1,0 +1,22 @@
+"""Every periodic job, declared in one place: its name, its period and the one round it runs (see scheduler.py).
+
+A job's round must be safe to run again after a crash (the scheduler runs each due job once, but a worker that
+dies mid-round leaves work half done for the next round) and must finish well within its lease."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+
+from aqstream import config
+from aqstream.db import session_scope
+from aqstream.services import reminders
+from aqstream.services.scheduler import job
+
+
+@job("reminders", every=lambda: timedelta(seconds=config.schedule_seconds()))
+def queue_reminders(engine: Engine, now: datetime) -> str:
+    """The reminder emails whose time has come go into the outbox."""
+    with session_scope(engine) as session:
+        queued = reminders.enqueue_due(session, now)
+    return f"queued {queued} reminder emails" if queued else ""
