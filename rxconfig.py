@@ -1,14 +1,12 @@
 """Reflex configuration. The database and secrets come from aqstream.config, not from here."""
-import os
-
 import reflex as rx
 
-PORT = int(os.environ.get("AQSTREAM_PORT", "3000"))
-# The address people open; the page's websocket goes there too, so the session cookie travels with it.
-BASE_URL = os.environ.get("AQSTREAM_BASE_URL", f"http://localhost:{PORT}").rstrip("/")
+from aqstream import config as settings
 
-# `reflex run --backend-only` (the API benchmark) refuses a frontend port.
-FRONTEND = {} if os.environ.get("AQSTREAM_BACKEND_ONLY") == "1" else {"frontend_port": PORT}
+PORT = settings.port()
+# The address people open; the page's websocket goes there too, so the session cookie travels with it.
+BASE_URL = settings.public_base_url()
+FRONTEND = {} if settings.backend_only() else {"frontend_port": PORT}
 
 config = rx.Config(
     app_name="aqstream",
@@ -19,7 +17,7 @@ config = rx.Config(
     api_url=BASE_URL,
     deploy_url=BASE_URL,
     # Redis makes several backend workers share page state; without it, one in-process worker.
-    redis_url=os.environ.get("REDIS_URL") or None,
+    redis_url=settings.redis_url(),
     # Scripts and styles are compressed once at build time and served as sidecar files: Brotli (about a fifth
     # smaller than gzip for this JavaScript) to browsers that accept it, gzip to the rest.
     frontend_compression_formats=["brotli", "gzip"],

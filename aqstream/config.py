@@ -74,9 +74,43 @@ def secret_key() -> str:
     return key
 
 
+def port() -> int:
+    """The one port the production build serves pages, websocket and API on."""
+    return int(os.environ.get("AQSTREAM_PORT", "3000"))
+
+
 def public_base_url() -> str:
-    port = os.environ.get("AQSTREAM_PORT", "3000")
-    return os.environ.get("AQSTREAM_BASE_URL", f"http://localhost:{port}").rstrip("/")
+    return os.environ.get("AQSTREAM_BASE_URL", f"http://localhost:{port()}").rstrip("/")
+
+
+def backend_only() -> bool:
+    """`reflex run --backend-only` (the API benchmark) refuses a frontend port."""
+    return os.environ.get("AQSTREAM_BACKEND_ONLY") == "1"
+
+
+def redis_url() -> str | None:
+    """Redis for Reflex's page state, so several backend workers can share it; None: one in-process worker."""
+    return os.environ.get("REDIS_URL") or None
+
+
+def db_pool_size() -> int:
+    """PostgreSQL connections per process (see the README's Performance: more is slower in a rush)."""
+    return int(os.environ.get("AQSTREAM_DB_POOL_SIZE", "4"))
+
+
+def clock_offset_seconds() -> float:
+    """Moves a whole process's clock (tests that start an app or worker in the future); never set in production."""
+    return float(os.environ.get("AQSTREAM_CLOCK_OFFSET_SECONDS") or 0)
+
+
+def mail_max_attempts() -> int:
+    """Tries before an email is marked failed."""
+    return int(os.environ.get("AQSTREAM_MAIL_MAX_ATTEMPTS", "10"))
+
+
+def mail_lease_seconds() -> float:
+    """How long a worker's claim on an email holds before another worker may take it (a dead worker's)."""
+    return float(os.environ.get("AQSTREAM_MAIL_LEASE_SECONDS", "300"))
 
 
 def cookie_secure() -> bool:

@@ -1,7 +1,6 @@
 """Database engine and sessions. SQLite gets WAL and write transactions that take the lock up front."""
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Iterator
@@ -47,7 +46,7 @@ def make_engine(url: str, pool_size: int | None = None) -> Engine:
     # Few connections on purpose: in a ticket rush every buyer needs the same ticket-type row, and
     # PostgreSQL wakes every waiting backend at each commit. Requests queue in this pool instead, which
     # on 2 cores sells 6x faster than 64 backends fighting over the row (see `make bench`).
-    size = pool_size or int(os.environ.get("AQSTREAM_DB_POOL_SIZE", "4"))
+    size = pool_size or config.db_pool_size()
     return create_engine(url, pool_size=size, max_overflow=0, pool_timeout=60, pool_pre_ping=True)
 
 

@@ -5,12 +5,13 @@ variable AQSTREAM_CLOCK_OFFSET_SECONDS does the same for a whole app or worker p
 Production never sets either."""
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
-_offset = timedelta(seconds=float(os.environ.get("AQSTREAM_CLOCK_OFFSET_SECONDS") or 0))
+from aqstream import config
+
+_offset = timedelta(seconds=config.clock_offset_seconds())
 
 
 def utcnow() -> datetime:

@@ -43,12 +43,12 @@ MAX_DELAY = timedelta(hours=1)
 
 
 def max_attempts() -> int:
-    return int(os.environ.get("AQSTREAM_MAIL_MAX_ATTEMPTS", "10"))
+    return config.mail_max_attempts()
 
 
 def lease() -> timedelta:
     """How long a claim holds before another worker may take the message again (a dead worker's rows)."""
-    return timedelta(seconds=float(os.environ.get("AQSTREAM_MAIL_LEASE_SECONDS", "300")))
+    return timedelta(seconds=config.mail_lease_seconds())
 
 
 def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
