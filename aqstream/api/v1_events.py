@@ -248,10 +248,8 @@ browser_router = APIRouter(include_in_schema=False)
 def export_for_browser(request: Request, org_slug: str, event_id: schemas.Id, fmt: Literal["csv", "xlsx"],
                        filters: Filters = Depends(), lang: Literal["en", "ru"] = "en"):
     """The organizer page's download links: the signed-in browser's HttpOnly session cookie says who."""
-    from aqstream.api.browser_auth import SESSION_COOKIE
-
     with session_scope() as session:
-        user = accounts.user_for_session(session, request.cookies.get(SESSION_COOKIE))
+        user = accounts.user_for_session(session, request.cookies.get(accounts.SESSION_COOKIE))
         if user is None:
             raise Unauthenticated()
         org = access_by_slug(session, Principal(user.id), org_slug, VIEW_ATTENDEES).organization

@@ -15,6 +15,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from aqstream import config
 from aqstream.db import begin_write
+from aqstream.i18n import LOCALES
 from aqstream.models import (
     Answer,
     AuditEntry,
@@ -30,7 +31,7 @@ from aqstream.models import (
     User,
     UserSession,
 )
-from aqstream.services import audit, orders, outbox
+from aqstream.services import audit, orders, outbox, team
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated, ValidationError
 from aqstream.services.validation import Checker
@@ -42,7 +43,8 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 128
 SESSION_LIFETIME = timedelta(days=30)
 LOGIN_TICKET_LIFETIME = timedelta(seconds=60)
-SUPPORTED_LOCALES = ("en", "ru")
+SUPPORTED_LOCALES = LOCALES
+SESSION_COOKIE = "aq_session"  # the browser's HttpOnly session cookie
 VERIFY_EMAIL = "email.verify_address"
 VERIFY_AUDIENCE = "aqstream-verify-email"
 VERIFY_LIFETIME = timedelta(days=7)
@@ -363,8 +365,6 @@ def delete_account(session: Session, user_id: int, password: str) -> None:
     theirs loses the buyer's and attendees' names, emails and answers (the ticket rows and totals stay, so
     organizers' counts stay right), their memberships, sessions, login tickets, password-reset links and
     pending invitations go, and the account row keeps only an id, under an address nobody owns."""
-    from aqstream.services import team  # team imports this module
-
     user = get_user(session, user_id)
     if user.deleted_at is not None:
         raise Unauthenticated()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import signal
 import smtplib
 import socket
 import ssl
@@ -29,7 +30,7 @@ from sqlmodel import Session, select
 
 from aqstream import config
 from aqstream.config import SmtpSettings
-from aqstream.db import begin_write, session_scope
+from aqstream.db import begin_write, get_engine, session_scope
 from aqstream.models import OutboxMessage
 from aqstream.services import email_render, scheduler
 from aqstream.services.clock import utcnow
@@ -312,8 +313,6 @@ def start_in_process(engine: Engine | None = None) -> threading.Event | None:
     settings = config.smtp_settings()
     if not config.mail_worker_in_process():
         return None
-    from aqstream.db import get_engine
-
     stop = threading.Event()
     threading.Thread(target=run_worker, args=(engine or get_engine(), settings, stop), name="aqstream-mail",
                      daemon=True).start()
@@ -323,10 +322,6 @@ def start_in_process(engine: Engine | None = None) -> threading.Event | None:
 def main_loop() -> int:
     """`aqstream worker`: a separate process that runs the scheduled jobs and sends mail, until SIGTERM or
     Ctrl-C. Without AQSTREAM_SMTP_HOST it runs the jobs only."""
-    import signal
-
-    from aqstream.db import get_engine
-
     settings = config.smtp_settings()
     if settings is None:
         print("aqstream worker: AQSTREAM_SMTP_HOST is not set; running scheduled jobs only, mail stays in the "

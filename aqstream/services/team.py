@@ -20,9 +20,9 @@ from sqlmodel import Session, select
 
 from aqstream import config
 from aqstream.db import begin_write
+from aqstream.i18n import LOCALES
 from aqstream.models import Invitation, Membership, Organization, User
 from aqstream.services import audit, outbox
-from aqstream.services.accounts import SUPPORTED_LOCALES
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from aqstream.services.permissions import MANAGE_TEAM, OWNER, ROLES, Principal, access
@@ -259,7 +259,7 @@ def invite(
         session.flush()
         inviter = session.get(User, principal.user_id)
         known = session.exec(select(User.locale).where(User.email == clean_email)).first()
-        mail_locale = next(loc for loc in (locale, known, org.default_locale, "en") if loc in SUPPORTED_LOCALES)
+        mail_locale = next(loc for loc in (locale, known, org.default_locale, "en") if loc in LOCALES)
         link = accept_url(token)
         outbox.enqueue(
             session,

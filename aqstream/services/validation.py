@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from email_validator import EmailNotValidError, validate_email
 
+from aqstream.services.errors import ValidationError
+
 
 class Checker:
     """Collects per-field errors so a form can show all of them at once."""
@@ -104,8 +106,6 @@ class Checker:
 
     def raise_if_any(self) -> None:
         if self.errors:
-            from aqstream.services.errors import ValidationError
-
             raise ValidationError(dict(self.errors))
 
 

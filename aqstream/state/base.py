@@ -7,10 +7,10 @@ from http.cookies import CookieError, SimpleCookie
 
 import reflex as rx
 
-from aqstream.api.browser_auth import SESSION_COOKIE
 from aqstream.db import session_scope
 from aqstream.i18n import LOCALES, catalogue, format_range, t
 from aqstream.services import accounts
+from aqstream.services.accounts import SESSION_COOKIE
 from aqstream.services.client_ip import resolve_client_ip
 from aqstream.services.errors import DomainError, ValidationError
 
