@@ -17,6 +17,7 @@ STATUS = {
     errors.Forbidden: 403,
     errors.Unauthenticated: 401,
     errors.ValidationError: 422,
+    errors.IllegalTransition: 409,
     errors.Conflict: 409,
     errors.SoldOut: 409,
     errors.RegistrationClosed: 409,

@@ -29,6 +29,7 @@ from aqstream.services import (
 from aqstream.services.api_tokens import ApiIdentity
 from aqstream.services.client_ip import resolve_client_ip
 from aqstream.services.errors import Unauthenticated, ValidationError
+from aqstream.services.lifecycle import EventStatus
 from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access
 
 router = APIRouter(prefix="/api/v1")
@@ -120,7 +121,7 @@ def _event_out(session: Session, event: Event, org_slug: str, manage: bool = Tru
         confirmation_text=event.confirmation_text,
         reminder_text=event.reminder_text,
         notify_email=event.notify_email,
-        public_url=f"{config.public_base_url()}/e/{org_slug}/{event.slug}" if event.status == "published" else None,
+        public_url=f"{config.public_base_url()}/e/{org_slug}/{event.slug}" if event.status == EventStatus.PUBLISHED else None,
         ticket_types=[_ticket_type_out(tt, event, organizer=manage) for tt in events.list_ticket_types(session, event.id)],
         questions=[_question_out(q) for q in questions.active_questions(session, event.id)],
     )

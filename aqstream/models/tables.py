@@ -146,7 +146,7 @@ class Event(SQLModel, table=True):
     starts_at: datetime
     ends_at: datetime
     time_zone: str = Field(max_length=64)
-    status: str = Field(default="draft", max_length=20, index=True)  # draft|published|cancelled|archived
+    status: str = Field(default="draft", max_length=20, index=True)  # services.lifecycle.EventStatus
     capacity: Optional[int] = None  # None: only the ticket types limit
     sold: int = Field(default=0)  # tickets holding a place; guarded against capacity
     registration_opens_at: Optional[datetime] = None
@@ -198,6 +198,8 @@ class Order(SQLModel, table=True):
         # Set to the buyer's email while the order is active and the event allows one registration per
         # email; NULL otherwise. The unique constraint makes the rule hold under concurrent requests.
         UniqueConstraint("event_id", "dedupe_key", name="uq_order_event_dedupe"),
+        # The expiry job looks for pending orders whose time has come.
+        Index("ix_order_status_expires", "status", "expires_at"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -206,7 +208,7 @@ class Order(SQLModel, table=True):
     user_id: Optional[int] = Field(default=None, foreign_key="user_account.id", index=True)
     buyer_name: str = Field(max_length=200)
     buyer_email: str = Field(max_length=254, index=True)
-    status: str = Field(default="confirmed", max_length=20)  # pending|confirmed|cancelled|refunded
+    status: str = Field(default="confirmed", max_length=20)  # services.lifecycle.OrderStatus
     total_minor: int = Field(default=0)
     currency: str = Field(default="EUR", max_length=3)
     locale: str = Field(default="en", max_length=10)
@@ -218,6 +220,8 @@ class Order(SQLModel, table=True):
     request_fingerprint: str = Field(default="", max_length=64)
     created_at: datetime
     cancelled_at: Optional[datetime] = None
+    # A pending order holds its places until then; services.orders.expire_due gives them back.
+    expires_at: Optional[datetime] = None
     # When the reminder email was queued: set in the same transaction, so each order gets one reminder.
     reminder_sent_at: Optional[datetime] = None
 
@@ -238,7 +242,7 @@ class Ticket(SQLModel, table=True):
     attendee_name: str = Field(max_length=200)
     attendee_email: str = Field(default="", max_length=254)
     code: str = Field(max_length=64, unique=True, index=True)
-    status: str = Field(default="valid", max_length=20)  # valid | cancelled
+    status: str = Field(default="valid", max_length=20)  # services.lifecycle.TicketStatus
     checked_in_at: Optional[datetime] = None
     created_at: datetime
     cancelled_at: Optional[datetime] = None

@@ -34,6 +34,7 @@ from aqstream.models import (
 from aqstream.services import audit, orders, outbox, team
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated, ValidationError
+from aqstream.services.lifecycle import ACTIVE_ORDER
 from aqstream.services.validation import Checker
 
 # argon2id; passlib's bcrypt backend is broken with bcrypt 5, and argon2 does not truncate passwords.
@@ -385,7 +386,7 @@ def delete_account(session: Session, user_id: int, password: str) -> None:
         # to the person who is leaving.
         to_cancel = session.exec(
             select(Order.id).join(Event, Event.id == Order.event_id)
-            .where(orders.owned_by(user_id), Order.status.in_(("confirmed", "pending")), Event.ends_at > now)
+            .where(orders.owned_by(user_id), Order.status.in_(ACTIVE_ORDER), Event.ends_at > now)
             .order_by(Order.id)
         ).all()
         flipped = []

@@ -18,6 +18,7 @@ from aqstream.models import Answer, AuditEntry, Event, Order, Question, Ticket, 
 from aqstream.services import audit, outbox, questions, registration
 from aqstream.services.errors import Conflict, NotFound
 from aqstream.services.events import get_event
+from aqstream.services.lifecycle import TicketStatus
 from aqstream.services.organizations import organization_slug
 from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access
 from aqstream.services.validation import Checker
@@ -74,7 +75,7 @@ def _clean_query(q: AttendeeQuery) -> AttendeeQuery:
     type_id = checker.int_range("ticket_type_id", q.ticket_type_id, low=1, high=2**31 - 1, required=False)
     page = checker.int_range("page", q.page, low=1, high=1_000_000) or 1
     per_page = checker.int_range("per_page", q.per_page, low=1, high=MAX_PER_PAGE) or 50
-    if q.status not in ("", "valid", "cancelled"):
+    if q.status not in ("", TicketStatus.VALID, TicketStatus.CANCELLED):
         checker.fail("status", "attendees.filter_invalid")
     if q.checked_in not in ("", "yes", "no"):
         checker.fail("checked_in", "attendees.filter_invalid")
@@ -199,7 +200,7 @@ def resend_confirmation(session: Session, principal: Principal, organization_id:
         raise NotFound()
     title = session.exec(select(Event.title).where(Event.id == order.event_id)).one()
     tickets = session.exec(select(Ticket, TicketType.name).join(TicketType, TicketType.id == Ticket.ticket_type_id)
-                           .where(Ticket.order_id == order.id, Ticket.status == "valid").order_by(Ticket.id)).all()
+                           .where(Ticket.order_id == order.id, Ticket.status == TicketStatus.VALID).order_by(Ticket.id)).all()
     if not tickets:
         raise Conflict("attendees.nothing_to_resend")
     if not order.buyer_email:  # the buyer deleted their account: the order keeps no address

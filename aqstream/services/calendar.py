@@ -10,6 +10,7 @@ from markdown_it import MarkdownIt
 
 from aqstream import config
 from aqstream.models import Event, Organization
+from aqstream.services.lifecycle import EventStatus
 
 DESCRIPTION_MAX = 1000
 PRODID = "-//AqStream//Events//EN"
@@ -90,7 +91,7 @@ def event_ics(event: Event, org_name: str, url: str) -> bytes:
         item.add("location", where)
     item.add("url", url)
     item.add("description", _details(event, url, org_name))
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         item.add("status", "CANCELLED")
     cal.add_component(item)
     # Only the zone's rules around the event: a smaller file, and right for events after 2038 too.

@@ -21,6 +21,7 @@ from aqstream.services import media
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import NotFound
 from aqstream.services.events import normalize_tags
+from aqstream.services.lifecycle import ACTIVE_ORDER, EventStatus
 from aqstream.services.validation import Checker
 
 MODES = ("", "online", "offline")
@@ -32,7 +33,6 @@ ORG_UPCOMING_LIMIT = 50
 ORG_PAST_PAGE_SIZE = 10
 CANDIDATES = 200  # recommendations rank at most this many of the soonest upcoming catalog events
 PROFILE_ORDERS = 50  # a user's profile is built from at most this many of their latest orders
-ACTIVE_ORDER = ("confirmed", "pending")
 
 
 @dataclass
@@ -144,7 +144,7 @@ def _utc(moment: datetime | None) -> datetime:
 
 def _visible(now: datetime):
     """Conditions for an event anyone may find in the catalog (the statement must join Organization)."""
-    return and_(Event.status == "published", Event.listed.is_(True), Organization.status == "active",
+    return and_(Event.status == EventStatus.PUBLISHED, Event.listed.is_(True), Organization.status == "active",
                 Event.ends_at >= now)
 
 
@@ -274,10 +274,10 @@ def organization_events(session: Session, org_slug: str, now: datetime | None = 
     now = _utc(now)
     mine = _base().where(Event.organization_id == org.id, Event.listed.is_(True))
     upcoming = session.exec(
-        mine.where(Event.status == "published", Event.ends_at >= now)
+        mine.where(Event.status == EventStatus.PUBLISHED, Event.ends_at >= now)
         .order_by(Event.starts_at, Event.id).limit(ORG_UPCOMING_LIMIT)
     ).all()
-    past_condition = or_(Event.status == "archived", and_(Event.status == "published", Event.ends_at < now))
+    past_condition = or_(Event.status == EventStatus.ARCHIVED, and_(Event.status == EventStatus.PUBLISHED, Event.ends_at < now))
     past_total = session.exec(
         select(func.count(Event.id)).where(Event.organization_id == org.id, Event.listed.is_(True), past_condition)
     ).one()

@@ -21,6 +21,7 @@ from aqstream.services.accounts import VERIFY_EMAIL
 from aqstream.services.email_templates import Mail
 from aqstream.services.errors import NotFound
 from aqstream.services.event_lifecycle import EVENT_CANCELLED_EMAIL, EVENT_CHANGED_EMAIL
+from aqstream.services.lifecycle import EventStatus, OrderStatus, TicketStatus
 from aqstream.services.orders import CANCELLATION_EMAIL
 from aqstream.services.password_reset import RESET_EMAIL, RESET_LIFETIME
 from aqstream.services.registration import CONFIRMATION_EMAIL, NOTICE_EMAIL
@@ -170,7 +171,7 @@ def _manage_link(mail: Mail, order: Order, lang: str) -> None:
 
 def _confirmation(session: Session, payload: dict, org: Organization | None):
     order = _order(session, payload, org)
-    if order.status == "cancelled":
+    if order.status == OrderStatus.CANCELLED:
         raise Obsolete("the order was cancelled before its confirmation was sent")
     event = _event(session, order.event_id, org)
     org = org or session.get(Organization, event.organization_id)
@@ -184,7 +185,7 @@ def _confirmation(session: Session, payload: dict, org: Organization | None):
     # The tickets the message is about, as they are now: a renamed attendee shows the new name, a ticket
     # cancelled meanwhile is left out.
     query = (select(Ticket, TicketType.name).join(TicketType, TicketType.id == Ticket.ticket_type_id)
-             .where(Ticket.order_id == order.id, Ticket.status == "valid").order_by(Ticket.id))
+             .where(Ticket.order_id == order.id, Ticket.status == TicketStatus.VALID).order_by(Ticket.id))
     codes = {item.get("code") for item in payload.get("tickets") or [] if isinstance(item, dict)}
     if codes:
         query = query.where(Ticket.code.in_(codes))
@@ -300,13 +301,13 @@ def _verify(session: Session, payload: dict, org: Organization | None):
 
 def _reminder(session: Session, payload: dict, org: Organization | None):
     event = _event(session, payload.get("event_id"), org)
-    if event.status != "published":
+    if event.status != EventStatus.PUBLISHED:
         raise Obsolete(f"the event is {event.status}")
     org = org or session.get(Organization, event.organization_id)
     codes = [c for c in payload.get("codes") or [] if isinstance(c, str)]
     tickets = session.exec(
         select(Ticket, TicketType.name).join(TicketType, TicketType.id == Ticket.ticket_type_id)
-        .where(Ticket.event_id == event.id, Ticket.status == "valid", Ticket.code.in_(codes)).order_by(Ticket.id)
+        .where(Ticket.event_id == event.id, Ticket.status == TicketStatus.VALID, Ticket.code.in_(codes)).order_by(Ticket.id)
     ).all() if codes else []
     if not tickets:
         raise Obsolete("no ticket of this reminder is still valid")
@@ -320,7 +321,7 @@ def _reminder(session: Session, payload: dict, org: Organization | None):
     mail.quote(t("email.organizer_message", lang, organization=org.name), event.reminder_text)
     _tickets(mail, tickets, lang)
     order = session.get(Order, payload["order_id"]) if payload.get("order_id") else None
-    if order is not None and order.event_id == event.id and order.status == "confirmed":
+    if order is not None and order.event_id == event.id and order.status == OrderStatus.CONFIRMED:
         _manage_link(mail, order, lang)
     else:
         mail.button(t("email.event_page.button", lang), calendar.event_page_url(org, event))
@@ -330,7 +331,7 @@ def _reminder(session: Session, payload: dict, org: Organization | None):
 def _notice(session: Session, payload: dict, org: Organization | None):
     """To the organizer: who registered, for what, and how full the event is now."""
     order = _order(session, payload, org)
-    if order.status == "cancelled":
+    if order.status == OrderStatus.CANCELLED:
         raise Obsolete("the registration was cancelled before the notice was sent")
     event = _event(session, order.event_id, org)
     org = org or session.get(Organization, event.organization_id)
@@ -344,7 +345,7 @@ def _notice(session: Session, payload: dict, org: Organization | None):
     mail.para(t("email.notice.intro", lang, name=who, title=event.title))
     tickets = session.exec(
         select(Ticket, TicketType.name).join(TicketType, TicketType.id == Ticket.ticket_type_id)
-        .where(Ticket.order_id == order.id, Ticket.status == "valid").order_by(Ticket.id)
+        .where(Ticket.order_id == order.id, Ticket.status == TicketStatus.VALID).order_by(Ticket.id)
     ).all()
     mail.facts([
         (t("email.notice.buyer", lang), f"{order.buyer_name} <{order.buyer_email}>"),

@@ -48,6 +48,13 @@ class Conflict(DomainError):
     message_key = "error.conflict"
 
 
+class IllegalTransition(Conflict):
+    """A status change the lifecycle does not allow (services/lifecycle.py), e.g. an expired order confirmed.
+    A Conflict, so it answers 409 with the same code as the refusals it replaces."""
+
+    message_key = "error.illegal_transition"
+
+
 class SoldOut(DomainError):
     code = "sold_out"
     message_key = "registration.sold_out"

@@ -10,9 +10,9 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import Event, Order, Organization, OutboxMessage, Question, Ticket, TicketType
-from aqstream.services import audit, media, orders, outbox, reminders
+from aqstream.services import audit, inventory, media, orders, outbox, reminders
 from aqstream.services.clock import utcnow
-from aqstream.services.errors import Conflict, NotFound, ValidationError
+from aqstream.services.errors import Conflict, IllegalTransition, NotFound, ValidationError
 from aqstream.services.events import (
     EventInput,
     _check_event,
@@ -20,12 +20,13 @@ from aqstream.services.events import (
     get_event,
     list_ticket_types,
 )
+from aqstream.services.lifecycle import EDITABLE_EVENT, EventStatus, OrderStatus, TicketStatus, check, move
 from aqstream.services.permissions import MANAGE_EVENTS, Principal, access
 from aqstream.services.validation import Checker
 
 EVENT_CHANGED_EMAIL = "email.event_changed"
 EVENT_CANCELLED_EMAIL = "email.event_cancelled"
-EDITABLE = ("draft", "published")
+EDITABLE = EDITABLE_EVENT
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def attendee_recipients(session: Session, event_id: int) -> list[Recipient]:
     rows = session.exec(
         select(Ticket.attendee_email, Ticket.attendee_name, Order.buyer_email, Order.locale)
         .join(Order, Order.id == Ticket.order_id)
-        .where(Ticket.event_id == event_id, Ticket.status == "valid")
+        .where(Ticket.event_id == event_id, Ticket.status == TicketStatus.VALID)
         .order_by(Ticket.id)
     )
     seen: dict[str, Recipient] = {}
@@ -88,17 +89,15 @@ def update_event(session: Session, principal: Principal, organization_id: int, e
         return event
     status = event.status
     # The capacity is checked again by the write itself: a registration may have taken a place meanwhile.
-    query = update(Event).where(Event.id == event.id, Event.status == status)
-    if clean.capacity is not None:
-        query = query.where(Event.sold <= clean.capacity)
-    if session.exec(query.values(**values)).rowcount != 1:
+    capacity = values.pop("capacity")
+    if not inventory.resize_event(session, event.id, capacity, Event.status == status, **values):
         session.rollback()
         raise ValidationError({"capacity": "event.capacity_below_sold"})
     moved = [k for k in ("starts_at", "ends_at", "venue", "online_url") if k in changed]
     if {"starts_at", "reminder_hours"} & set(changed):
         reminders.reschedule(session, event.id, clean.starts_at, clean.reminder_hours)
     told = 0
-    if status == "published" and moved:
+    if status == EventStatus.PUBLISHED and moved:
         session.refresh(event)
         told = _tell_attendees(session, event, EVENT_CHANGED_EMAIL, {
             "changed": moved, "starts_at": event.starts_at.isoformat(), "ends_at": event.ends_at.isoformat(),
@@ -111,27 +110,24 @@ def update_event(session: Session, principal: Principal, organization_id: int, e
     return event
 
 
-def _flip_status(session: Session, principal: Principal, organization_id: int, event_id: int, *, allowed: tuple,
-                 to: str, action: str, error: str, data: dict | None = None) -> Event:
+def _flip_status(session: Session, principal: Principal, organization_id: int, event_id: int, *, to: EventStatus,
+                 action: str, error: str, data: dict | None = None) -> Event:
     event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
     if event.status == to:
         return event
-    if event.status not in allowed:
-        raise Conflict(error)
+    check(event.status, to, error)
     begin_write(session)
-    if to == "cancelled":
-        # Cancelling gives places back: the ticket-type rows are locked before the event's, the order every
-        # registration takes them in, so a registration racing the cancellation waits instead of deadlocking.
-        session.exec(select(TicketType.id).where(TicketType.event_id == event.id).order_by(TicketType.id)
-                     .with_for_update()).all()
+    if to == EventStatus.CANCELLED:
+        # Cancelling gives every place back: the inventory's rows are locked first, in its one order, so a
+        # registration or a cancellation racing this one waits instead of deadlocking.
+        inventory.lock_event(session, event.id)
     # Guarded: two organizers acting at once, or a registration's own guard, see one consistent status.
-    flipped = session.exec(update(Event).where(Event.id == event.id, Event.status.in_(allowed)).values(status=to))
-    if flipped.rowcount != 1:
+    if move(session, Event, Event.id == event.id, to=to).rowcount != 1:
         session.rollback()
-        raise Conflict(error)
+        raise IllegalTransition(error)
     session.refresh(event)
     extra: dict = {}
-    if to == "cancelled":
+    if to == EventStatus.CANCELLED:
         # Told first (the recipients are the holders of valid tickets), once each, by the event's own email.
         told = _tell_attendees(session, event, EVENT_CANCELLED_EMAIL, data)
         extra = {"attendees_told": told} if told else {}
@@ -147,21 +143,17 @@ def _cancel_every_order(session: Session, event: Event) -> dict:
     """A cancelled event's orders and tickets are cancelled with it, in the caller's transaction: the door, the
     attendee's account and the exports look at them. No per-order email: the event's cancellation said it."""
     now = utcnow()
-    flipped = session.exec(
-        update(Ticket).where(Ticket.event_id == event.id, Ticket.status == "valid")
-        .values(status="cancelled", cancelled_at=now).returning(Ticket.id, Ticket.ticket_type_id)
-    ).all()
-    cancelled_orders = session.exec(
-        update(Order).where(Order.event_id == event.id, Order.status.in_(("pending", "confirmed")))
-        .values(status="cancelled", cancelled_at=now, dedupe_key=None)
-    ).rowcount
+    flipped = move(session, Ticket, Ticket.event_id == event.id, to=TicketStatus.CANCELLED, cancelled_at=now,
+                   returning=(Ticket.id, Ticket.ticket_type_id)).all()
+    cancelled_orders = move(session, Order, Order.event_id == event.id, to=OrderStatus.CANCELLED, cancelled_at=now,
+                            dedupe_key=None).rowcount
     orders.return_places(session, [orders.Flipped(ticket_id, type_id, event.id) for ticket_id, type_id in flipped])
     return {"orders_cancelled": cancelled_orders, "tickets_cancelled": len(flipped)} if flipped or cancelled_orders else {}
 
 
 def unpublish_event(session: Session, principal: Principal, organization_id: int, event_id: int) -> Event:
     """Back to draft: the public page disappears and registration stops; tickets already issued stay."""
-    return _flip_status(session, principal, organization_id, event_id, allowed=("published",), to="draft",
+    return _flip_status(session, principal, organization_id, event_id, to=EventStatus.DRAFT,
                         action="event.unpublish", error="event.cannot_unpublish")
 
 
@@ -170,18 +162,18 @@ def cancel_event(session: Session, principal: Principal, organization_id: int, e
     checker = Checker()
     text = checker.text("message", message, max_len=5000)
     checker.raise_if_any()
-    return _flip_status(session, principal, organization_id, event_id, allowed=("draft", "published"),
-                        to="cancelled", action="event.cancel", error="event.cannot_cancel", data={"message": text})
+    return _flip_status(session, principal, organization_id, event_id, to=EventStatus.CANCELLED,
+                        action="event.cancel", error="event.cannot_cancel", data={"message": text})
 
 
 def archive_event(session: Session, principal: Principal, organization_id: int, event_id: int) -> Event:
     """Put an event away: off the dashboard's lists, registration closed. An upcoming published event must
     be cancelled first, so nobody holding a ticket is left without a word."""
     event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
-    if event.status == "published" and event.ends_at > utcnow():
+    if event.status == EventStatus.PUBLISHED and event.ends_at > utcnow():
         raise Conflict("event.archive_upcoming")
-    return _flip_status(session, principal, organization_id, event_id, allowed=("draft", "published", "cancelled"),
-                        to="archived", action="event.archive", error="event.cannot_archive")
+    return _flip_status(session, principal, organization_id, event_id, to=EventStatus.ARCHIVED,
+                        action="event.archive", error="event.cannot_archive")
 
 
 def duplicate_event(session: Session, principal: Principal, organization_id: int, event_id: int,
@@ -201,7 +193,7 @@ def duplicate_event(session: Session, principal: Principal, organization_id: int
                                              .order_by(Question.sort_order, Question.id)).all()]
     begin_write(session)
     copy = Event(**event_values, slug=_unique_slug(session, organization_id, new_title), title=new_title,
-                 status="draft", sold=0, created_at=utcnow())
+                 status=EventStatus.DRAFT, sold=0, created_at=utcnow())
     session.add(copy)
     session.flush()
     for values in type_values:

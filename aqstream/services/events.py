@@ -7,22 +7,23 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from slugify import slugify
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import Event, Order, Organization, Ticket, TicketType
-from aqstream.services import audit
+from aqstream.services import audit, inventory
 from aqstream.services.clock import utcnow
-from aqstream.services.errors import Conflict, NotFound, ValidationError
+from aqstream.services.errors import Conflict, IllegalTransition, NotFound, ValidationError
+from aqstream.services.lifecycle import PUBLIC_EVENT, EventStatus, TicketStatus, check, move
 from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access
 from aqstream.services.validation import Checker
 
 MAX_CAPACITY = 1_000_000
-EVENT_STATUSES = ("draft", "published", "cancelled", "archived")
+EVENT_STATUSES = tuple(EventStatus)
 EVENT_LOCALES = ("", "en", "ru")
-PUBLIC_STATUSES = ("published", "cancelled", "archived")  # archived: kept readable for those who went
+PUBLIC_STATUSES = PUBLIC_EVENT
 
 
 @dataclass
@@ -290,7 +291,7 @@ def create_event(session: Session, principal: Principal, organization_id: int, d
         starts_at=clean.starts_at,
         ends_at=clean.ends_at,
         time_zone=clean.time_zone,
-        status="draft",
+        status=EventStatus.DRAFT,
         capacity=clean.capacity,
         registration_opens_at=clean.opens_at,
         registration_closes_at=clean.closes_at,
@@ -373,13 +374,7 @@ def update_ticket_type(
     )
     if clean.sort_order is not None:
         values["sort_order"] = clean.sort_order
-    # Guarded like a sale: a concurrent registration cannot slip between the check and the write.
-    changed = session.exec(
-        update(TicketType)
-        .where(TicketType.id == ticket_type_id, TicketType.event_id == event.id, TicketType.sold <= clean.quantity)
-        .values(quantity=clean.quantity, **values)
-    )
-    if changed.rowcount != 1:
+    if not inventory.resize_ticket_type(session, event.id, ticket_type_id, clean.quantity, **values):
         exists = session.exec(
             select(TicketType.id).where(TicketType.id == ticket_type_id, TicketType.event_id == event.id)
         ).first()
@@ -435,28 +430,24 @@ def dashboard(session: Session, principal: Principal, organization_id: int) -> l
     midnight = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
     today = dict(session.exec(
         select(Ticket.event_id, func.count(Ticket.id))
-        .where(Ticket.event_id.in_([e.id for e in found]), Ticket.created_at >= midnight, Ticket.status == "valid")
+        .where(Ticket.event_id.in_([e.id for e in found]), Ticket.created_at >= midnight,
+               Ticket.status == TicketStatus.VALID)
         .group_by(Ticket.event_id)
     ).all()) if found else {}
 
     def section(e: Event) -> str:
-        if e.status == "archived":
+        if e.status == EventStatus.ARCHIVED:
             return "archived"
-        if e.status == "draft":
+        if e.status == EventStatus.DRAFT:
             return "draft"
-        return "upcoming" if e.status == "published" and e.ends_at > now else "past"
+        return "upcoming" if e.status == EventStatus.PUBLISHED and e.ends_at > now else "past"
 
     rows = [EventSummary(e, section(e), today.get(e.id, 0)) for e in found]
     upcoming = sorted((r for r in rows if r.section == "upcoming"), key=lambda r: r.event.starts_at)
     return upcoming + [r for r in rows if r.section != "upcoming"]
 
 
-def places_left(event: Event, ticket_type: TicketType) -> int:
-    """What a buyer can still get of a ticket type: its own places, never more than the event has left."""
-    left = max(0, ticket_type.quantity - ticket_type.sold)
-    if event.capacity is not None:
-        left = min(left, max(0, event.capacity - event.sold))
-    return left
+places_left = inventory.places_left  # counting places is the inventory's; kept here for the pages' imports
 
 
 def list_ticket_types(session: Session, event_id: int) -> list[TicketType]:
@@ -475,20 +466,14 @@ def event_ticket_types(session: Session, principal: Principal, organization_id: 
 
 def publish_event(session: Session, principal: Principal, organization_id: int, event_id: int) -> Event:
     event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
-    if event.status == "published":
+    if event.status == EventStatus.PUBLISHED:
         return event
-    if event.status != "draft":
-        raise Conflict("event.cannot_publish")
+    check(event.status, EventStatus.PUBLISHED, "event.cannot_publish")
     begin_write(session)
     now = utcnow()
-    changed = session.exec(
-        update(Event)
-        .where(Event.id == event.id, Event.status == "draft")
-        .values(status="published", published_at=now)
-    )
-    if changed.rowcount != 1:
+    if move(session, Event, Event.id == event.id, to=EventStatus.PUBLISHED, published_at=now).rowcount != 1:
         session.rollback()
-        raise Conflict("event.cannot_publish")
+        raise IllegalTransition("event.cannot_publish")
     audit.record(
         session,
         action="event.publish",
@@ -564,7 +549,7 @@ def get_public_event(
         .where(
             Organization.slug == (org_slug or "").lower(),
             Event.slug == (event_slug or "").lower(),
-            Event.status.in_(PUBLIC_STATUSES + (("draft",) if include_drafts else ())),
+            Event.status.in_(PUBLIC_STATUSES + ((EventStatus.DRAFT,) if include_drafts else ())),
             Organization.status == "active",
         )
     ).first()

@@ -6,15 +6,16 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write
-from aqstream.models import Event, Order, Organization, Ticket, TicketType
-from aqstream.services import audit, outbox
+from aqstream.models import Event, Order, Organization, Ticket
+from aqstream.services import audit, inventory, outbox
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, DomainError, Forbidden, NotFound
 from aqstream.services.events import get_event
+from aqstream.services.lifecycle import HOLDING_TICKET, OrderStatus, TicketStatus, move
 from aqstream.services.permissions import MANAGE_EVENTS, Principal, access
 from aqstream.services.validation import Checker
 
@@ -31,7 +32,7 @@ def _cancel(
     actor_label: str = "",
     reason: str = "",
 ) -> list[int]:
-    """Cancel some or all valid tickets of an order in one transaction and give their places back."""
+    """Cancel some or all tickets of an order in one transaction and give their places back."""
     begin_write(session)
     try:
         flipped = cancel_in_transaction(session, order_id, ticket_ids, by=by, actor_user_id=actor_user_id,
@@ -48,7 +49,7 @@ def _cancel(
 
 @dataclass(frozen=True)
 class Flipped:
-    """A ticket a cancellation flipped from valid to cancelled: its place is still to be given back."""
+    """A ticket a cancellation flipped to cancelled: its place is still to be given back."""
 
     ticket_id: int
     ticket_type_id: int
@@ -66,31 +67,28 @@ def cancel_in_transaction(
     reason: str = "",
     notify: bool = True,
 ) -> list[Flipped]:
-    """Flip some or all valid tickets of an order to cancelled inside the caller's write transaction, with
-    the audit entry and (if `notify`) the email; the caller then gives the places back with `return_places`.
+    """Flip some or all tickets of an order that hold a place (valid, or held by a pending order) to cancelled
+    inside the caller's write transaction, with the audit entry and (if `notify`) the email; the caller then
+    gives the places back with `return_places`.
 
-    Tickets are flipped with a guarded UPDATE (status = 'valid' in the WHERE clause), and only the rows
-    that flip return capacity: two cancellations racing for the same ticket return its place once."""
+    Tickets are flipped with a guarded UPDATE (lifecycle.move), and only the rows that flip return capacity:
+    two cancellations racing for the same ticket return its place once."""
     # The order row is locked first: two partial cancellations of one order at once must see each other's
     # tickets, or neither would notice that the order has none left.
     order = session.exec(select(Order).where(Order.id == order_id).with_for_update()).first()
     if order is None:
         raise NotFound()
     now = utcnow()
-    query = update(Ticket).where(Ticket.order_id == order_id, Ticket.status == "valid")
-    if ticket_ids is not None:
-        query = query.where(Ticket.id.in_(ticket_ids))
-    flipped = session.exec(
-        query.values(status="cancelled", cancelled_at=now).returning(Ticket.id, Ticket.ticket_type_id, Ticket.code)
-    ).all()
+    which = [Ticket.order_id == order_id] + ([Ticket.id.in_(ticket_ids)] if ticket_ids is not None else [])
+    flipped = move(session, Ticket, *which, to=TicketStatus.CANCELLED, cancelled_at=now,
+                   returning=(Ticket.id, Ticket.ticket_type_id, Ticket.code)).all()
     if not flipped:
         return []
-    still_valid = session.exec(select(Ticket.id).where(Ticket.order_id == order_id, Ticket.status == "valid")).first()
-    whole = still_valid is None
+    still_holding = session.exec(select(Ticket.id).where(Ticket.order_id == order_id,
+                                                         Ticket.status.in_(HOLDING_TICKET))).first()
+    whole = still_holding is None
     if whole:
-        session.exec(
-            update(Order).where(Order.id == order_id).values(status="cancelled", cancelled_at=now, dedupe_key=None)
-        )
+        move(session, Order, Order.id == order_id, to=OrderStatus.CANCELLED, cancelled_at=now, dedupe_key=None)
     if notify and order.buyer_email:  # an anonymized order (deleted account) has nobody to tell
         title = session.exec(select(Event.title).where(Event.id == order.event_id)).one()
         outbox.enqueue(
@@ -124,19 +122,13 @@ def cancel_in_transaction(
 
 
 def return_places(session: Session, flipped: list[Flipped]) -> None:
-    """Give the places of flipped tickets back: ticket types by id, then events by id (the one lock order
-    everywhere), as the transaction's last statements so the rows every buyer needs are locked briefly."""
-    per_type = Counter(f.ticket_type_id for f in flipped)
-    for type_id, n in sorted(per_type.items()):
-        session.exec(update(TicketType).where(TicketType.id == type_id).values(sold=TicketType.sold - n))
-    per_event = Counter(f.event_id for f in flipped)
-    for event_id, n in sorted(per_event.items()):
-        session.exec(update(Event).where(Event.id == event_id).values(sold=Event.sold - n))
+    """Give the places of flipped tickets back (inventory.release), as the transaction's last statements."""
+    inventory.release(session, [(f.event_id, f.ticket_type_id) for f in flipped])
 
 
 def attendee_can_cancel(event_starts_at: datetime, order_status: str) -> bool:
     """An attendee may cancel a confirmed registration until the event starts (the organizer always may)."""
-    return order_status == "confirmed" and event_starts_at > utcnow()
+    return order_status == OrderStatus.CONFIRMED and event_starts_at > utcnow()
 
 
 def _attendee_may_cancel(session: Session, order: Order) -> None:
@@ -236,7 +228,8 @@ def _my_orders(session: Session, user_id: int, *conditions, order_by, offset: in
     counts: Counter = Counter()
     if rows:
         for order_id in session.exec(
-            select(Ticket.order_id).where(Ticket.order_id.in_([o.id for o, _, _ in rows]), Ticket.status == "valid")
+            select(Ticket.order_id).where(Ticket.order_id.in_([o.id for o, _, _ in rows]),
+                                          Ticket.status == TicketStatus.VALID)
         ).all():
             counts[order_id] += 1
     return [
@@ -280,7 +273,7 @@ def _rename_refusal(event: Event, ticket_status: str) -> DomainError | None:
     allows it (the event's switch). None if allowed, else why not."""
     if not event.attendees_can_edit_names:
         return Forbidden("order.rename.not_allowed")
-    if ticket_status != "valid":
+    if ticket_status != TicketStatus.VALID:
         return Conflict("order.rename.ticket_cancelled")
     if event.starts_at <= utcnow():
         return Conflict("order.rename.too_late")

@@ -1,7 +1,8 @@
 """Registration: turn a visitor's request into a confirmed order without ever overselling.
 
-Capacity is taken by guarded writes (UPDATE ... WHERE sold + n <= limit) in the transaction that creates
-the order, the confirmation email goes into the outbox in that same transaction, and an Idempotency-Key
+Capacity is taken through the inventory (guarded writes, UPDATE ... WHERE sold + n <= limit) in the
+transaction that creates the order (pending, with `hold_for`, when something is still outstanding), the
+confirmation email goes into the outbox in that same transaction, and an Idempotency-Key
 makes a replayed request return the first answer instead of a second order (DESIGN invariants 1-3)."""
 from __future__ import annotations
 
@@ -13,16 +14,17 @@ import secrets
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import Answer, AuditEntry, Event, Order, Organization, OutboxMessage, Ticket, TicketType
-from aqstream.services import audit, outbox, questions
+from aqstream.services import audit, inventory, outbox, questions
 from aqstream.services.accounts import normalize_locale
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import (
@@ -34,6 +36,7 @@ from aqstream.services.errors import (
     ValidationError,
 )
 from aqstream.services.events import get_public_event
+from aqstream.services.lifecycle import EventStatus, OrderStatus, TicketStatus
 from aqstream.services.validation import Checker, split_emails
 
 # Test-only switch: with the guard off, capacity is checked by reading and then writing in application
@@ -71,11 +74,11 @@ def new_secret() -> str:
 
 def _registration_state(event: Event, now) -> str | None:
     """Why registration is closed right now, as a message key; None when it is open."""
-    if event.status == "cancelled":
+    if event.status == EventStatus.CANCELLED:
         return "registration.event_cancelled"
-    if event.status == "archived":
+    if event.status == EventStatus.ARCHIVED:
         return "registration.event_over"
-    if event.status != "published":
+    if event.status != EventStatus.PUBLISHED:
         return "registration.not_published"
     if event.registration_opens_at and now < event.registration_opens_at:
         return "registration.not_open_yet"
@@ -138,6 +141,10 @@ class Request:
     # registration windows, also to a draft; never past a limit. The caller has checked the role.
     added_by: int | None = None
     notify: bool = True  # False: no confirmation email (an organizer adding someone quietly)
+    # Set: the order is made pending, holding its places until now + hold_for (a payment is outstanding);
+    # pending_orders.confirm_pending confirms it (and sends the confirmation), pending_orders.expire_due
+    # gives them back.
+    hold_for: timedelta | None = None
 
     @property
     def by_organizer(self) -> bool:
@@ -145,7 +152,7 @@ class Request:
 
     @property
     def open_statuses(self) -> tuple[str, ...]:
-        return ("published", "draft") if self.by_organizer else ("published",)
+        return (EventStatus.PUBLISHED, EventStatus.DRAFT) if self.by_organizer else (EventStatus.PUBLISHED,)
 
 
 @dataclass
@@ -226,6 +233,7 @@ def _parse(
     locale: str = "en",
     added_by: int | None = None,
     notify: bool = True,
+    hold_for: timedelta | None = None,
 ) -> Request:
     simple = tickets is None
     checker = Checker()
@@ -239,6 +247,8 @@ def _parse(
         checker.fail("tickets", "registration.choose_tickets")
     elif len(tickets) > MAX_TICKETS_PER_ORDER:
         checker.fail("tickets", "registration.too_many_tickets")
+    if hold_for is not None and hold_for <= timedelta(0):
+        raise ValueError("hold_for must be positive")
     key = (idempotency_key or "").strip() or None
     if key is not None and len(key) > 200:
         checker.fail("idempotency_key", "field.too_long")
@@ -252,7 +262,7 @@ def _parse(
     return Request(org_slug=(org_slug or "").lower(), event_slug=(event_slug or "").lower(), name=name, email=email,
                    lines=lines, tickets=tickets, answers=answers, unlock_code=unlock_code, user_id=user_id, key=key,
                    locale=normalize_locale(locale), simple=simple, added_by=added_by,
-                   notify=notify)
+                   notify=notify, hold_for=hold_for)
 
 
 def _identify(request: Request, ctx: _Context, index: int) -> _Plan:
@@ -335,8 +345,8 @@ def run_batch(session: Session, requests: list[Request]) -> list:
     counters, multi-row INSERTs and one commit for all of them. Returns, per request in the same order, a
     RegistrationResult, the DomainError to answer with, or RETRY (ask again once this batch committed).
 
-    Places are given in the order the requests arrived, under row locks on the ticket types and the event
-    (DESIGN invariant 1), and the confirmation emails go into the outbox in the same transaction."""
+    Places are given in the order the requests arrived, by the inventory (DESIGN invariant 1), and the
+    confirmation emails go into the outbox in the same transaction."""
     outcomes: list = [None] * len(requests)
     if len({(r.org_slug, r.event_slug, r.added_by) for r in requests}) > 1:
         raise ValueError("a batch is for one event and one kind of request")
@@ -465,46 +475,28 @@ def _run_batch(session: Session, requests: list[Request], outcomes: list) -> lis
 
 
 def _take_places(session: Session, event_id: int, plans: list[_Plan], statuses: tuple[str, ...]) -> bool:
-    """Take the places of all plans with guarded writes (ticket types by id, then the event: the lock order
-    used everywhere), or report that they do not all fit. The caller rolls back on False."""
+    """Take the places of all plans at once (inventory.take), or report that they do not all fit. The caller
+    rolls back on False."""
     taken: Counter = Counter()
     for plan in plans:
         taken.update(plan.wanted)
-    for type_id, n in sorted(taken.items()):
-        took = session.exec(update(TicketType)
-                            .where(TicketType.id == type_id, TicketType.sold + n <= TicketType.quantity)
-                            .values(sold=TicketType.sold + n))
-        if took.rowcount != 1:
-            return False
-    total = sum(taken.values())
-    # The event row is checked again under its lock: an organizer who cancels or unpublishes the event
-    # while this batch runs wins, and the batch takes no place.
-    took = session.exec(update(Event)
-                        .where(Event.id == event_id, Event.status.in_(statuses),
-                               (Event.capacity.is_(None)) | (Event.sold + total <= Event.capacity))
-                        .values(sold=Event.sold + total))
-    return took.rowcount == 1
+    return inventory.take(session, event_id, taken, statuses)
 
 
 def _allocate(session: Session, ctx: _Context, plans: list[_Plan], outcomes: list) -> list[_Plan]:
     """Give places to the plans in order, as long as every ticket type and the event have room; the others
-    get SoldOut. The counters are read under row locks (ticket types by id, then the event: the same order
-    everywhere, so buyers cannot deadlock) and written before the commit."""
+    get SoldOut. The counters are read under the inventory's row locks and written before the commit."""
     event_id = ctx.event.id
     type_ids = sorted({t for p in plans for t in p.wanted})
     if GUARD_ENABLED:
-        rows = session.exec(select(TicketType.id, TicketType.sold, TicketType.quantity)
-                            .where(TicketType.id.in_(type_ids)).order_by(TicketType.id)
-                            .with_for_update(key_share=True)).all()
-        left = {tid: quantity - sold for tid, sold, quantity in rows}
-        sold, capacity, status = session.exec(select(Event.sold, Event.capacity, Event.status)
-                                              .where(Event.id == event_id).with_for_update(key_share=True)).one()
+        stock = inventory.lock(session, event_id, type_ids)
+        left, event_left, status = stock.left, stock.event_left, stock.event_status
     else:
         # The bug the locks prevent: room judged on values read earlier, then written without a guard.
         snapshot = {tt.id: tt for tt in ctx.types}
         left = {tid: snapshot[tid].quantity - snapshot[tid].sold for tid in type_ids}
-        sold, capacity, status = ctx.event.sold, ctx.event.capacity, ctx.event.status
-    event_left = None if capacity is None else capacity - sold
+        capacity, status = ctx.event.capacity, ctx.event.status
+        event_left = None if capacity is None else capacity - ctx.event.sold
     names = {tt.id: tt.name for tt in ctx.types}
     accepted: list[_Plan] = []
     taken: Counter = Counter()
@@ -524,23 +516,11 @@ def _allocate(session: Session, ctx: _Context, plans: list[_Plan], outcomes: lis
         accepted.append(plan)
     if not accepted:
         return accepted
-    total = sum(taken.values())
-    for type_id, n in sorted(taken.items()):
-        if GUARD_ENABLED:
-            query = update(TicketType).where(TicketType.id == type_id, TicketType.sold + n <= TicketType.quantity)
-            query = query.values(sold=TicketType.sold + n)
-        else:
-            query = update(TicketType).where(TicketType.id == type_id).values(sold=snapshot[type_id].sold + n)
-        if session.exec(query).rowcount != 1:  # cannot happen under the lock; never write past a limit
-            raise RuntimeError(f"ticket type {type_id} changed under its lock")
     if GUARD_ENABLED:
-        query = update(Event).where(Event.id == event_id,
-                                    (Event.capacity.is_(None)) | (Event.sold + total <= Event.capacity))
-        query = query.values(sold=Event.sold + total)
+        inventory.take_locked(session, event_id, taken)
     else:
-        query = update(Event).where(Event.id == event_id).values(sold=ctx.event.sold + total)
-    if session.exec(query).rowcount != 1:
-        raise RuntimeError(f"event {event_id} changed under its lock")
+        inventory.take_unguarded(session, event_id, taken, {tid: tt.sold for tid, tt in snapshot.items()},
+                                 ctx.event.sold)
     return accepted
 
 
@@ -556,7 +536,8 @@ def _write(session: Session, ctx: _Context, plans: list[_Plan], now) -> list[Reg
         currencies = {cur for _, cur in prices}
         order_rows.append(dict(
             organization_id=org_id, event_id=event_id, user_id=r.user_id, buyer_name=r.name, buyer_email=r.email,
-            status="confirmed", total_minor=sum(p for p, _ in prices),
+            status=OrderStatus.PENDING if r.hold_for else OrderStatus.CONFIRMED, total_minor=sum(p for p, _ in prices),
+            expires_at=now + r.hold_for if r.hold_for else None,
             currency=currencies.pop() if len(currencies) == 1 else "XXX", locale=r.locale,
             access_token=new_secret(), idempotency_key=r.key, request_fingerprint=plan.fingerprint,
             dedupe_key=r.email if ctx.event.one_registration_per_email else None, created_at=now, cancelled_at=None,
@@ -570,7 +551,7 @@ def _write(session: Session, ctx: _Context, plans: list[_Plan], now) -> list[Reg
             ticket_rows.append(dict(
                 order_id=order_id, event_id=event_id, ticket_type_id=type_id, attendee_name=attendee,
                 attendee_email=attendee_email or (r.email if len(r.lines) == 1 else ""), code=new_secret(),
-                status="valid", created_at=now, cancelled_at=None,
+                status=TicketStatus.HELD if r.hold_for else TicketStatus.VALID, created_at=now, cancelled_at=None,
             ))
     table = Ticket.__table__
     ticket_ids = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), ticket_rows).scalars().all()
@@ -586,29 +567,16 @@ def _write(session: Session, ctx: _Context, plans: list[_Plan], now) -> list[Reg
                         for qid, value in plan.order_answers.items()]
         answer_rows += [{"order_id": order_id, "ticket_id": t.id, "question_id": qid, "value": value}
                         for t, given in zip(made, plan.ticket_answers) for qid, value in given.items()]
-        if r.notify:
-            messages.append(outbox.message_row(
-                kind=CONFIRMATION_EMAIL, recipient=r.email, organization_id=org_id,
-                payload={
-                    "order_id": order_id,
-                    "access_token": order.access_token,
-                    "event_title": ctx.event.title,
-                    "tickets": [{"code": t.code, "attendee": t.attendee_name,
-                                 "type": plan.offered[t.ticket_type_id].name} for t in made],
-                    "locale": order.locale,
-                },
-            ))
-        if not r.by_organizer:
-            messages += [outbox.message_row(
-                kind=NOTICE_EMAIL, recipient=address, organization_id=org_id,
-                payload={"order_id": order_id, "event_id": event_id, "event_title": ctx.event.title,
-                         "tickets": len(made)},
-            ) for address in split_emails(ctx.event.notify_email)]
+        # A pending order is told nothing yet: its emails go out when it is confirmed (orders.confirm_pending).
+        if not r.hold_for:
+            messages += confirmation_messages(order, ctx.event, made, {tid: tt.name for tid, tt in plan.offered.items()},
+                                              confirm=r.notify, notice=not r.by_organizer)
         entries.append(audit.entry_row(
             action="order.create", object_type="order", object_id=order_id, organization_id=org_id,
             actor_user_id=r.added_by or r.user_id, actor_label=r.email,
             data={"event_id": event_id, "tickets": {str(k): v for k, v in plan.wanted.items()},
-                  **({"by_organizer": True, "notified": r.notify} if r.by_organizer else {})},
+                  **({"by_organizer": True, "notified": r.notify} if r.by_organizer else {}),
+                  **({"pending_until": order.expires_at.isoformat()} if r.hold_for else {})},
         ))
     if answer_rows:
         conn.execute(insert(Answer.__table__), answer_rows)
@@ -616,6 +584,31 @@ def _write(session: Session, ctx: _Context, plans: list[_Plan], now) -> list[Reg
         conn.execute(insert(OutboxMessage.__table__), messages)
     conn.execute(insert(AuditEntry.__table__), entries)
     return results
+
+
+def confirmation_messages(order: Order, event: Any, tickets: list[Ticket], type_names: dict[int, str], *,
+                          confirm: bool = True, notice: bool = True) -> list[dict]:
+    """Outbox rows for a confirmed order: the buyer's confirmation and the organizer's notices."""
+    messages = []
+    if confirm:
+        messages.append(outbox.message_row(
+            kind=CONFIRMATION_EMAIL, recipient=order.buyer_email, organization_id=order.organization_id,
+            payload={
+                "order_id": order.id,
+                "access_token": order.access_token,
+                "event_title": event.title,
+                "tickets": [{"code": t.code, "attendee": t.attendee_name, "type": type_names[t.ticket_type_id]}
+                            for t in tickets],
+                "locale": order.locale,
+            },
+        ))
+    if notice:
+        messages += [outbox.message_row(
+            kind=NOTICE_EMAIL, recipient=address, organization_id=order.organization_id,
+            payload={"order_id": order.id, "event_id": event.id, "event_title": event.title,
+                     "tickets": len(tickets)},
+        ) for address in split_emails(event.notify_email)]
+    return messages
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from aqstream.models import Event, Order, Organization, OutboxMessage, Ticket
 from aqstream.services import outbox
 from aqstream.services.clock import utcnow
 from aqstream.services.events import MAX_REMINDER_HOURS
+from aqstream.services.lifecycle import EventStatus, OrderStatus, TicketStatus
 
 REMINDER_EMAIL = "email.event_reminder"
 _LOCK_SPACE = zlib.crc32(b"aqstream.reminders")  # advisory-lock key space: (this, event id)
@@ -42,7 +43,7 @@ def due_events(session: Session, now: datetime) -> list[Event]:
     """Published events of active organizations whose reminder time has come and which have not started."""
     rows = session.exec(
         select(Event).join(Organization, Organization.id == Event.organization_id)
-        .where(Event.status == "published", Event.reminder_hours > 0, Event.starts_at > now,
+        .where(Event.status == EventStatus.PUBLISHED, Event.reminder_hours > 0, Event.starts_at > now,
                Event.starts_at <= now + timedelta(hours=MAX_REMINDER_HOURS), Organization.status == "active")
         .order_by(Event.starts_at)
     ).all()
@@ -73,18 +74,18 @@ def _remind_event(session: Session, event: Event, now: datetime) -> int:
     # Read again under the lock: the event may have moved or been cancelled since it was listed.
     current = session.get(Event, event.id, populate_existing=True)
     due_at = reminder_time(current) if current is not None else None
-    if current is None or current.status != "published" or due_at is None or not (due_at <= now < current.starts_at):
+    if current is None or current.status != EventStatus.PUBLISHED or due_at is None or not (due_at <= now < current.starts_at):
         session.rollback()
         return 0
     orders = session.exec(
-        select(Order).where(Order.event_id == current.id, Order.status == "confirmed",
+        select(Order).where(Order.event_id == current.id, Order.status == OrderStatus.CONFIRMED,
                             Order.reminder_sent_at.is_(None), Order.created_at < due_at).order_by(Order.id)
     ).all()
     if not orders:
         session.rollback()
         return 0
     order_ids = [order.id for order in orders]
-    tickets = session.exec(select(Ticket).where(Ticket.order_id.in_(order_ids), Ticket.status == "valid")
+    tickets = session.exec(select(Ticket).where(Ticket.order_id.in_(order_ids), Ticket.status == TicketStatus.VALID)
                            .order_by(Ticket.id)).all()
     # Addresses already reminded for this event (an order that raced the last run, or a second order of
     # the same person) are not reminded again.

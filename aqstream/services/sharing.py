@@ -12,6 +12,7 @@ from aqstream.services import media, registration
 from aqstream.services.calendar import event_page_url, plain_description
 from aqstream.services.errors import NotFound
 from aqstream.services.events import get_public_event, places_left
+from aqstream.services.lifecycle import EventStatus
 
 SUMMARY_CHARS = 300
 
@@ -61,7 +62,7 @@ def _json_ld(event, org, types, url: str, image: str, summary: str) -> dict:
     mode = ("https://schema.org/OnlineEventAttendanceMode" if online else
             "https://schema.org/MixedEventAttendanceMode" if event.online_url else
             "https://schema.org/OfflineEventAttendanceMode")
-    status = {"cancelled": "https://schema.org/EventCancelled"}.get(event.status, "https://schema.org/EventScheduled")
+    status = {EventStatus.CANCELLED: "https://schema.org/EventCancelled"}.get(event.status, "https://schema.org/EventScheduled")
     location: list[dict] = []
     if event.venue:
         address = ", ".join(part for part in (event.venue, event.city) if part)
