@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from aqstream import config
 from aqstream.db import session_scope
-from aqstream.services import reminders
+from aqstream.services import pending_orders, reminders
 from aqstream.services.scheduler import job
 
 
@@ -20,3 +20,11 @@ def queue_reminders(engine: Engine, now: datetime) -> str:
     with session_scope(engine) as session:
         queued = reminders.enqueue_due(session, now)
     return f"queued {queued} reminder emails" if queued else ""
+
+
+@job("pending-order-expiry", every=timedelta(seconds=15))
+def expire_pending_orders(engine: Engine, now: datetime) -> str:
+    """Pending orders whose hold has run out expire, and their places go back on sale."""
+    with session_scope(engine) as session:
+        expired = pending_orders.expire_due(session, now)
+    return f"expired {expired} pending orders" if expired else ""

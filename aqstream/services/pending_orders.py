@@ -68,7 +68,7 @@ EXPIRY_BATCH = 200
 
 def expire_due(session: Session, now: datetime | None = None, batch: int = EXPIRY_BATCH) -> int:
     """Expire every pending order whose `expires_at` has come, giving back exactly the places its tickets held;
-    returns how many orders expired. THIS IS THE JOB TO REGISTER with the scheduler (every few seconds).
+    returns how many orders expired. The scheduler runs it as the `pending-order-expiry` job (services/jobs.py).
 
     Orders go in batches of `batch`, each in one transaction: the due orders are locked FOR UPDATE SKIP
     LOCKED (PostgreSQL; SQLite's write lock does the same), so any number of processes may run it at once,

@@ -214,3 +214,28 @@ def test_a_held_ticket_is_not_a_ticket_yet(make, session):
     assert held.tickets[0].status == TicketStatus.HELD
     assert event_lifecycle.attendee_recipients(session, event.id) == []  # not told of changes before confirmed
     assert not orders.attendee_can_rename(session.get(Event, event.id), held.tickets[0].status)
+
+
+def test_the_scheduler_expires_due_holds_as_a_registered_job(make, session, engine):
+    """Nobody calls expire_due by hand in production: the scheduler's `pending-order-expiry` job does, in the
+    app's worker thread or any `aqstream worker`."""
+    from aqstream.services import scheduler
+
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org, quantities=(3,))
+    held = reg(session, org, event, [TR(tt.id), TR(tt.id)])
+    (job,) = [j for j in scheduler.registered() if j.name == "pending-order-expiry"]
+    assert job.period() <= timedelta(minutes=1)
+    from sqlalchemy import delete
+
+    from aqstream.models import ScheduledJob
+
+    session.exec(delete(ScheduledJob).where(ScheduledJob.name == job.name))  # whatever other tests' clocks left
+    session.commit()
+    now = utcnow()
+    scheduler.run_due(engine, now)  # due at once; nothing of this hold is due yet
+    assert statuses(session, held.order.id)[0] == OrderStatus.PENDING
+    later = now + HOLD + timedelta(seconds=1)
+    assert "pending-order-expiry" in scheduler.run_due(engine, later).ran
+    assert statuses(session, held.order.id) == (OrderStatus.EXPIRED, [TicketStatus.CANCELLED] * 2)
+    assert assert_counters_match_tickets(session, event, [tt]) == ([0], 0)
