@@ -1,4 +1,4 @@
-"""SQLModel tables: the domain model of DESIGN.md. No behaviour lives here, only columns."""
+"""SQLModel tables: the domain model (docs/architecture.md). No behaviour lives here, only columns."""
 from aqstream.models.tables import (
     Answer,
     AuditEntry,

@@ -1,4 +1,4 @@
-"""Table definitions. Times are aware UTC datetimes (DESIGN invariant 6); money is integer minor units."""
+"""Table definitions. Times are aware UTC datetimes (docs/architecture.md, invariant 5); money is integer minor units."""
 from __future__ import annotations
 
 from datetime import datetime

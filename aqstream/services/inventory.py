@@ -10,7 +10,7 @@ written once, here, and every function below follows it:
     3. the event (events by id).
 
 Two writers that take the same rows in the same order wait for each other instead of deadlocking. Counters
-move only by guarded writes (UPDATE ... WHERE sold + n <= limit), never by a value read earlier (DESIGN
+move only by guarded writes (UPDATE ... WHERE sold + n <= limit), never by a value read earlier (docs/architecture.md,
 invariant 1): `sold` counts the tickets holding a place, held (a pending order) or valid."""
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 Capacity is taken through the inventory (guarded writes, UPDATE ... WHERE sold + n <= limit) in the
 transaction that creates the order (pending, with `hold_for`, when something is still outstanding), the
 confirmation email goes into the outbox in that same transaction, and an Idempotency-Key
-makes a replayed request return the first answer instead of a second order (DESIGN invariants 1-3)."""
+makes a replayed request return the first answer instead of a second order (docs/architecture.md, invariants 1-3)."""
 from __future__ import annotations
 
 import copy
@@ -345,7 +345,7 @@ def run_batch(session: Session, requests: list[Request]) -> list:
     counters, multi-row INSERTs and one commit for all of them. Returns, per request in the same order, a
     RegistrationResult, the DomainError to answer with, or RETRY (ask again once this batch committed).
 
-    Places are given in the order the requests arrived, by the inventory (DESIGN invariant 1), and the
+    Places are given in the order the requests arrived, by the inventory (docs/architecture.md, invariant 1), and the
     confirmation emails go into the outbox in the same transaction."""
     outcomes: list = [None] * len(requests)
     if len({(r.org_slug, r.event_slug, r.added_by) for r in requests}) > 1:

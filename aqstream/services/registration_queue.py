@@ -4,7 +4,7 @@ In a ticket rush every buyer needs the same ticket-type and event rows, so trans
 one after another however many connections there are. One writer thread per process takes every waiting
 request for an event and registers them together (`registration.run_batch`): one read of the event, one
 lock of its counters, multi-row INSERTs and one commit. Each caller gets its own answer once that commit
-is done, so an acknowledged registration is on disk, never only in memory (DESIGN invariant 2). With one
+is done, so an acknowledged registration is on disk, never only in memory (docs/architecture.md, invariant 2). With one
 request waiting, a batch is that one request: nothing waits for a batch to fill.
 
 Several processes (web workers) each have their own writer; their batches queue on the row locks."""
