@@ -9,6 +9,7 @@ from aqstream.pages.account import my_tickets, profile_page, verify_email
 from aqstream.pages.admin.mail import platform_mail_page
 from aqstream.pages.auth import forgot_password, reset_password, sign_in, sign_up
 from aqstream.pages.home import home, new_organization
+from aqstream.pages.not_found import not_found_page
 from aqstream.pages.organizer.events import attendee_page, dashboard, edit_event, manage_event, new_event
 from aqstream.pages.organizer.mail import mail_page
 from aqstream.pages.organizer.team import audit_page, invite_page, settings_page, team_page
@@ -18,6 +19,7 @@ from aqstream.pages.public.order import order_page
 from aqstream.services import mail_delivery
 from aqstream.state.account import MyTicketsState, ProfileState, VerifyState
 from aqstream.state.auth import AuthFormState, ForgotState, ResetState
+from aqstream.state.base import AppState
 from aqstream.state.catalog import CatalogState, OrgPublicState
 from aqstream.state.home import CreateOrgState, HomeState
 from aqstream.state.mail import MailLogState
@@ -59,6 +61,8 @@ app.add_page(audit_page, route="/o/[org]/audit", title="Audit log · AqStream", 
 app.add_page(mail_page, route="/o/[org]/mail", title="Mail · AqStream", on_load=MailLogState.on_load)
 app.add_page(platform_mail_page, route="/admin/mail", title="Platform mail · AqStream",
              on_load=MailLogState.on_load_platform)
+# Reflex serves this page for every address no other page takes (instead of its bare "404: Page not found").
+app.add_page(not_found_page, route="404", title="Not found · AqStream", on_load=AppState.on_load_visitor)
 app.add_page(invite_page, route="/invite/[token]", title="Invitation · AqStream", on_load=InviteState.on_load)
 
 

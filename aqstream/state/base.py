@@ -94,6 +94,11 @@ class AppState(rx.State):
             self.locale = user.locale
         return user.id
 
+    @rx.event
+    def on_load_visitor(self):
+        """For pages with nothing of their own to load (the not-found page): the header knows who is here."""
+        self._load_user()
+
     def _require_user(self):
         """The signed-in user's id, or an event that sends the browser to the sign-in page."""
         if self._load_user():
