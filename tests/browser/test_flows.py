@@ -37,6 +37,8 @@ def create_org_and_event(page, app_url, org_name, quantity="2"):
     page.get_by_label("Time zone").select_option("Europe/Moscow")
     page.get_by_label("Ticket name").fill("Entry")
     page.get_by_label("Quantity").fill(quantity)
+    # A screen reader names the row's remove button with its number, not a "{n}" placeholder.
+    expect(page.get_by_role("button", name="Remove ticket type 1", exact=True)).to_be_visible()
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_role("button", name="Publish")).to_be_visible()
 

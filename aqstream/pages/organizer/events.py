@@ -148,7 +148,7 @@ def ticket_type_row(row: rx.Var) -> rx.Component:
                 variant="soft",
                 color_scheme="red",
                 on_click=EventFormState.remove_ticket_type(row),
-                aria_label=T("event.remove_ticket_type"),
+                aria_label=T("event.remove_ticket_type").replace("{n}", (row + 1).to_string()),
                 min_height="44px",
                 min_width="44px",
                 align_self="center",
