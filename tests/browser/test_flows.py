@@ -126,6 +126,9 @@ def test_language_choice_is_remembered_and_formats_dates(app_url, new_page):
     visitor.goto(public_url)
     visitor.get_by_role("button", name="Русский").click()
     expect(visitor.get_by_role("heading", name="Регистрация")).to_be_visible()
+    # The header's sign-up link is not the same word as the event's registration heading.
+    expect(visitor.get_by_role("link", name="Создать аккаунт")).to_be_visible()
+    expect(visitor.get_by_role("link", name="Регистрация")).to_have_count(0)
     expect(visitor.get_by_text("вт, 20 мая 2031\u202fг., 19:00 – 22:00 (Москва)")).to_be_visible()
     visitor.reload()
     expect(visitor.get_by_role("button", name="Зарегистрироваться")).to_be_visible()
