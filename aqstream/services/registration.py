@@ -22,7 +22,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
-from aqstream.db import begin_write
+from aqstream.db import begin_write, session_scope
 from aqstream.models import Answer, AuditEntry, Event, Order, Organization, OutboxMessage, Ticket, TicketType
 from aqstream.services import audit, inventory, outbox, questions
 from aqstream.services.accounts import normalize_locale
@@ -186,20 +186,47 @@ def register(session: Session, **kwargs) -> RegistrationResult:
     """Register for an event, in the caller's session. Either `tickets` (one entry per place) or
     `ticket_type_id` and `quantity`; errors of the second form name its own fields. Busy callers (the API,
     the web form) use `submit`, which does the same in batches."""
-    outcome = run_batch(session, [parse_request(**kwargs)])[0]
+    outcome = run_batch(session, [parse_request(engine=session.get_bind(), **kwargs)])[0]
     if isinstance(outcome, BaseException):
         raise outcome
     return outcome
 
 
-def parse_request(**kwargs) -> Request:
+def parse_request(engine=None, **kwargs) -> Request:
+    """The request checked on its own (names, addresses, numbers). When that fails and `engine` is given, the
+    answers are checked against the event's questions too, so a form shows every error at once, not in two
+    rounds (the answers are otherwise checked with the event, inside the registration's transaction)."""
     simple = kwargs.get("tickets") is None
     try:
         return _parse(**kwargs)
     except ValidationError as exc:
+        if engine is not None:
+            for name, key in _answer_errors(engine, kwargs).items():
+                exc.errors.setdefault(name, key)
         if simple:
             _rename_for_simple_form(exc)
         raise
+
+
+def _answer_errors(engine, kwargs: dict) -> dict[str, str]:
+    """What the answers' check would say, read outside any write (an unknown event: nothing to add)."""
+    checker = Checker()
+    with session_scope(engine) as session:
+        try:
+            _org, event, _types = get_public_event(session, (kwargs.get("org_slug") or "").lower(),
+                                                   (kwargs.get("event_slug") or "").lower(),
+                                                   include_drafts=kwargs.get("added_by") is not None)
+        except NotFound:
+            return {}
+        asked, removed = questions.for_registration(session, event.id)
+    given = kwargs.get("answers")
+    questions.clean_answers([q for q in asked if q.scope == "order"], given if isinstance(given, dict) else None,
+                            checker, "answers", removed)
+    attendee_qs = [q for q in asked if q.scope == "attendee"]
+    for i, ticket in enumerate((kwargs.get("tickets") or [])[:MAX_TICKETS_PER_ORDER]):
+        answers = ticket.answers if isinstance(ticket, TicketRequest) and isinstance(ticket.answers, dict) else None
+        questions.clean_answers(attendee_qs, answers, checker, f"tickets.{i}.answers", removed)
+    return checker.errors
 
 
 def _rename_for_simple_form(exc) -> None:

@@ -141,4 +141,4 @@ def queue_for(engine: Engine) -> RegistrationQueue:
 def submit(engine: Engine, **kwargs) -> Future:
     """Check a registration request and queue it; the future holds the RegistrationResult or the
     DomainError. Input errors are raised at once, before anything is queued."""
-    return queue_for(engine).submit(registration.parse_request(**kwargs))
+    return queue_for(engine).submit(registration.parse_request(engine=engine, **kwargs))

@@ -184,3 +184,30 @@ def test_confirmation_link_shows_the_order(make, session):
     assert view.order.id == result.order.id and view.tickets[0][1] == tt.name
     with pytest.raises(NotFound):
         registration.get_order_by_token(session, "guess")
+
+
+def test_a_form_with_several_mistakes_gets_every_error_at_once(make, session):
+    """A blank name, a bad address and an unanswered required question, per order and per attendee: all
+    named in one answer, not the answers only after the name and address are put right."""
+    from aqstream.services import questions as qs
+    from aqstream.services.errors import ValidationError
+    from aqstream.services.permissions import Principal
+    from aqstream.services.registration import TicketRequest
+
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org)
+    company = qs.add_question(session, Principal(owner.id), org.id, event.id,
+                              qs.QuestionInput(label="Company", kind="short_text", required=True, scope="order"))
+    meal = qs.add_question(session, Principal(owner.id), org.id, event.id,
+                           qs.QuestionInput(label="Meal", kind="single_choice", options=["Meat", "Vegan"],
+                                            required=True, scope="attendee"))
+    with pytest.raises(ValidationError) as refused:
+        registration.register(session, org_slug=org.slug, event_slug=event.slug, buyer_name=" ",
+                              buyer_email="not-an-address", tickets=[TicketRequest(tt.id), TicketRequest(tt.id)])
+    assert set(refused.value.errors) == {"name", "email", f"answers.{company.id}", f"tickets.0.answers.{meal.id}",
+                                         f"tickets.1.answers.{meal.id}"}
+    # Only the answers wrong: the same keys as before, from the registration's own check.
+    with pytest.raises(ValidationError) as refused:
+        registration.register(session, org_slug=org.slug, event_slug=event.slug, buyer_name="Ann",
+                              buyer_email="ann@example.com", tickets=[TicketRequest(tt.id)])
+    assert set(refused.value.errors) == {f"answers.{company.id}", f"tickets.0.answers.{meal.id}"}
