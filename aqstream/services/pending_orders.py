@@ -10,8 +10,8 @@ from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write
-from aqstream.models import AuditEntry, Event, Order, OutboxMessage, Ticket, TicketType
-from aqstream.services import audit, inventory, registration
+from aqstream.models import AuditEntry, Event, Order, Ticket, TicketType
+from aqstream.services import audit, domain_events, inventory, registration
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import IllegalTransition, NotFound
 from aqstream.services.lifecycle import OrderStatus, TicketStatus, check, move
@@ -42,15 +42,13 @@ def confirm_pending(session: Session, order_id: int) -> Order:
         rows = session.exec(select(Ticket, TicketType.name).join(TicketType, TicketType.id == Ticket.ticket_type_id)
                             .where(Ticket.order_id == order_id, Ticket.status == TicketStatus.VALID)
                             .order_by(Ticket.id)).all()
-        tickets = [t for t, _ in rows]
-        messages = registration.confirmation_messages(order, event, tickets,
-                                                      {t.ticket_type_id: name for t, name in rows},
-                                                      confirm=bool(order.buyer_email))
-        if messages:
-            session.connection().execute(insert(OutboxMessage.__table__), messages)
-        audit.record(session, action="order.confirm", object_type="order", object_id=order.id,
-                     organization_id=order.organization_id, actor_user_id=order.user_id,
-                     actor_label=order.buyer_email, data={"tickets": [t.id for t in tickets]})
+        payload = registration.confirmed_payload(order, event, [t for t, _ in rows],
+                                                 {t.ticket_type_id: name for t, name in rows},
+                                                 confirm=bool(order.buyer_email))
+        # Its handler (services/notifications.py) queues the confirmation and the notices, and the audit entry.
+        domain_events.record(session, "order.confirmed", {**payload, "held": True},
+                             organization_id=order.organization_id, actor_user_id=order.user_id,
+                             actor_label=order.buyer_email)
     except BaseException:
         session.rollback()
         raise

@@ -22,13 +22,13 @@ from aqstream import config
 from aqstream.db import begin_write
 from aqstream.i18n import LOCALES
 from aqstream.models import Invitation, Membership, Organization, User
-from aqstream.services import audit, outbox
+from aqstream.services import audit, domain_events, email_kinds
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from aqstream.services.permissions import MANAGE_TEAM, OWNER, ROLES, Principal, access
 from aqstream.services.validation import Checker
 
-INVITATION_EMAIL = "email.team_invitation"
+INVITATION_EMAIL = email_kinds.TEAM_INVITATION
 INVITATION_LIFETIME = timedelta(days=7)
 ROLE_ORDER = {role: rank for rank, role in enumerate(ROLES)}
 
@@ -261,18 +261,13 @@ def invite(
         known = session.exec(select(User.locale).where(User.email == clean_email)).first()
         mail_locale = next(loc for loc in (locale, known, org.default_locale, "en") if loc in LOCALES)
         link = accept_url(token)
-        outbox.enqueue(
-            session,
-            kind=INVITATION_EMAIL,
-            recipient=clean_email,
-            organization_id=organization_id,
-            payload={"organization_name": org.name, "organization_slug": org.slug, "role": clean_role,
-                     "accept_url": link, "invited_by": inviter.name if inviter else "",
-                     "expires_at": invitation.expires_at.isoformat(), "locale": mail_locale},
-        )
-        audit.record(session, action="team.invite", object_type="invitation", object_id=invitation.id,
-                     organization_id=organization_id, actor_user_id=principal.user_id,
-                     data={"email": clean_email, "role": clean_role, "replaced": replaced})
+        # Its handler (services/notifications.py) queues the invitation email and the audit entry.
+        domain_events.record(session, "member.invited", {
+            "invitation_id": invitation.id, "email": clean_email, "role": clean_role, "replaced": replaced,
+            "email_payload": {"organization_name": org.name, "organization_slug": org.slug, "role": clean_role,
+                              "accept_url": link, "invited_by": inviter.name if inviter else "",
+                              "expires_at": invitation.expires_at.isoformat(), "locale": mail_locale},
+        }, organization_id=organization_id, actor_user_id=principal.user_id)
         view = InvitationView(invitation.id, clean_email, clean_role, inviter.name if inviter else "", now,
                               invitation.expires_at)
     return IssuedInvitation(view, token, link)
