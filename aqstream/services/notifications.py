@@ -78,6 +78,17 @@ def orders_confirmed(session: Session, events: list[DomainEvent]) -> None:
         session.connection().execute(insert(OutboxMessage.__table__), messages)
 
 
+@handler("order.confirmation_resent")
+def confirmation_resent(session: Session, event: DomainEvent) -> None:
+    """The organizer sends the confirmation again: the email (marked resent) and the audit entry."""
+    p = event.payload
+    outbox.enqueue(session, kind=email_kinds.REGISTRATION_CONFIRMATION, recipient=p["buyer_email"],
+                   organization_id=event.organization_id,
+                   payload={"order_id": p["order_id"], "access_token": p["access_token"], "event_title": p["event_title"],
+                            "tickets": p["tickets"], "locale": p["locale"], "resent": True})
+    _audit(session, event, "order.resend_confirmation", "order", p["order_id"], None)
+
+
 # Events ------------------------------------------------------------------------------------------------------
 
 
@@ -134,3 +145,24 @@ def member_invited(session: Session, event: DomainEvent) -> None:
                    organization_id=event.organization_id, payload=p["email_payload"])
     _audit(session, event, "team.invite", "invitation", p["invitation_id"],
            {"email": p["email"], "role": p["role"], "replaced": p["replaced"]})
+
+
+# Events whose only effect today is the audit entry: its action, object type and the payload key of the object;
+# the rest of the payload is the entry's data.
+AUDITED = {
+    "member.role_changed": ("team.role_change", "membership", "membership_id"),
+    "member.removed": ("team.remove", "membership", "membership_id"),
+    "member.left": ("team.leave", "membership", "membership_id"),
+    "invitation.revoked": ("team.invitation_revoke", "invitation", "invitation_id"),
+    "member.joined": ("team.join", "invitation", "invitation_id"),
+}
+
+
+def audited(session: Session, event: DomainEvent) -> None:
+    action, object_type, key = AUDITED[event.name]
+    _audit(session, event, action, object_type, event.payload[key],
+           {k: v for k, v in event.payload.items() if k != key})
+
+
+for _name in AUDITED:
+    handler(_name)(audited)

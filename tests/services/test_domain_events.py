@@ -17,6 +17,7 @@ from aqstream.db import begin_write
 from aqstream.models import AuditEntry, DomainEvent, DomainEventDelivery, OutboxMessage
 from aqstream.services import (
     accounts,
+    attendees,
     domain_events,
     email_kinds,
     event_lifecycle,
@@ -29,7 +30,7 @@ from aqstream.services import (
     team,
 )
 from aqstream.services.clock import utcnow
-from aqstream.services.permissions import STAFF, Principal
+from aqstream.services.permissions import ADMIN, STAFF, Principal
 from aqstream.services.registration import TicketRequest as TR
 from tests.conftest import unique
 
@@ -171,6 +172,43 @@ def test_inviting_a_member_records_member_invited(make, session):
     (mail,) = [m for m in outbox_rows(session, email_kinds.TEAM_INVITATION) if m.recipient == address]
     assert mail.payload == invited.payload["email_payload"] and mail.payload["accept_url"] == issued.accept_url
     assert len(audit_rows(session, "team.invite", issued.invitation.id)) == 1
+
+
+def test_team_changes_record_their_events_and_keep_their_audit_entries(make, session):
+    owner, org = make.org()
+    me = Principal(owner.id)
+    person = make.user("Joining Person")
+    issued = team.invite(session, me, org.id, email=person.email, role=STAFF)
+    team.accept_invitation(session, Principal(person.id), issued.token)
+    (joined,) = recorded(session, "member.joined", invitation_id=issued.invitation.id)
+    assert joined.actor_user_id == person.id
+    (entry,) = audit_rows(session, "team.join", issued.invitation.id)
+    assert entry.data == {"email": person.email, "role": STAFF} and entry.object_type == "invitation"
+    team.change_role(session, me, org.id, person.id, ADMIN)
+    (changed,) = recorded(session, "member.role_changed", user_id=person.id)
+    (entry,) = audit_rows(session, "team.role_change", changed.payload["membership_id"])
+    assert entry.data == {"user_id": person.id, "from": STAFF, "to": ADMIN} and entry.object_type == "membership"
+    team.remove_member(session, me, org.id, person.id)
+    (removed,) = recorded(session, "member.removed", user_id=person.id)
+    assert audit_rows(session, "team.remove", removed.payload["membership_id"])[0].data == {"user_id": person.id,
+                                                                                             "role": ADMIN}
+    other = team.invite(session, me, org.id, email=f"{unique('r')}@example.com", role=STAFF)
+    team.revoke_invitation(session, me, org.id, other.invitation.id)
+    assert recorded(session, "invitation.revoked", invitation_id=other.invitation.id)
+    assert len(audit_rows(session, "team.invitation_revoke", other.invitation.id)) == 1
+
+
+def test_resending_a_confirmation_records_its_event_and_queues_the_email_again(make, session):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org)
+    order = buy(session, org, event, [TR(tt.id, "Anna")], buyer_email="again@example.com").order
+    attendees.resend_confirmation(session, Principal(owner.id), org.id, order.id)
+    (resent,) = recorded(session, "order.confirmation_resent", order_id=order.id)
+    assert resent.actor_user_id == owner.id
+    mails = outbox_rows(session, email_kinds.REGISTRATION_CONFIRMATION, order_id=order.id)
+    assert [m.payload.get("resent") for m in mails] == [None, True]
+    assert mails[0].payload["tickets"] == mails[1].payload["tickets"]
+    assert len(audit_rows(session, "order.resend_confirmation", order.id)) == 1
 
 
 def test_deleting_an_account_erases_the_person_from_recorded_events(make, session):
