@@ -109,18 +109,20 @@ def record_many(
     name: str,
     payloads: list[dict[str, Any]],
     *,
-    organization_id: int | None = None,
+    organization_id: int | None | list[int | None] = None,
     actor_user_id: int | None | list[int | None] = None,
     actor_label: str | list[str] = "",
 ) -> list[DomainEvent]:
-    """`record` for many events of one name at once (in one INSERT); the actor may be given per event."""
+    """`record` for many events of one name at once (in one INSERT); the organization and the actor may be
+    given per event (lists as long as `payloads`)."""
     if not payloads:
         return []
     now = utcnow()
     labels = actor_label if isinstance(actor_label, list) else [actor_label] * len(payloads)
     users = actor_user_id if isinstance(actor_user_id, list) else [actor_user_id] * len(payloads)
-    rows = [dict(name=name, payload=payload, organization_id=organization_id, actor_user_id=user,
-                 actor_label=(label or "")[:254], occurred_at=now) for payload, user, label in zip(payloads, users, labels)]
+    orgs = organization_id if isinstance(organization_id, list) else [organization_id] * len(payloads)
+    rows = [dict(name=name, payload=payload, organization_id=org, actor_user_id=user, actor_label=(label or "")[:254],
+                 occurred_at=now) for payload, org, user, label in zip(payloads, orgs, users, labels)]
     table = DomainEvent.__table__
     session.flush()  # what the caller added first comes first
     ids = session.connection().execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),

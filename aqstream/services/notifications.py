@@ -78,6 +78,15 @@ def orders_confirmed(session: Session, events: list[DomainEvent]) -> None:
         session.connection().execute(insert(OutboxMessage.__table__), messages)
 
 
+@handler("order.expired", batch=True)
+def orders_expired(session: Session, events: list[DomainEvent]) -> None:
+    """Pending orders whose hold ran out: their audit entries, in one statement (the job expires batches)."""
+    session.connection().execute(insert(AuditEntry.__table__), [audit.entry_row(
+        action="order.expire", object_type="order", object_id=e.payload["order_id"], organization_id=e.organization_id,
+        actor_user_id=None, actor_label="", data={"event_id": e.payload["event_id"], "tickets": e.payload["tickets"]},
+    ) for e in events])
+
+
 @handler("order.confirmation_resent")
 def confirmation_resent(session: Session, event: DomainEvent) -> None:
     """The organizer sends the confirmation again: the email (marked resent) and the audit entry."""

@@ -93,6 +93,19 @@ def test_a_held_order_records_order_placed_only_and_confirming_it_records_order_
     assert len(recorded(session, "order.confirmed", order_id=order.id)) == 1
 
 
+def test_expiring_held_orders_records_order_expired_for_each(make, session):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org)
+    held = [buy(session, org, event, [TR(tt.id)] * n, hold_for=timedelta(minutes=10)).order for n in (1, 2)]
+    pending_orders.expire_due(session, utcnow() + timedelta(minutes=11))
+    for order, n in zip(held, (1, 2)):
+        (expired,) = recorded(session, "order.expired", order_id=order.id)
+        assert expired.organization_id == org.id and expired.payload == {"order_id": order.id, "event_id": event.id,
+                                                                         "tickets": n}
+        (entry,) = audit_rows(session, "order.expire", order.id)
+        assert entry.data == {"event_id": event.id, "tickets": n} and entry.actor_user_id is None
+
+
 def test_cancelling_an_order_and_a_ticket_record_their_events(make, session):
     owner, org = make.org()
     event, (tt,) = make.event(owner, org)
