@@ -2,6 +2,8 @@
 from aqstream.models.tables import (
     Answer,
     AuditEntry,
+    DomainEvent,
+    DomainEventDelivery,
     Event,
     Invitation,
     LoginAttempt,
@@ -22,6 +24,8 @@ from aqstream.models.tables import (
 __all__ = [
     "Answer",
     "AuditEntry",
+    "DomainEvent",
+    "DomainEventDelivery",
     "Event",
     "Invitation",
     "LoginAttempt",

@@ -326,3 +326,33 @@ class AuditEntry(SQLModel, table=True):
     object_id: Optional[int] = None
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     at: datetime = Field(index=True)
+
+
+class DomainEvent(SQLModel, table=True):
+    """A named state change (`order.cancelled`, `event.published`, ...) with its payload, recorded in the
+    transaction that made the change (services/domain_events.py)."""
+
+    __tablename__ = "domain_event"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    name: str = Field(max_length=60, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    organization_id: Optional[int] = Field(default=None, foreign_key="organization.id", index=True)
+    actor_user_id: Optional[int] = Field(default=None, foreign_key="user_account.id")
+    actor_label: str = Field(default="", max_length=254)
+    occurred_at: datetime = Field(index=True)
+
+
+class DomainEventDelivery(SQLModel, table=True):
+    """One deferred handler's work on one domain event: pending until the handler has run and committed."""
+
+    __tablename__ = "domain_event_delivery"
+    __table_args__ = (Index("ix_delivery_status_next", "status", "next_attempt_at"),)
+
+    event_id: int = Field(foreign_key="domain_event.id", primary_key=True)
+    handler: str = Field(max_length=120, primary_key=True)
+    status: str = Field(default="pending", max_length=20)  # pending | done | failed
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime
+    last_error: str = Field(default="", max_length=2000)
+    done_at: Optional[datetime] = None

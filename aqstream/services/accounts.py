@@ -31,7 +31,7 @@ from aqstream.models import (
     User,
     UserSession,
 )
-from aqstream.services import audit, orders, outbox, team
+from aqstream.services import audit, domain_events, email_kinds, orders, outbox, team
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated, ValidationError
 from aqstream.services.lifecycle import ACTIVE_ORDER
@@ -46,7 +46,7 @@ SESSION_LIFETIME = timedelta(days=30)
 LOGIN_TICKET_LIFETIME = timedelta(seconds=60)
 SUPPORTED_LOCALES = LOCALES
 SESSION_COOKIE = "aq_session"  # the browser's HttpOnly session cookie
-VERIFY_EMAIL = "email.verify_address"
+VERIFY_EMAIL = email_kinds.VERIFY_ADDRESS
 VERIFY_AUDIENCE = "aqstream-verify-email"
 VERIFY_LIFETIME = timedelta(days=7)
 
@@ -394,6 +394,7 @@ def delete_account(session: Session, user_id: int, password: str) -> None:
             flipped += orders.cancel_in_transaction(session, order_id, None, by="account_deleted",
                                                     actor_user_id=None, notify=False)
         order_ids = session.exec(select(Order.id).where(orders.owned_by(user_id))).all()
+        domain_events.forget(session, email=email, order_ids=list(order_ids))
         if order_ids:
             session.exec(update(Order).where(Order.id.in_(order_ids))
                          .values(buyer_name="", buyer_email="", dedupe_key=None, request_fingerprint=""))

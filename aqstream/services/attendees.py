@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write, session_scope
 from aqstream.models import Answer, AuditEntry, Event, Order, Question, Ticket, TicketType, User
-from aqstream.services import audit, outbox, questions, registration
+from aqstream.services import domain_events, questions, registration
 from aqstream.services.errors import Conflict, NotFound
 from aqstream.services.events import get_event
 from aqstream.services.lifecycle import TicketStatus
@@ -206,13 +206,12 @@ def resend_confirmation(session: Session, principal: Principal, organization_id:
     if not order.buyer_email:  # the buyer deleted their account: the order keeps no address
         raise Conflict("attendees.no_address")
     begin_write(session)
-    outbox.enqueue(session, kind=registration.CONFIRMATION_EMAIL, recipient=order.buyer_email,
-                   organization_id=organization_id, payload={
-                       "order_id": order.id, "access_token": order.access_token, "event_title": title,
-                       "tickets": [{"code": t.code, "attendee": t.attendee_name, "type": n} for t, n in tickets],
-                       "locale": order.locale, "resent": True})
-    audit.record(session, action="order.resend_confirmation", object_type="order", object_id=order.id,
-                 organization_id=organization_id, actor_user_id=principal.user_id)
+    # Its handler (services/notifications.py) queues the email again and writes the audit entry.
+    domain_events.record(session, "order.confirmation_resent", {
+        "order_id": order.id, "buyer_email": order.buyer_email, "access_token": order.access_token,
+        "event_title": title, "tickets": [{"code": t.code, "attendee": t.attendee_name, "type": n} for t, n in tickets],
+        "locale": order.locale,
+    }, organization_id=organization_id, actor_user_id=principal.user_id)
     session.commit()
 
 

@@ -16,17 +16,10 @@ from sqlmodel import Session, select
 from aqstream import config
 from aqstream.i18n import LOCALES, format_datetime, format_range, t, tn
 from aqstream.models import Event, Order, Organization, OutboxMessage, Ticket, TicketType, User
-from aqstream.services import calendar, media
-from aqstream.services.accounts import VERIFY_EMAIL
+from aqstream.services import calendar, email_kinds, media
 from aqstream.services.email_templates import Mail
 from aqstream.services.errors import NotFound
-from aqstream.services.event_lifecycle import EVENT_CANCELLED_EMAIL, EVENT_CHANGED_EMAIL
 from aqstream.services.lifecycle import EventStatus, OrderStatus, TicketStatus
-from aqstream.services.orders import CANCELLATION_EMAIL
-from aqstream.services.password_reset import RESET_EMAIL, RESET_LIFETIME
-from aqstream.services.registration import CONFIRMATION_EMAIL, NOTICE_EMAIL
-from aqstream.services.reminders import REMINDER_EMAIL
-from aqstream.services.team import INVITATION_EMAIL
 
 PLATFORM_NAME = "AqStream"
 
@@ -369,20 +362,20 @@ def _password_reset(session: Session, payload: dict, org: Organization | None):
     # Only the path is the message's: the link is built on the public address the site has now.
     path = urlsplit(str(payload.get("reset_path") or "")).path
     mail.button(t("email.password_reset.button", lang), f"{_base()}{path}")
-    hours = int(RESET_LIFETIME.total_seconds() // 3600)
+    hours = int(email_kinds.PASSWORD_RESET_LIFETIME.total_seconds() // 3600)
     mail.para(tn("email.password_reset.valid", hours, lang))
     mail.note(t("email.password_reset.ignore", lang))
     return mail, lang
 
 
 _KINDS = {
-    CONFIRMATION_EMAIL: _confirmation,
-    CANCELLATION_EMAIL: _order_cancelled,
-    EVENT_CHANGED_EMAIL: _event_changed,
-    EVENT_CANCELLED_EMAIL: _event_cancelled,
-    INVITATION_EMAIL: _invitation,
-    VERIFY_EMAIL: _verify,
-    REMINDER_EMAIL: _reminder,
-    NOTICE_EMAIL: _notice,
-    RESET_EMAIL: _password_reset,
+    email_kinds.REGISTRATION_CONFIRMATION: _confirmation,
+    email_kinds.ORDER_CANCELLED: _order_cancelled,
+    email_kinds.EVENT_CHANGED: _event_changed,
+    email_kinds.EVENT_CANCELLED: _event_cancelled,
+    email_kinds.TEAM_INVITATION: _invitation,
+    email_kinds.VERIFY_ADDRESS: _verify,
+    email_kinds.EVENT_REMINDER: _reminder,
+    email_kinds.REGISTRATION_NOTICE: _notice,
+    email_kinds.PASSWORD_RESET: _password_reset,
 }

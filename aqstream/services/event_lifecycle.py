@@ -5,12 +5,12 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write
-from aqstream.models import Event, Order, Organization, OutboxMessage, Question, Ticket, TicketType
-from aqstream.services import audit, inventory, media, orders, outbox, reminders
+from aqstream.models import Event, Order, Organization, Question, Ticket, TicketType
+from aqstream.services import audit, domain_events, email_kinds, inventory, media, orders, reminders
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, IllegalTransition, NotFound, ValidationError
 from aqstream.services.events import (
@@ -24,8 +24,8 @@ from aqstream.services.lifecycle import EDITABLE_EVENT, EventStatus, OrderStatus
 from aqstream.services.permissions import MANAGE_EVENTS, Principal, access
 from aqstream.services.validation import Checker
 
-EVENT_CHANGED_EMAIL = "email.event_changed"
-EVENT_CANCELLED_EMAIL = "email.event_cancelled"
+EVENT_CHANGED_EMAIL = email_kinds.EVENT_CHANGED
+EVENT_CANCELLED_EMAIL = email_kinds.EVENT_CANCELLED
 EDITABLE = EDITABLE_EVENT
 
 
@@ -51,16 +51,9 @@ def attendee_recipients(session: Session, event_id: int) -> list[Recipient]:
     return list(seen.values())
 
 
-def _tell_attendees(session: Session, event: Event, kind: str, payload: dict) -> int:
-    rows = [
-        outbox.message_row(kind=kind, recipient=r.email, organization_id=event.organization_id,
-                           payload={**payload, "event_id": event.id, "event_title": event.title, "name": r.name,
-                                    "locale": r.locale or event.locale or "en"})
-        for r in attendee_recipients(session, event.id)
-    ]
-    if rows:
-        session.connection().execute(insert(OutboxMessage.__table__), rows)
-    return len(rows)
+def _recipients(session: Session, event_id: int) -> list[dict]:
+    """The attendees to tell, as a domain event's payload carries them."""
+    return [{"email": r.email, "name": r.name, "locale": r.locale} for r in attendee_recipients(session, event_id)]
 
 
 def update_event(session: Session, principal: Principal, organization_id: int, event_id: int,
@@ -96,22 +89,22 @@ def update_event(session: Session, principal: Principal, organization_id: int, e
     moved = [k for k in ("starts_at", "ends_at", "venue", "online_url") if k in changed]
     if {"starts_at", "reminder_hours"} & set(changed):
         reminders.reschedule(session, event.id, clean.starts_at, clean.reminder_hours)
-    told = 0
-    if status == EventStatus.PUBLISHED and moved:
-        session.refresh(event)
-        told = _tell_attendees(session, event, EVENT_CHANGED_EMAIL, {
-            "changed": moved, "starts_at": event.starts_at.isoformat(), "ends_at": event.ends_at.isoformat(),
-            "time_zone": event.time_zone, "venue": event.venue, "online_url": event.online_url})
-    audit.record(session, action="event.update", object_type="event", object_id=event.id,
-                 organization_id=organization_id, actor_user_id=principal.user_id,
-                 data={"changed": changed, "attendees_told": told})
+    session.refresh(event)
+    tell = status == EventStatus.PUBLISHED and bool(moved)
+    # Its handler (services/notifications.py) tells the attendees when the time or place moved, and audits.
+    domain_events.record(session, "event.changed", {
+        "event_id": event.id, "event_title": event.title, "event_locale": event.locale, "changed": changed,
+        "moved": moved if tell else [], "recipients": _recipients(session, event.id) if tell else [],
+        "starts_at": event.starts_at.isoformat(), "ends_at": event.ends_at.isoformat(), "time_zone": event.time_zone,
+        "venue": event.venue, "online_url": event.online_url,
+    }, organization_id=organization_id, actor_user_id=principal.user_id)
     session.commit()
     session.refresh(event)
     return event
 
 
 def _flip_status(session: Session, principal: Principal, organization_id: int, event_id: int, *, to: EventStatus,
-                 action: str, error: str, data: dict | None = None) -> Event:
+                 name: str, error: str, data: dict | None = None) -> Event:
     event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
     if event.status == to:
         return event
@@ -126,14 +119,14 @@ def _flip_status(session: Session, principal: Principal, organization_id: int, e
         session.rollback()
         raise IllegalTransition(error)
     session.refresh(event)
-    extra: dict = {}
+    payload: dict = {"event_id": event.id}
     if to == EventStatus.CANCELLED:
-        # Told first (the recipients are the holders of valid tickets), once each, by the event's own email.
-        told = _tell_attendees(session, event, EVENT_CANCELLED_EMAIL, data)
-        extra = {"attendees_told": told} if told else {}
-        extra.update(_cancel_every_order(session, event))
-    audit.record(session, action=action, object_type="event", object_id=event.id, organization_id=organization_id,
-                 actor_user_id=principal.user_id, data={**(data or {}), **extra})
+        # The recipients are the holders of valid tickets, read before their tickets are cancelled with the event;
+        # the handler (services/notifications.py) writes one email each and the audit entry.
+        payload.update(event_title=event.title, event_locale=event.locale, message=(data or {}).get("message", ""),
+                       recipients=_recipients(session, event.id))
+        payload["cancelled"] = _cancel_every_order(session, event)
+    domain_events.record(session, name, payload, organization_id=organization_id, actor_user_id=principal.user_id)
     session.commit()
     session.refresh(event)
     return event
@@ -154,7 +147,7 @@ def _cancel_every_order(session: Session, event: Event) -> dict:
 def unpublish_event(session: Session, principal: Principal, organization_id: int, event_id: int) -> Event:
     """Back to draft: the public page disappears and registration stops; tickets already issued stay."""
     return _flip_status(session, principal, organization_id, event_id, to=EventStatus.DRAFT,
-                        action="event.unpublish", error="event.cannot_unpublish")
+                        name="event.unpublished", error="event.cannot_unpublish")
 
 
 def cancel_event(session: Session, principal: Principal, organization_id: int, event_id: int, message: str) -> Event:
@@ -163,7 +156,7 @@ def cancel_event(session: Session, principal: Principal, organization_id: int, e
     text = checker.text("message", message, max_len=5000)
     checker.raise_if_any()
     return _flip_status(session, principal, organization_id, event_id, to=EventStatus.CANCELLED,
-                        action="event.cancel", error="event.cannot_cancel", data={"message": text})
+                        name="event.cancelled", error="event.cannot_cancel", data={"message": text})
 
 
 def archive_event(session: Session, principal: Principal, organization_id: int, event_id: int) -> Event:
@@ -173,7 +166,7 @@ def archive_event(session: Session, principal: Principal, organization_id: int, 
     if event.status == EventStatus.PUBLISHED and event.ends_at > utcnow():
         raise Conflict("event.archive_upcoming")
     return _flip_status(session, principal, organization_id, event_id, to=EventStatus.ARCHIVED,
-                        action="event.archive", error="event.cannot_archive")
+                        name="event.archived", error="event.cannot_archive")
 
 
 def duplicate_event(session: Session, principal: Principal, organization_id: int, event_id: int,

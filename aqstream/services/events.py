@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import Event, Order, Organization, Ticket, TicketType
-from aqstream.services import audit, inventory
+from aqstream.services import audit, domain_events, inventory
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, IllegalTransition, NotFound, ValidationError
 from aqstream.services.lifecycle import PUBLIC_EVENT, EventStatus, TicketStatus, check, move
@@ -474,14 +474,8 @@ def publish_event(session: Session, principal: Principal, organization_id: int, 
     if move(session, Event, Event.id == event.id, to=EventStatus.PUBLISHED, published_at=now).rowcount != 1:
         session.rollback()
         raise IllegalTransition("event.cannot_publish")
-    audit.record(
-        session,
-        action="event.publish",
-        object_type="event",
-        object_id=event.id,
-        organization_id=organization_id,
-        actor_user_id=principal.user_id,
-    )
+    domain_events.record(session, "event.published", {"event_id": event.id}, organization_id=organization_id,
+                         actor_user_id=principal.user_id)
     session.commit()
     session.refresh(event)
     return event

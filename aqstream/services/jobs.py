@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from aqstream import config
 from aqstream.db import session_scope
-from aqstream.services import pending_orders, reminders
+from aqstream.services import domain_events, pending_orders, reminders
 from aqstream.services.scheduler import job
 
 
@@ -28,3 +28,11 @@ def expire_pending_orders(engine: Engine, now: datetime) -> str:
     with session_scope(engine) as session:
         expired = pending_orders.expire_due(session, now)
     return f"expired {expired} pending orders" if expired else ""
+
+
+@job("domain-events", every=timedelta(seconds=10))
+def run_deferred_handlers(engine: Engine, now: datetime) -> str:
+    """The deferred handlers of recorded domain events (services/domain_events.py) run, each once."""
+    with session_scope(engine) as session:
+        ran = domain_events.run_deferred(session, now)
+    return f"ran {ran} deferred domain-event handlers" if ran else ""

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import Event, Order, Organization, Ticket
-from aqstream.services import audit, inventory, outbox
+from aqstream.services import audit, domain_events, email_kinds, inventory
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, DomainError, Forbidden, NotFound
 from aqstream.services.events import get_event
@@ -19,7 +19,7 @@ from aqstream.services.lifecycle import HOLDING_TICKET, OrderStatus, TicketStatu
 from aqstream.services.permissions import MANAGE_EVENTS, Principal, access
 from aqstream.services.validation import Checker
 
-CANCELLATION_EMAIL = "email.order_cancelled"
+CANCELLATION_EMAIL = email_kinds.ORDER_CANCELLED
 
 
 def _cancel(
@@ -68,8 +68,9 @@ def cancel_in_transaction(
     notify: bool = True,
 ) -> list[Flipped]:
     """Flip some or all tickets of an order that hold a place (valid, or held by a pending order) to cancelled
-    inside the caller's write transaction, with the audit entry and (if `notify`) the email; the caller then
-    gives the places back with `return_places`.
+    inside the caller's write transaction, recording `order.cancelled` (the whole order) or `ticket.cancelled`
+    (its handlers write the audit entry and, if `notify`, the email); the caller then gives the places back
+    with `return_places`.
 
     Tickets are flipped with a guarded UPDATE (lifecycle.move), and only the rows that flip return capacity:
     two cancellations racing for the same ticket return its place once."""
@@ -89,33 +90,27 @@ def cancel_in_transaction(
     whole = still_holding is None
     if whole:
         move(session, Order, Order.id == order_id, to=OrderStatus.CANCELLED, cancelled_at=now, dedupe_key=None)
-    if notify and order.buyer_email:  # an anonymized order (deleted account) has nobody to tell
-        title = session.exec(select(Event.title).where(Event.id == order.event_id)).one()
-        outbox.enqueue(
-            session,
-            kind=CANCELLATION_EMAIL,
-            recipient=order.buyer_email,
-            organization_id=order.organization_id,
-            payload={
-                "order_id": order.id,
-                "access_token": order.access_token,
-                "event_title": title,
-                "cancelled_codes": [code for _, _, code in flipped],
-                "whole_order": whole,
-                "by": by,
-                "reason": reason[:2000],
-                "locale": order.locale,
-            },
-        )
-    audit.record(
+    title = session.exec(select(Event.title).where(Event.id == order.event_id)).one()
+    domain_events.record(
         session,
-        action="order.cancel" if whole and ticket_ids is None else "ticket.cancel",
-        object_type="order",
-        object_id=order.id,
+        "order.cancelled" if whole and ticket_ids is None else "ticket.cancelled",
+        {
+            "order_id": order.id,
+            "event_id": order.event_id,
+            "event_title": title,
+            "buyer_email": order.buyer_email,
+            "access_token": order.access_token,
+            "locale": order.locale,
+            "tickets": [tid for tid, _, _ in flipped],
+            "codes": [code for _, _, code in flipped],
+            "whole_order": whole,
+            "by": by,
+            "reason": reason[:2000],
+            "notify_buyer": notify,
+        },
         organization_id=order.organization_id,
         actor_user_id=actor_user_id,
         actor_label=actor_label,
-        data={"by": by, "tickets": [tid for tid, _, _ in flipped], "whole_order": whole},
     )
     session.flush()
     return [Flipped(tid, type_id, order.event_id) for tid, type_id, _ in flipped]

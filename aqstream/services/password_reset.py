@@ -13,13 +13,13 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import LoginAttempt, LoginTicket, PasswordReset, User, UserSession
-from aqstream.services import accounts, audit, outbox
+from aqstream.services import accounts, audit, email_kinds, outbox
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import ValidationError
 from aqstream.services.validation import Checker
 
-RESET_EMAIL = "email.password_reset"
-RESET_LIFETIME = timedelta(hours=1)
+RESET_EMAIL = email_kinds.PASSWORD_RESET
+RESET_LIFETIME = email_kinds.PASSWORD_RESET_LIFETIME
 # Quiet limits per hour: beyond them nothing is stored or sent, and the answer stays the same. They keep
 # the form from being used to flood someone's inbox (per address) or from one client (per client address).
 THROTTLE_WINDOW = timedelta(hours=1)

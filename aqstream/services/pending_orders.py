@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write
-from aqstream.models import AuditEntry, Event, Order, OutboxMessage, Ticket, TicketType
-from aqstream.services import audit, inventory, registration
+from aqstream.models import Event, Order, Ticket, TicketType
+from aqstream.services import domain_events, inventory, registration
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import IllegalTransition, NotFound
 from aqstream.services.lifecycle import OrderStatus, TicketStatus, check, move
@@ -42,15 +41,13 @@ def confirm_pending(session: Session, order_id: int) -> Order:
         rows = session.exec(select(Ticket, TicketType.name).join(TicketType, TicketType.id == Ticket.ticket_type_id)
                             .where(Ticket.order_id == order_id, Ticket.status == TicketStatus.VALID)
                             .order_by(Ticket.id)).all()
-        tickets = [t for t, _ in rows]
-        messages = registration.confirmation_messages(order, event, tickets,
-                                                      {t.ticket_type_id: name for t, name in rows},
-                                                      confirm=bool(order.buyer_email))
-        if messages:
-            session.connection().execute(insert(OutboxMessage.__table__), messages)
-        audit.record(session, action="order.confirm", object_type="order", object_id=order.id,
-                     organization_id=order.organization_id, actor_user_id=order.user_id,
-                     actor_label=order.buyer_email, data={"tickets": [t.id for t in tickets]})
+        payload = registration.confirmed_payload(order, event, [t for t, _ in rows],
+                                                 {t.ticket_type_id: name for t, name in rows},
+                                                 confirm=bool(order.buyer_email))
+        # Its handler (services/notifications.py) queues the confirmation and the notices, and the audit entry.
+        domain_events.record(session, "order.confirmed", {**payload, "held": True},
+                             organization_id=order.organization_id, actor_user_id=order.user_id,
+                             actor_label=order.buyer_email)
     except BaseException:
         session.rollback()
         raise
@@ -105,10 +102,12 @@ def _expire_batch(session: Session, now: datetime, batch: int) -> int:
             per_order: dict[int, int] = {}
             for order_id, _, _ in flipped:
                 per_order[order_id] = per_order.get(order_id, 0) + 1
-            session.connection().execute(insert(AuditEntry.__table__), [audit.entry_row(
-                action="order.expire", object_type="order", object_id=order_id, organization_id=org_id,
-                actor_user_id=None, actor_label="", data={"event_id": event_id, "tickets": per_order.get(order_id, 0)},
-            ) for order_id, org_id, event_id in expired])
+            # Their handler (services/notifications.py) writes the audit entries, in one statement.
+            domain_events.record_many(
+                session, "order.expired",
+                [{"order_id": order_id, "event_id": event_id, "tickets": per_order.get(order_id, 0)}
+                 for order_id, _, event_id in expired],
+                organization_id=[org_id for _, org_id, _ in expired])
         places = [(event_id, type_id) for _, event_id, type_id in flipped]
         inventory.release(session, places if EXPIRY_GUARD_ENABLED else read)
     except BaseException:

@@ -23,8 +23,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write, session_scope
-from aqstream.models import Answer, AuditEntry, Event, Order, Organization, OutboxMessage, Ticket, TicketType
-from aqstream.services import audit, inventory, outbox, questions
+from aqstream.models import Answer, Event, Order, Organization, Ticket, TicketType
+from aqstream.services import domain_events, email_kinds, inventory, questions
 from aqstream.services.accounts import normalize_locale
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import (
@@ -43,8 +43,8 @@ from aqstream.services.validation import Checker, split_emails
 # code, the classic lost-update bug. The concurrency tests flip it to prove they can catch an oversell.
 GUARD_ENABLED = True
 
-CONFIRMATION_EMAIL = "email.registration_confirmation"
-NOTICE_EMAIL = "email.registration_notice"  # to the organizer, when the event names an address
+CONFIRMATION_EMAIL = email_kinds.REGISTRATION_CONFIRMATION
+NOTICE_EMAIL = email_kinds.REGISTRATION_NOTICE
 RETRIES = 5
 TRANSIENT_SQLSTATES = {"40P01", "40001"}  # deadlock detected, serialization failure (PostgreSQL)
 MAX_TICKETS_PER_ORDER = 100
@@ -552,8 +552,9 @@ def _allocate(session: Session, ctx: _Context, plans: list[_Plan], outcomes: lis
 
 
 def _write(session: Session, ctx: _Context, plans: list[_Plan], now) -> list[RegistrationResult]:
-    """The orders, tickets, answers, confirmation emails and audit entries of the accepted plans, as
-    multi-row INSERTs (not the ORM's unit of work, whose bookkeeping costs more CPU than the database)."""
+    """The orders, tickets and answers of the accepted plans, and their domain events (`order.placed`, and
+    `order.confirmed` unless held; their handlers write the emails and audit entries), as multi-row INSERTs
+    (not the ORM's unit of work, whose bookkeeping costs more CPU than the database)."""
     conn = session.connection()
     org_id, event_id = ctx.org.id, ctx.event.id
     order_rows = []
@@ -582,7 +583,7 @@ def _write(session: Session, ctx: _Context, plans: list[_Plan], now) -> list[Reg
             ))
     table = Ticket.__table__
     ticket_ids = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), ticket_rows).scalars().all()
-    results, answer_rows, messages, entries = [], [], [], []
+    results, answer_rows, placed, confirmed = [], [], [], []
     at = 0
     for plan, order_id, order_row in zip(plans, order_ids, order_rows):
         r = plan.request
@@ -594,48 +595,42 @@ def _write(session: Session, ctx: _Context, plans: list[_Plan], now) -> list[Reg
                         for qid, value in plan.order_answers.items()]
         answer_rows += [{"order_id": order_id, "ticket_id": t.id, "question_id": qid, "value": value}
                         for t, given in zip(made, plan.ticket_answers) for qid, value in given.items()]
-        # A pending order is told nothing yet: its emails go out when it is confirmed (orders.confirm_pending).
+        placed.append((order, {
+            "order_id": order_id, "event_id": event_id, "tickets": {str(k): v for k, v in plan.wanted.items()},
+            "by_organizer": r.by_organizer, "notified": r.notify,
+            "pending_until": order.expires_at.isoformat() if r.hold_for else None,
+        }, r.added_by or r.user_id))
+        # A pending order is told nothing yet: it is confirmed later (pending_orders.confirm_pending).
         if not r.hold_for:
-            messages += confirmation_messages(order, ctx.event, made, {tid: tt.name for tid, tt in plan.offered.items()},
-                                              confirm=r.notify, notice=not r.by_organizer)
-        entries.append(audit.entry_row(
-            action="order.create", object_type="order", object_id=order_id, organization_id=org_id,
-            actor_user_id=r.added_by or r.user_id, actor_label=r.email,
-            data={"event_id": event_id, "tickets": {str(k): v for k, v in plan.wanted.items()},
-                  **({"by_organizer": True, "notified": r.notify} if r.by_organizer else {}),
-                  **({"pending_until": order.expires_at.isoformat()} if r.hold_for else {})},
-        ))
+            confirmed.append((order, confirmed_payload(order, ctx.event, made,
+                                                       {tid: tt.name for tid, tt in plan.offered.items()},
+                                                       confirm=r.notify, notice=not r.by_organizer),
+                              r.added_by or r.user_id))
     if answer_rows:
         conn.execute(insert(Answer.__table__), answer_rows)
-    if messages:
-        conn.execute(insert(OutboxMessage.__table__), messages)
-    conn.execute(insert(AuditEntry.__table__), entries)
+    # Their handlers (services/notifications.py) write the audit entries and queue the emails.
+    for name, items in (("order.placed", placed), ("order.confirmed", confirmed)):
+        domain_events.record_many(session, name, [payload for _, payload, _ in items], organization_id=org_id,
+                                  actor_user_id=[actor for _, _, actor in items],
+                                  actor_label=[o.buyer_email for o, _, _ in items])
     return results
 
 
-def confirmation_messages(order: Order, event: Any, tickets: list[Ticket], type_names: dict[int, str], *,
-                          confirm: bool = True, notice: bool = True) -> list[dict]:
-    """Outbox rows for a confirmed order: the buyer's confirmation and the organizer's notices."""
-    messages = []
-    if confirm:
-        messages.append(outbox.message_row(
-            kind=CONFIRMATION_EMAIL, recipient=order.buyer_email, organization_id=order.organization_id,
-            payload={
-                "order_id": order.id,
-                "access_token": order.access_token,
-                "event_title": event.title,
-                "tickets": [{"code": t.code, "attendee": t.attendee_name, "type": type_names[t.ticket_type_id]}
-                            for t in tickets],
-                "locale": order.locale,
-            },
-        ))
-    if notice:
-        messages += [outbox.message_row(
-            kind=NOTICE_EMAIL, recipient=address, organization_id=order.organization_id,
-            payload={"order_id": order.id, "event_id": event.id, "event_title": event.title,
-                     "tickets": len(tickets)},
-        ) for address in split_emails(event.notify_email)]
-    return messages
+def confirmed_payload(order: Order, event: Any, tickets: list[Ticket], type_names: dict[int, str], *,
+                      confirm: bool = True, notice: bool = True) -> dict:
+    """The payload of `order.confirmed`: what the buyer's confirmation and the organizer's notices say."""
+    return {
+        "order_id": order.id,
+        "event_id": event.id,
+        "event_title": event.title,
+        "buyer_email": order.buyer_email,
+        "confirm": confirm,  # whether the buyer gets the confirmation (an organizer may add without telling)
+        "access_token": order.access_token,
+        "locale": order.locale,
+        "tickets": [{"id": t.id, "code": t.code, "attendee": t.attendee_name, "type": type_names[t.ticket_type_id]}
+                    for t in tickets],
+        "notice_to": split_emails(event.notify_email) if notice else [],
+    }
 
 
 @dataclass(frozen=True)

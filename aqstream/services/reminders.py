@@ -23,12 +23,12 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import Event, Order, Organization, OutboxMessage, Ticket
-from aqstream.services import outbox
+from aqstream.services import email_kinds, outbox
 from aqstream.services.clock import utcnow
 from aqstream.services.events import MAX_REMINDER_HOURS
 from aqstream.services.lifecycle import EventStatus, OrderStatus, TicketStatus
 
-REMINDER_EMAIL = "email.event_reminder"
+REMINDER_EMAIL = email_kinds.EVENT_REMINDER
 _LOCK_SPACE = zlib.crc32(b"aqstream.reminders")  # advisory-lock key space: (this, event id)
 
 

@@ -22,13 +22,13 @@ from aqstream import config
 from aqstream.db import begin_write
 from aqstream.i18n import LOCALES
 from aqstream.models import Invitation, Membership, Organization, User
-from aqstream.services import audit, outbox
+from aqstream.services import domain_events, email_kinds
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from aqstream.services.permissions import MANAGE_TEAM, OWNER, ROLES, Principal, access
 from aqstream.services.validation import Checker
 
-INVITATION_EMAIL = "email.team_invitation"
+INVITATION_EMAIL = email_kinds.TEAM_INVITATION
 INVITATION_LIFETIME = timedelta(days=7)
 ROLE_ORDER = {role: rank for rank, role in enumerate(ROLES)}
 
@@ -184,9 +184,9 @@ def change_role(session: Session, principal: Principal, organization_id: int, us
         if old_role != new_role:
             target.role = new_role
             session.add(target)
-            audit.record(session, action="team.role_change", object_type="membership", object_id=target.id,
-                         organization_id=organization_id, actor_user_id=principal.user_id,
-                         data={"user_id": user_id, "from": old_role, "to": new_role})
+            domain_events.record(session, "member.role_changed", {"membership_id": target.id, "user_id": user_id,
+                                                                  "from": old_role, "to": new_role},
+                                 organization_id=organization_id, actor_user_id=principal.user_id)
         user = session.get(User, user_id)
         view = MemberView(user.id, user.name, user.email, new_role, target.created_at)
     return view
@@ -209,9 +209,9 @@ def remove_member(session: Session, principal: Principal, organization_id: int, 
         if target.role == OWNER and _owner_count(locked) <= 1:
             raise Conflict("team.last_owner")
         session.exec(delete(Membership).where(Membership.id == target.id))
-        audit.record(session, action="team.leave" if leaving else "team.remove", object_type="membership",
-                     object_id=target.id, organization_id=organization_id, actor_user_id=principal.user_id,
-                     data={"user_id": user_id, "role": target.role})
+        domain_events.record(session, "member.left" if leaving else "member.removed",
+                             {"membership_id": target.id, "user_id": user_id, "role": target.role},
+                             organization_id=organization_id, actor_user_id=principal.user_id)
 
 
 # --- invitations ---------------------------------------------------------------------------------------
@@ -261,18 +261,13 @@ def invite(
         known = session.exec(select(User.locale).where(User.email == clean_email)).first()
         mail_locale = next(loc for loc in (locale, known, org.default_locale, "en") if loc in LOCALES)
         link = accept_url(token)
-        outbox.enqueue(
-            session,
-            kind=INVITATION_EMAIL,
-            recipient=clean_email,
-            organization_id=organization_id,
-            payload={"organization_name": org.name, "organization_slug": org.slug, "role": clean_role,
-                     "accept_url": link, "invited_by": inviter.name if inviter else "",
-                     "expires_at": invitation.expires_at.isoformat(), "locale": mail_locale},
-        )
-        audit.record(session, action="team.invite", object_type="invitation", object_id=invitation.id,
-                     organization_id=organization_id, actor_user_id=principal.user_id,
-                     data={"email": clean_email, "role": clean_role, "replaced": replaced})
+        # Its handler (services/notifications.py) queues the invitation email and the audit entry.
+        domain_events.record(session, "member.invited", {
+            "invitation_id": invitation.id, "email": clean_email, "role": clean_role, "replaced": replaced,
+            "email_payload": {"organization_name": org.name, "organization_slug": org.slug, "role": clean_role,
+                              "accept_url": link, "invited_by": inviter.name if inviter else "",
+                              "expires_at": invitation.expires_at.isoformat(), "locale": mail_locale},
+        }, organization_id=organization_id, actor_user_id=principal.user_id)
         view = InvitationView(invitation.id, clean_email, clean_role, inviter.name if inviter else "", now,
                               invitation.expires_at)
     return IssuedInvitation(view, token, link)
@@ -310,9 +305,9 @@ def revoke_invitation(session: Session, principal: Principal, organization_id: i
         ).rowcount
         if changed != 1:
             raise Conflict("team.invitation_used" if invitation.accepted_at else "team.invitation_revoked")
-        audit.record(session, action="team.invitation_revoke", object_type="invitation", object_id=invitation.id,
-                     organization_id=organization_id, actor_user_id=principal.user_id,
-                     data={"email": invitation.email, "role": invitation.role})
+        domain_events.record(session, "invitation.revoked", {"invitation_id": invitation.id, "email": invitation.email,
+                                                             "role": invitation.role},
+                             organization_id=organization_id, actor_user_id=principal.user_id)
 
 
 def _find(session: Session, token: str) -> tuple[Invitation, Organization]:
@@ -370,9 +365,9 @@ def accept_invitation(session: Session, principal: Principal, token: str) -> Joi
             session.flush()
         except IntegrityError:  # joined by another invitation at the same moment
             raise Conflict("team.already_member") from None
-        audit.record(session, action="team.join", object_type="invitation", object_id=invitation.id,
-                     organization_id=org.id, actor_user_id=user.id,
-                     data={"email": invitation.email, "role": invitation.role})
+        domain_events.record(session, "member.joined", {"invitation_id": invitation.id, "email": invitation.email,
+                                                        "role": invitation.role},
+                             organization_id=org.id, actor_user_id=user.id)
         joined = Joined(org.id, org.slug, org.name, invitation.role)
     return joined
 

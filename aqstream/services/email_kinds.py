@@ -1,0 +1,20 @@
+"""Every kind of email the outbox carries: the names that the services and handlers write and that
+services/email_render.py turns into mail. The renderer depends on this list, not on the domain modules."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+REGISTRATION_CONFIRMATION = "email.registration_confirmation"
+REGISTRATION_NOTICE = "email.registration_notice"  # to the organizer, when the event names an address
+ORDER_CANCELLED = "email.order_cancelled"
+EVENT_CHANGED = "email.event_changed"
+EVENT_CANCELLED = "email.event_cancelled"
+TEAM_INVITATION = "email.team_invitation"
+VERIFY_ADDRESS = "email.verify_address"
+EVENT_REMINDER = "email.event_reminder"
+PASSWORD_RESET = "email.password_reset"
+
+ALL = (REGISTRATION_CONFIRMATION, REGISTRATION_NOTICE, ORDER_CANCELLED, EVENT_CHANGED, EVENT_CANCELLED,
+       TEAM_INVITATION, VERIFY_ADDRESS, EVENT_REMINDER, PASSWORD_RESET)
+
+PASSWORD_RESET_LIFETIME = timedelta(hours=1)  # how long a reset link works; the email says it

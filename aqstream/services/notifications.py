@@ -1,0 +1,177 @@
+"""The handlers of the domain events (services/domain_events.py) that produce today's side effects: the
+outbox emails and the audit entries. They run in the transaction that recorded the event, so an email or an
+audit entry is committed with its change or not at all. A new side effect (a webhook, a message) is a new
+handler here or in a module of its own, never a change to the service that made the change."""
+from __future__ import annotations
+
+from sqlalchemy import insert
+from sqlmodel import Session
+
+from aqstream.models import AuditEntry, DomainEvent, OutboxMessage
+from aqstream.services import audit, email_kinds, outbox
+from aqstream.services.domain_events import handler
+
+
+def _audit(session: Session, event: DomainEvent, action: str, object_type: str, object_id: int | None,
+           data: dict | None) -> None:
+    audit.record(session, action=action, object_type=object_type, object_id=object_id,
+                 organization_id=event.organization_id, actor_user_id=event.actor_user_id,
+                 actor_label=event.actor_label, data=data)
+
+
+# Orders ------------------------------------------------------------------------------------------------------
+
+
+@handler("order.cancelled")
+@handler("ticket.cancelled")
+def order_cancelled(session: Session, event: DomainEvent) -> None:
+    """The buyer's email (unless the cancellation tells nobody, or nobody is left to tell) and the audit entry."""
+    p = event.payload
+    if p["notify_buyer"] and p["buyer_email"]:  # an anonymized order (deleted account) has nobody to tell
+        outbox.enqueue(session, kind=email_kinds.ORDER_CANCELLED, recipient=p["buyer_email"],
+                       organization_id=event.organization_id,
+                       payload={"order_id": p["order_id"], "access_token": p["access_token"],
+                                "event_title": p["event_title"], "cancelled_codes": p["codes"],
+                                "whole_order": p["whole_order"], "by": p["by"], "reason": p["reason"],
+                                "locale": p["locale"]})
+    action = "order.cancel" if event.name == "order.cancelled" else "ticket.cancel"
+    _audit(session, event, action, "order", p["order_id"],
+           {"by": p["by"], "tickets": p["tickets"], "whole_order": p["whole_order"]})
+
+
+@handler("order.placed", batch=True)
+def orders_placed(session: Session, events: list[DomainEvent]) -> None:
+    """The audit entries of new orders (confirmed at once or pending), in one statement."""
+    session.connection().execute(insert(AuditEntry.__table__), [audit.entry_row(
+        action="order.create", object_type="order", object_id=e.payload["order_id"],
+        organization_id=e.organization_id, actor_user_id=e.actor_user_id, actor_label=e.actor_label,
+        data={"event_id": e.payload["event_id"], "tickets": e.payload["tickets"],
+              **({"by_organizer": True, "notified": e.payload["notified"]} if e.payload["by_organizer"] else {}),
+              **({"pending_until": e.payload["pending_until"]} if e.payload["pending_until"] else {})},
+    ) for e in events])
+
+
+@handler("order.confirmed", batch=True)
+def orders_confirmed(session: Session, events: list[DomainEvent]) -> None:
+    """The buyer's confirmation and the organizer's notices, in one statement; an order confirmed after its
+    hold (`held`) also gets its audit entry (one registered at once has `order.create`)."""
+    messages = []
+    for e in events:
+        p = e.payload
+        if p["confirm"] and p["buyer_email"]:
+            messages.append(outbox.message_row(
+                kind=email_kinds.REGISTRATION_CONFIRMATION, recipient=p["buyer_email"],
+                organization_id=e.organization_id,
+                payload={"order_id": p["order_id"], "access_token": p["access_token"], "event_title": p["event_title"],
+                         "tickets": [{"code": t["code"], "attendee": t["attendee"], "type": t["type"]}
+                                     for t in p["tickets"]],
+                         "locale": p["locale"]},
+            ))
+        messages += [outbox.message_row(
+            kind=email_kinds.REGISTRATION_NOTICE, recipient=address, organization_id=e.organization_id,
+            payload={"order_id": p["order_id"], "event_id": p["event_id"], "event_title": p["event_title"],
+                     "tickets": len(p["tickets"])},
+        ) for address in p["notice_to"]]
+        if p.get("held"):
+            _audit(session, e, "order.confirm", "order", p["order_id"], {"tickets": [t["id"] for t in p["tickets"]]})
+    if messages:
+        session.connection().execute(insert(OutboxMessage.__table__), messages)
+
+
+@handler("order.expired", batch=True)
+def orders_expired(session: Session, events: list[DomainEvent]) -> None:
+    """Pending orders whose hold ran out: their audit entries, in one statement (the job expires batches)."""
+    session.connection().execute(insert(AuditEntry.__table__), [audit.entry_row(
+        action="order.expire", object_type="order", object_id=e.payload["order_id"], organization_id=e.organization_id,
+        actor_user_id=None, actor_label="", data={"event_id": e.payload["event_id"], "tickets": e.payload["tickets"]},
+    ) for e in events])
+
+
+@handler("order.confirmation_resent")
+def confirmation_resent(session: Session, event: DomainEvent) -> None:
+    """The organizer sends the confirmation again: the email (marked resent) and the audit entry."""
+    p = event.payload
+    outbox.enqueue(session, kind=email_kinds.REGISTRATION_CONFIRMATION, recipient=p["buyer_email"],
+                   organization_id=event.organization_id,
+                   payload={"order_id": p["order_id"], "access_token": p["access_token"], "event_title": p["event_title"],
+                            "tickets": p["tickets"], "locale": p["locale"], "resent": True})
+    _audit(session, event, "order.resend_confirmation", "order", p["order_id"], None)
+
+
+# Events ------------------------------------------------------------------------------------------------------
+
+
+def _tell_attendees(session: Session, event: DomainEvent, kind: str, recipients: list[dict], extra: dict) -> None:
+    p = event.payload
+    rows = [
+        outbox.message_row(kind=kind, recipient=r["email"], organization_id=event.organization_id,
+                           payload={**extra, "event_id": p["event_id"], "event_title": p["event_title"],
+                                    "name": r["name"], "locale": r["locale"] or p["event_locale"] or "en"})
+        for r in recipients
+    ]
+    if rows:
+        session.connection().execute(insert(OutboxMessage.__table__), rows)
+
+
+@handler("event.published")
+@handler("event.unpublished")
+@handler("event.archived")
+def event_status_changed(session: Session, event: DomainEvent) -> None:
+    action = {"event.published": "event.publish", "event.unpublished": "event.unpublish",
+              "event.archived": "event.archive"}[event.name]
+    _audit(session, event, action, "event", event.payload["event_id"], None)
+
+
+@handler("event.changed")
+def event_changed(session: Session, event: DomainEvent) -> None:
+    """Attendees of a published event whose time or place moved are told; the audit entry either way."""
+    p = event.payload
+    if p["moved"]:
+        _tell_attendees(session, event, email_kinds.EVENT_CHANGED, p["recipients"], {
+            "changed": p["moved"], "starts_at": p["starts_at"], "ends_at": p["ends_at"],
+            "time_zone": p["time_zone"], "venue": p["venue"], "online_url": p["online_url"]})
+    _audit(session, event, "event.update", "event", p["event_id"],
+           {"changed": p["changed"], "attendees_told": len(p["recipients"]) if p["moved"] else 0})
+
+
+@handler("event.cancelled")
+def event_cancelled(session: Session, event: DomainEvent) -> None:
+    """One email per attendee who held a valid ticket, with the organizer's message; the audit entry."""
+    p = event.payload
+    _tell_attendees(session, event, email_kinds.EVENT_CANCELLED, p["recipients"], {"message": p["message"]})
+    told = len(p["recipients"])
+    _audit(session, event, "event.cancel", "event", p["event_id"],
+           {"message": p["message"], **({"attendees_told": told} if told else {}), **p["cancelled"]})
+
+
+# Team --------------------------------------------------------------------------------------------------------
+
+
+@handler("member.invited")
+def member_invited(session: Session, event: DomainEvent) -> None:
+    p = event.payload
+    outbox.enqueue(session, kind=email_kinds.TEAM_INVITATION, recipient=p["email"],
+                   organization_id=event.organization_id, payload=p["email_payload"])
+    _audit(session, event, "team.invite", "invitation", p["invitation_id"],
+           {"email": p["email"], "role": p["role"], "replaced": p["replaced"]})
+
+
+# Events whose only effect today is the audit entry: its action, object type and the payload key of the object;
+# the rest of the payload is the entry's data.
+AUDITED = {
+    "member.role_changed": ("team.role_change", "membership", "membership_id"),
+    "member.removed": ("team.remove", "membership", "membership_id"),
+    "member.left": ("team.leave", "membership", "membership_id"),
+    "invitation.revoked": ("team.invitation_revoke", "invitation", "invitation_id"),
+    "member.joined": ("team.join", "invitation", "invitation_id"),
+}
+
+
+def audited(session: Session, event: DomainEvent) -> None:
+    action, object_type, key = AUDITED[event.name]
+    _audit(session, event, action, object_type, event.payload[key],
+           {k: v for k, v in event.payload.items() if k != key})
+
+
+for _name in AUDITED:
+    handler(_name)(audited)
