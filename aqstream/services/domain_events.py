@@ -83,6 +83,12 @@ def _load() -> None:
         _loaded = True
 
 
+def names() -> set[str]:
+    """Every domain event name some handler listens to."""
+    _load()
+    return set(_HANDLERS)
+
+
 def handlers_for(name: str) -> list[_Registered]:
     _load()
     return list(_HANDLERS.get(name, []))

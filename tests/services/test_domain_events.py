@@ -47,12 +47,13 @@ def recorded(session, name, **payload):
 
 
 def outbox_rows(session, kind, **payload):
-    return [m for m in session.exec(select(OutboxMessage).where(OutboxMessage.kind == kind)).all()
+    return [m for m in session.exec(select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)).all()
             if all(m.payload.get(k) == v for k, v in payload.items())]
 
 
 def audit_rows(session, action, object_id):
-    return session.exec(select(AuditEntry).where(AuditEntry.action == action, AuditEntry.object_id == object_id)).all()
+    return session.exec(select(AuditEntry).where(AuditEntry.action == action, AuditEntry.object_id == object_id)
+                        .order_by(AuditEntry.id)).all()
 
 
 # What organizer and attendee actions record ----------------------------------------------------------------
