@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from aqstream import config
 from aqstream.db import session_scope
 from aqstream.models import Organization
 from aqstream.services import accounts, events, organizations, registration
@@ -69,9 +70,9 @@ def main() -> None:
             ),
         )
         _more_events(session, me, org.id, start)
-    print(f"demo: created. Sign in at http://localhost:3000/signin as {DEMO_EMAIL} / {DEMO_PASSWORD}")
-    print("demo: public event page: http://localhost:3000/e/demo/python-meetup-moscow")
-    print("demo: the catalog: http://localhost:3000/events")
+    print(f"demo: created. Sign in at {config.public_base_url()}/signin as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+    print(f"demo: public event page: {config.public_base_url()}/e/demo/python-meetup-moscow")
+    print(f"demo: the catalog: {config.public_base_url()}/events")
 
 
 # A few more published events so the catalog (/events) has something to search, filter and recommend.
