@@ -220,13 +220,20 @@ def _answer_errors(engine, kwargs: dict) -> dict[str, str]:
             return {}
         asked, removed = questions.for_registration(session, event.id)
     given = kwargs.get("answers")
-    questions.clean_answers([q for q in asked if q.scope == "order"], given if isinstance(given, dict) else None,
-                            checker, "answers", removed)
-    attendee_qs = [q for q in asked if q.scope == "attendee"]
-    for i, ticket in enumerate((kwargs.get("tickets") or [])[:MAX_TICKETS_PER_ORDER]):
-        answers = ticket.answers if isinstance(ticket, TicketRequest) and isinstance(ticket.answers, dict) else None
-        questions.clean_answers(attendee_qs, answers, checker, f"tickets.{i}.answers", removed)
+    per_ticket = [t.answers if isinstance(t, TicketRequest) and isinstance(t.answers, dict) else None
+                  for t in (kwargs.get("tickets") or [])[:MAX_TICKETS_PER_ORDER]]
+    _clean_answers(asked, removed, given if isinstance(given, dict) else None, per_ticket, checker)
     return checker.errors
+
+
+def _clean_answers(asked: list, removed: set[str], order_answers, ticket_answers: list, checker: Checker):
+    """The order's answers and each ticket's, checked against the event's questions (errors into `checker`)."""
+    clean_order = questions.clean_answers([q for q in asked if q.scope == "order"], order_answers, checker, "answers",
+                                          removed)
+    attendee_qs = [q for q in asked if q.scope == "attendee"]
+    clean_tickets = [questions.clean_answers(attendee_qs, answers, checker, f"tickets.{i}.answers", removed)
+                     for i, answers in enumerate(ticket_answers)]
+    return clean_order, clean_tickets
 
 
 def _rename_for_simple_form(exc) -> None:
@@ -322,13 +329,8 @@ def _check(plan: _Plan, ctx: _Context, now) -> None:
             raise ValidationError({"tickets": "registration.quantity_out_of_range"}, ticket_type=tt.name,
                                   low=tt.min_per_order, high=tt.max_per_order)
     checker = Checker()
-    plan.order_answers = questions.clean_answers([q for q in ctx.asked if q.scope == "order"], request.answers,
-                                                 checker, "answers", ctx.removed)
-    attendee_qs = [q for q in ctx.asked if q.scope == "attendee"]
-    plan.ticket_answers = [
-        questions.clean_answers(attendee_qs, tr.answers, checker, f"tickets.{i}.answers", ctx.removed)
-        for i, tr in enumerate(request.tickets)
-    ]
+    plan.order_answers, plan.ticket_answers = _clean_answers(ctx.asked, ctx.removed, request.answers,
+                                                             [tr.answers for tr in request.tickets], checker)
     checker.raise_if_any()
 
 
