@@ -16,7 +16,7 @@ from aqstream.pages.organizer.team import audit_page, invite_page, settings_page
 from aqstream.pages.public.catalog import catalog_page, org_page
 from aqstream.pages.public.event import event_page
 from aqstream.pages.public.order import order_page
-from aqstream.services import mail_delivery
+from aqstream.services.notify import mail_delivery
 from aqstream.state.account import MyTicketsState, ProfileState, VerifyState
 from aqstream.state.auth import AuthFormState, ForgotState, ResetState
 from aqstream.state.base import AppState

@@ -19,7 +19,7 @@ def main(argv: list[str] | None = None) -> int:
         demo()
         return 0
     if args[:1] == ["worker"]:
-        from aqstream.services.mail_delivery import main_loop
+        from aqstream.services.notify.mail_delivery import main_loop
 
         return main_loop()
     print("usage: aqstream migrate | aqstream demo | aqstream worker", file=sys.stderr)

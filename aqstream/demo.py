@@ -10,9 +10,12 @@ from sqlmodel import select
 from aqstream import config
 from aqstream.db import session_scope
 from aqstream.models import Organization
-from aqstream.services import accounts, events, organizations, registration
+from aqstream.services.accounts import accounts
 from aqstream.services.clock import utcnow
-from aqstream.services.permissions import Principal
+from aqstream.services.events import events
+from aqstream.services.org import organizations
+from aqstream.services.org.permissions import Principal
+from aqstream.services.sales import registration
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-organizer-2026"

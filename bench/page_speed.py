@@ -135,8 +135,10 @@ def seed() -> tuple[str, str, int]:
     """One organization and one published event, through the services. Returns (org slug, event slug,
     cover bytes). AQSTREAM_DATA_DIR must already point at the served app's data directory."""
     from aqstream.db import session_scope
-    from aqstream.services import accounts, event_lifecycle, events, organizations, questions
-    from aqstream.services.permissions import Principal
+    from aqstream.services.accounts import accounts
+    from aqstream.services.events import event_lifecycle, events, questions
+    from aqstream.services.org import organizations
+    from aqstream.services.org.permissions import Principal
 
     cover = cover_png()
     with session_scope() as s:

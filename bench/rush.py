@@ -56,8 +56,10 @@ class Database:
         from sqlmodel import Session
 
         from aqstream.db import make_engine
-        from aqstream.services import accounts, events, organizations
-        from aqstream.services.permissions import Principal
+        from aqstream.services.accounts import accounts
+        from aqstream.services.events import events
+        from aqstream.services.org import organizations
+        from aqstream.services.org.permissions import Principal
 
         self.engine = make_engine(self.url.replace("postgresql://", "postgresql+psycopg://"))
         with Session(self.engine) as s:
@@ -164,8 +166,8 @@ def bench_service(tickets: int, clients: int, batched: bool) -> float:
     the app uses (one writer thread committing the waiting requests together)."""
     from sqlmodel import Session
 
-    from aqstream.services import registration, registration_queue
     from aqstream.services.errors import SoldOut
+    from aqstream.services.sales import registration, registration_queue
 
     db = Database(tickets)
     acknowledged: set[int] = set()
@@ -294,8 +296,8 @@ def bench_attendee_list(tickets: int = 100_000) -> None:
     (count and one page of 50), median of 5 runs."""
     from sqlmodel import Session
 
-    from aqstream.services import attendees
-    from aqstream.services.permissions import Principal
+    from aqstream.services.org.permissions import Principal
+    from aqstream.services.sales import attendees
 
     db = Database(tickets)
     with psycopg.connect(db.url) as conn:

@@ -22,8 +22,10 @@ from sqlmodel import Session  # noqa: E402
 
 from alembic import command  # noqa: E402
 from aqstream.db import make_engine  # noqa: E402
-from aqstream.services import accounts, events, organizations  # noqa: E402
-from aqstream.services.permissions import Principal  # noqa: E402
+from aqstream.services.accounts import accounts  # noqa: E402
+from aqstream.services.events import events  # noqa: E402
+from aqstream.services.org import organizations  # noqa: E402
+from aqstream.services.org.permissions import Principal  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get(

@@ -15,7 +15,7 @@ def test_catalogues_have_the_same_keys_and_no_empty_text():
 
 
 def test_every_key_used_in_the_code_is_translated():
-    from aqstream.services import domain_events
+    from aqstream.services.notify import domain_events
 
     en = catalogue("en")
     used = set()

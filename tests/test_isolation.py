@@ -3,9 +3,10 @@ through the services and through every API route."""
 import pytest
 
 from aqstream.models import Order
-from aqstream.services import events, orders, questions, registration
 from aqstream.services.errors import NotFound
-from aqstream.services.permissions import MANAGE_EVENTS, Principal, access_by_slug
+from aqstream.services.events import events, questions
+from aqstream.services.org.permissions import MANAGE_EVENTS, Principal, access_by_slug
+from aqstream.services.sales import orders, registration
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from aqstream.api.errors import (
     request_validation_handler,
 )
 from aqstream.api.schemas import ErrorOut
-from aqstream.services import media
 from aqstream.services.errors import DomainError
+from aqstream.services.events import media
 
 API_PREFIX = "/api/v1"
 ROUTERS = [v1.router, v1_team.router, v1_events.router, v1_events.browser_router, v1_catalog.router, v1_mail.router,

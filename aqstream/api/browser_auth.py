@@ -7,8 +7,8 @@ from fastapi.responses import RedirectResponse
 
 from aqstream import config
 from aqstream.db import session_scope
-from aqstream.services import accounts
-from aqstream.services.accounts import SESSION_COOKIE
+from aqstream.services.accounts import accounts
+from aqstream.services.accounts.accounts import SESSION_COOKIE
 from aqstream.services.errors import Forbidden
 
 router = APIRouter(prefix="/auth", include_in_schema=False)

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from aqstream.db import session_scope
-from aqstream.services import html_safe, sharing
+from aqstream.services import html_safe
+from aqstream.services.events import sharing
 
 router = APIRouter(include_in_schema=False)
 

@@ -14,23 +14,15 @@ from aqstream.api.errors import domain_error_handler, request_locale
 from aqstream.db import get_engine, session_scope
 from aqstream.i18n import tn
 from aqstream.models import Event, Order, Question, Ticket, TicketType
-from aqstream.services import (
-    accounts,
-    api_tokens,
-    calendar,
-    events,
-    orders,
-    organizations,
-    password_reset,
-    questions,
-    registration,
-    registration_queue,
-)
-from aqstream.services.api_tokens import ApiIdentity
-from aqstream.services.client_ip import resolve_client_ip
+from aqstream.services.accounts import accounts, password_reset
+from aqstream.services.accounts.client_ip import resolve_client_ip
 from aqstream.services.errors import Unauthenticated, ValidationError
+from aqstream.services.events import calendar, events, questions
 from aqstream.services.lifecycle import EventStatus
-from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access
+from aqstream.services.org import api_tokens, organizations
+from aqstream.services.org.api_tokens import ApiIdentity
+from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access
+from aqstream.services.sales import orders, registration, registration_queue
 
 router = APIRouter(prefix="/api/v1")
 bearer = HTTPBearer(auto_error=False)
@@ -63,7 +55,7 @@ def identity_closed(credentials: Optional[HTTPAuthorizationCredentials] = Depend
 
 def client_address(request: Request) -> str:
     """The client's address for the sign-in and reset limits: the peer, or behind a trusted proxy the client
-    it names in X-Forwarded-For (see services/client_ip.py)."""
+    it names in X-Forwarded-For (see services/accounts/client_ip.py)."""
     forwarded_for = ",".join(request.headers.getlist("x-forwarded-for"))
     return resolve_client_ip(request.client.host if request.client else None, forwarded_for)
 

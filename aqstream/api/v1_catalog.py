@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from aqstream import config
 from aqstream.api.v1 import db
-from aqstream.services import catalog
 from aqstream.services.errors import ValidationError
+from aqstream.services.events import catalog
 
 router = APIRouter(prefix="/api/v1/public", tags=["public"])
 

@@ -15,10 +15,13 @@ from aqstream.api import schemas
 from aqstream.api.v1 import _event_out, _org_slug, db, identity, identity_closed
 from aqstream.db import session_scope
 from aqstream.i18n import t
-from aqstream.services import accounts, attendees, event_lifecycle, events, exports
-from aqstream.services.api_tokens import ApiIdentity
+from aqstream.services.accounts import accounts
 from aqstream.services.errors import Unauthenticated
-from aqstream.services.permissions import VIEW_ATTENDEES, Principal, access_by_slug
+from aqstream.services.events import event_lifecycle, events
+from aqstream.services.org.api_tokens import ApiIdentity
+from aqstream.services.org.permissions import VIEW_ATTENDEES, Principal, access_by_slug
+from aqstream.services.reports import exports
+from aqstream.services.sales import attendees
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

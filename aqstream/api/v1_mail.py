@@ -14,10 +14,10 @@ from sqlmodel import Session
 from aqstream.api.errors import request_locale
 from aqstream.api.schemas import Id
 from aqstream.api.v1 import db, identity
-from aqstream.services import mail_log
-from aqstream.services.api_tokens import ApiIdentity
 from aqstream.services.errors import NotFound
-from aqstream.services.permissions import VIEW_MAIL, access_by_slug, is_platform_admin
+from aqstream.services.org.api_tokens import ApiIdentity
+from aqstream.services.org.permissions import VIEW_MAIL, access_by_slug, is_platform_admin
+from aqstream.services.reports import mail_log
 
 router = APIRouter(prefix="/api/v1", tags=["mail"])
 

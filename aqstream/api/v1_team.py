@@ -14,9 +14,11 @@ from aqstream.api import schemas_team as schemas
 from aqstream.api.schemas import DateTime, Id
 from aqstream.api.v1 import db, identity
 from aqstream.models import Organization
-from aqstream.services import audit, media, organizations, team
-from aqstream.services.api_tokens import ApiIdentity
 from aqstream.services.errors import ValidationError
+from aqstream.services.events import media
+from aqstream.services.org import organizations, team
+from aqstream.services.org.api_tokens import ApiIdentity
+from aqstream.services.reports import audit
 
 router = APIRouter(prefix="/api/v1", tags=["team"])
 

@@ -330,7 +330,7 @@ class AuditEntry(SQLModel, table=True):
 
 class DomainEvent(SQLModel, table=True):
     """A named state change (`order.cancelled`, `event.published`, ...) with its payload, recorded in the
-    transaction that made the change (services/domain_events.py)."""
+    transaction that made the change (services/notify/domain_events.py)."""
 
     __tablename__ = "domain_event"
 

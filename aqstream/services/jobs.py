@@ -10,7 +10,8 @@ from sqlalchemy.engine import Engine
 
 from aqstream import config
 from aqstream.db import session_scope
-from aqstream.services import domain_events, pending_orders, reminders
+from aqstream.services.notify import domain_events, reminders
+from aqstream.services.sales import pending_orders
 from aqstream.services.scheduler import job
 
 
@@ -32,7 +33,7 @@ def expire_pending_orders(engine: Engine, now: datetime) -> str:
 
 @job("domain-events", every=timedelta(seconds=10))
 def run_deferred_handlers(engine: Engine, now: datetime) -> str:
-    """The deferred handlers of recorded domain events (services/domain_events.py) run, each once."""
+    """The deferred handlers of recorded domain events (services/notify/domain_events.py) run, each once."""
     with session_scope(engine) as session:
         ran = domain_events.run_deferred(session, now)
     return f"ran {ran} deferred domain-event handlers" if ran else ""

@@ -7,9 +7,11 @@ import reflex as rx
 
 from aqstream.db import session_scope
 from aqstream.i18n import format_datetime, t, tn
-from aqstream.services import accounts, catalog, orders
-from aqstream.services.catalog import EventCard
+from aqstream.services.accounts import accounts
 from aqstream.services.errors import DomainError
+from aqstream.services.events import catalog
+from aqstream.services.events.catalog import EventCard
+from aqstream.services.sales import orders
 from aqstream.state.base import AppState, signout_script
 from aqstream.state.catalog import card_dict
 

@@ -6,7 +6,7 @@ import reflex as rx
 
 from aqstream.db import session_scope
 from aqstream.i18n import tn
-from aqstream.services import accounts, password_reset
+from aqstream.services.accounts import accounts, password_reset
 from aqstream.services.errors import DomainError
 from aqstream.state.base import AppState, go
 

@@ -9,9 +9,9 @@ import reflex as rx
 
 from aqstream.db import session_scope
 from aqstream.i18n import LOCALES, catalogue, format_range, t
-from aqstream.services import accounts
-from aqstream.services.accounts import SESSION_COOKIE
-from aqstream.services.client_ip import resolve_client_ip
+from aqstream.services.accounts import accounts
+from aqstream.services.accounts.accounts import SESSION_COOKIE
+from aqstream.services.accounts.client_ip import resolve_client_ip
 from aqstream.services.errors import DomainError, ValidationError
 
 
@@ -109,7 +109,7 @@ class AppState(rx.State):
     def _client_address(self) -> str:
         """The client's address for the sign-in and reset limits, as the API takes it: the websocket's peer
         (which Reflex keeps as the `asgi-scope-client` header, whatever its own `trusted_proxy_hops` says), or
-        behind a trusted proxy the client it names in X-Forwarded-For (see services/client_ip.py)."""
+        behind a trusted proxy the client it names in X-Forwarded-For (see services/accounts/client_ip.py)."""
         headers = self.router.headers.raw_headers
         peer = headers.get("asgi-scope-client") or self.router.session.client_ip
         return resolve_client_ip(peer, headers.get("x-forwarded-for"))

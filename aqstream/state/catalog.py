@@ -9,9 +9,9 @@ import reflex as rx
 
 from aqstream.db import session_scope
 from aqstream.i18n import format_datetime, format_money, format_number, t
-from aqstream.services import catalog
-from aqstream.services.catalog import EventCard
 from aqstream.services.errors import NotFound, ValidationError
+from aqstream.services.events import catalog
+from aqstream.services.events.catalog import EventCard
 from aqstream.state.base import AppState
 
 # The catalog's query parameters in the URL, and the CatalogQuery field each one fills.

@@ -4,9 +4,9 @@ from __future__ import annotations
 import reflex as rx
 
 from aqstream.db import session_scope
-from aqstream.services import organizations
 from aqstream.services.errors import DomainError
-from aqstream.services.permissions import Principal
+from aqstream.services.org import organizations
+from aqstream.services.org.permissions import Principal
 from aqstream.state.base import AppState
 
 

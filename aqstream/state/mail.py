@@ -1,5 +1,5 @@
 """Page state of the mail log: an organization's (/o/<org>/mail) and the whole platform's (/admin/mail).
-Thin: who may see what, the filters, the rendering and "send again" are in services/mail_log.py."""
+Thin: who may see what, the filters, the rendering and "send again" are in services/reports/mail_log.py."""
 from __future__ import annotations
 
 import json
@@ -10,9 +10,9 @@ import reflex as rx
 
 from aqstream.db import session_scope
 from aqstream.i18n import format_datetime, format_number, t, tn
-from aqstream.services import mail_log
 from aqstream.services.errors import DomainError
-from aqstream.services.permissions import VIEW_MAIL, Principal, is_platform_admin
+from aqstream.services.org.permissions import VIEW_MAIL, Principal, is_platform_admin
+from aqstream.services.reports import mail_log
 from aqstream.state.organizer import OrgState
 
 FILTERS = (mail_log.ALL, mail_log.WAITING, mail_log.SENT, mail_log.FAILED)

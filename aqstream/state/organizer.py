@@ -10,9 +10,12 @@ import reflex as rx
 from aqstream import config
 from aqstream.db import session_scope
 from aqstream.i18n import format_datetime, format_number, t, tn
-from aqstream.services import attendees, event_lifecycle, events, mail_log, media, orders, organizations, questions
 from aqstream.services.errors import DomainError, Forbidden, NotFound
-from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, VIEW_MAIL, Principal, access_by_slug
+from aqstream.services.events import event_lifecycle, events, media, questions
+from aqstream.services.org import organizations
+from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, VIEW_MAIL, Principal, access_by_slug
+from aqstream.services.reports import mail_log
+from aqstream.services.sales import attendees, orders
 from aqstream.state.base import AppState, event_times, when_text
 
 PER_PAGE = 50

@@ -13,22 +13,14 @@ import segno
 
 from aqstream.db import get_engine, session_scope
 from aqstream.i18n import format_datetime, format_money, format_number, format_range, local_time, t
-from aqstream.services import (
-    accounts,
-    calendar,
-    catalog,
-    event_lifecycle,
-    media,
-    orders,
-    questions,
-    registration,
-    registration_queue,
-)
-from aqstream.services.catalog import EventCard
+from aqstream.services.accounts import accounts
 from aqstream.services.errors import DomainError, NotFound
-from aqstream.services.events import get_public_event, places_left
-from aqstream.services.permissions import Principal
-from aqstream.services.registration import TicketRequest
+from aqstream.services.events import calendar, catalog, event_lifecycle, media, questions
+from aqstream.services.events.catalog import EventCard
+from aqstream.services.events.events import get_public_event, places_left
+from aqstream.services.org.permissions import Principal
+from aqstream.services.sales import orders, registration, registration_queue
+from aqstream.services.sales.registration import TicketRequest
 from aqstream.services.validation import valid_time_zones
 from aqstream.state.base import AppState, event_times, when_text
 from aqstream.state.catalog import card_dict

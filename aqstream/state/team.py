@@ -1,5 +1,5 @@
 """Page states of the team, the organization's settings, the audit log and the invitation link.
-Thin: every rule is in services/team.py, services/organizations.py and services/audit.py."""
+Thin: every rule is in services/org/team.py, services/org/organizations.py and services/reports/audit.py."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
@@ -10,9 +10,12 @@ import reflex as rx
 from aqstream import config
 from aqstream.db import session_scope
 from aqstream.i18n import format_datetime, t
-from aqstream.services import accounts, audit, media, organizations, team
+from aqstream.services.accounts import accounts
 from aqstream.services.errors import DomainError, ValidationError
-from aqstream.services.permissions import MANAGE_SETTINGS, MANAGE_TEAM, OWNER, ROLES, VIEW_AUDIT, Principal
+from aqstream.services.events import media
+from aqstream.services.org import organizations, team
+from aqstream.services.org.permissions import MANAGE_SETTINGS, MANAGE_TEAM, OWNER, ROLES, VIEW_AUDIT, Principal
+from aqstream.services.reports import audit
 from aqstream.state.base import AppState
 from aqstream.state.organizer import OrgState
 

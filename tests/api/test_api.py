@@ -111,8 +111,8 @@ def test_tokens_are_checked(client, make):
 
 
 def test_user_in_several_organizations_must_name_one(client, login, make):
-    from aqstream.services import organizations
-    from aqstream.services.permissions import Principal
+    from aqstream.services.org import organizations
+    from aqstream.services.org.permissions import Principal
 
     owner, first = make.org()
     second = organizations.create_organization(make.session, Principal(owner.id), name=f"Second {unique()}")
@@ -125,7 +125,7 @@ def test_user_in_several_organizations_must_name_one(client, login, make):
 
 
 def test_sign_out_everywhere_also_ends_api_tokens(client, login, make):
-    from aqstream.services import accounts
+    from aqstream.services.accounts import accounts
 
     owner, org = make.org()
     auth = login(owner)
@@ -147,9 +147,9 @@ def test_the_simple_form_names_its_own_fields(client, make):
 
 def test_checkin_staff_do_not_see_unlock_codes(client, login, make):
     from aqstream.models import Membership
-    from aqstream.services import events
     from aqstream.services.clock import utcnow
-    from aqstream.services.permissions import Principal
+    from aqstream.services.events import events
+    from aqstream.services.org.permissions import Principal
 
     owner, org = make.org()
     event, _ = make.event(owner, org)
@@ -171,7 +171,7 @@ def test_a_database_that_does_not_answer_is_a_503_and_nothing_is_saved(client, m
     from sqlmodel import select
 
     from aqstream.models import Order, OutboxMessage, Ticket, TicketType
-    from aqstream.services import registration
+    from aqstream.services.sales import registration
 
     owner, org = make.org()
     event, (tt,) = make.event(owner, org, quantities=(3,))

@@ -3,7 +3,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from aqstream.api.app import create_api
-from aqstream.services import accounts
+from aqstream.services.accounts import accounts
 from tests.conftest import unique
 
 PASSWORD = "a-good-long-passphrase"
@@ -107,7 +107,7 @@ def test_the_attacked_account_is_still_locked_from_everywhere(peer, make, monkey
 def test_password_reset_counts_the_forwarded_client(peer, make, monkeypatch):
     """The reset form's per-client limit uses the same address: behind a trusted proxy, one client's
     requests do not use up everyone's."""
-    from aqstream.services import password_reset
+    from aqstream.services.accounts import password_reset
 
     monkeypatch.setenv("AQSTREAM_TRUSTED_PROXIES", PROXY)
     proxy = peer(PROXY)

@@ -4,8 +4,8 @@ import io
 
 from openpyxl import load_workbook
 
-from aqstream.services import registration
-from aqstream.services.registration import TicketRequest as TR
+from aqstream.services.sales import registration
+from aqstream.services.sales.registration import TicketRequest as TR
 
 EDIT = {"title": "Renamed", "venue": "Hall 2", "starts_at": "2031-06-01T18:00:00",
         "ends_at": "2031-06-01T21:00:00", "time_zone": "Europe/Moscow", "locale": "ru"}

@@ -21,8 +21,12 @@ from sqlmodel import Session
 
 from aqstream.api.app import create_api
 from aqstream.db import _engine_for, get_engine, make_engine
-from aqstream.services import accounts, attendees, events, exports, organizations, questions, registration_queue
-from aqstream.services.permissions import Principal
+from aqstream.services.accounts import accounts
+from aqstream.services.events import events, questions
+from aqstream.services.org import organizations
+from aqstream.services.org.permissions import Principal
+from aqstream.services.reports import exports
+from aqstream.services.sales import attendees, registration_queue
 from tests.conftest import BACKENDS, alembic_upgrade, new_database_url
 
 pytestmark = pytest.mark.skipif("postgresql" not in BACKENDS, reason="AQSTREAM_SKIP_PG=1")

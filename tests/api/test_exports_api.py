@@ -12,7 +12,7 @@ import anyio
 from openpyxl import load_workbook
 
 from aqstream.api.app import create_api
-from aqstream.services import exports
+from aqstream.services.reports import exports
 from tests.api.test_events_api import setup_event
 
 

@@ -41,8 +41,8 @@ def bodies(type_ids, question_ids):
 
 
 def test_registration_api_never_fails_with_a_5xx(client, make, session):
-    from aqstream.services import questions
-    from aqstream.services.permissions import Principal
+    from aqstream.services.events import questions
+    from aqstream.services.org.permissions import Principal
 
     owner, org = make.org()
     event, types = make.event(owner, org, quantities=(3, 2), capacity=4)

@@ -4,8 +4,9 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from aqstream.models import OutboxMessage, User
-from aqstream.services import registration, team
-from aqstream.services.permissions import Principal
+from aqstream.services.org import team
+from aqstream.services.org.permissions import Principal
+from aqstream.services.sales import registration
 from tests.conftest import unique
 
 

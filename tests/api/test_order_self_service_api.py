@@ -4,9 +4,9 @@ from datetime import timedelta
 import icalendar
 
 from aqstream.models import Event
-from aqstream.services import registration
 from aqstream.services.clock import utcnow
-from aqstream.services.registration import TicketRequest as TR
+from aqstream.services.sales import registration
+from aqstream.services.sales.registration import TicketRequest as TR
 
 
 def order(session, org, event, tt, *names):

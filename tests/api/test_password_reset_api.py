@@ -3,7 +3,7 @@ new password that ends the API tokens issued before it."""
 from sqlmodel import select
 
 from aqstream.models import OutboxMessage
-from aqstream.services import password_reset
+from aqstream.services.accounts import password_reset
 from tests.conftest import unique
 
 

@@ -14,8 +14,10 @@ import pytest
 from sqlmodel import Session
 
 from aqstream.db import make_engine
-from aqstream.services import accounts, events, organizations, questions
-from aqstream.services.permissions import Principal
+from aqstream.services.accounts import accounts
+from aqstream.services.events import events, questions
+from aqstream.services.org import organizations
+from aqstream.services.org.permissions import Principal
 from tests.conftest import ROOT, alembic_upgrade, new_database_url
 from tests.services.conftest import free_port
 

@@ -3,7 +3,7 @@ never has to imitate the browser to start from nothing."""
 from sqlmodel import select
 
 from aqstream.models import Membership, Organization, OutboxMessage, User
-from aqstream.services.accounts import VERIFY_EMAIL
+from aqstream.services.accounts.accounts import VERIFY_EMAIL
 from tests.conftest import unique
 
 PASSWORD = "a-good-long-passphrase"

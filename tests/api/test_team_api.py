@@ -3,8 +3,8 @@ status codes, bodies, and the JSON error shape of every refusal."""
 from sqlmodel import select
 
 from aqstream.models import OutboxMessage
-from aqstream.services import team
-from aqstream.services.permissions import Principal
+from aqstream.services.org import team
+from aqstream.services.org.permissions import Principal
 
 
 def invite(client, auth, email, role="staff"):

@@ -10,9 +10,11 @@ from sqlmodel import Session
 
 from aqstream.db import make_engine
 from aqstream.models import Organization
-from aqstream.services import accounts, events, organizations
+from aqstream.services.accounts import accounts
 from aqstream.services.clock import utcnow
-from aqstream.services.permissions import Principal
+from aqstream.services.events import events
+from aqstream.services.org import organizations
+from aqstream.services.org.permissions import Principal
 from tests.browser.conftest import DESKTOP, PHONE, no_horizontal_scroll, shot
 
 pytestmark = pytest.mark.browser

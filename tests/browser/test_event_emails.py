@@ -67,7 +67,7 @@ def test_organizer_sets_the_event_emails_and_a_registration_uses_them(app_url, a
 
     from aqstream.db import make_engine
     from aqstream.models import OutboxMessage
-    from aqstream.services import email_render
+    from aqstream.services.notify import email_render
 
     engine = make_engine(f"sqlite:///{app_data}/aqstream.db")
     try:

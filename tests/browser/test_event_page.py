@@ -15,8 +15,10 @@ from sqlalchemy import update
 
 from aqstream.db import make_engine, session_scope
 from aqstream.models import TicketType
-from aqstream.services import accounts, event_lifecycle, events, organizations, questions, sharing
-from aqstream.services.permissions import Principal
+from aqstream.services.accounts import accounts
+from aqstream.services.events import event_lifecycle, events, questions, sharing
+from aqstream.services.org import organizations
+from aqstream.services.org.permissions import Principal
 from tests.browser.conftest import DESKTOP, PHONE, axe_violations, no_horizontal_scroll, shot
 from tests.browser.test_flows import sign_up
 from tests.served_html import (

@@ -11,8 +11,11 @@ import pytest
 from openpyxl import load_workbook
 
 from aqstream.db import make_engine, session_scope
-from aqstream.services import accounts, events, organizations, questions, registration
-from aqstream.services.permissions import Principal
+from aqstream.services.accounts import accounts
+from aqstream.services.events import events, questions
+from aqstream.services.org import organizations
+from aqstream.services.org.permissions import Principal
+from aqstream.services.sales import registration
 from tests.browser.conftest import DESKTOP
 
 pytestmark = pytest.mark.browser

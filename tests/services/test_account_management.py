@@ -19,11 +19,14 @@ from aqstream.models import (
     User,
     UserSession,
 )
-from aqstream.services import accounts, attendees, orders, questions, registration, team
+from aqstream.services.accounts import accounts
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, Forbidden, NotFound, ValidationError
-from aqstream.services.permissions import Principal
-from aqstream.services.registration import TicketRequest as TR
+from aqstream.services.events import questions
+from aqstream.services.org import team
+from aqstream.services.org.permissions import Principal
+from aqstream.services.sales import attendees, orders, registration
+from aqstream.services.sales.registration import TicketRequest as TR
 from tests.conftest import unique
 from tests.services.test_event_lifecycle import member
 

@@ -5,7 +5,7 @@ import pytest
 from sqlmodel import select
 
 from aqstream.models import LoginAttempt, User, UserSession
-from aqstream.services import accounts
+from aqstream.services.accounts import accounts
 from aqstream.services.errors import Forbidden, TooManyAttempts, ValidationError
 from tests.conftest import unique
 

@@ -12,12 +12,14 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from aqstream.models import OutboxMessage, Ticket, TicketType
-from aqstream.services import attendees, events, exports, orders, questions, registration
-from aqstream.services.attendees import AttendeeQuery as Q
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import ExportsBusy, Forbidden, NotFound, SoldOut, ValidationError
-from aqstream.services.permissions import Principal
-from aqstream.services.registration import TicketRequest as TR
+from aqstream.services.events import events, questions
+from aqstream.services.org.permissions import Principal
+from aqstream.services.reports import exports
+from aqstream.services.sales import attendees, orders, registration
+from aqstream.services.sales.attendees import AttendeeQuery as Q
+from aqstream.services.sales.registration import TicketRequest as TR
 from tests.services.test_event_lifecycle import member
 
 

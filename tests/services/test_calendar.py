@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from aqstream.models import Event
-from aqstream.services import calendar
+from aqstream.services.events import calendar
 
 URL = "https://tickets.example.org/e/devs/rust-night"
 

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import update
 
 from aqstream.models import Event, Organization, TicketType
-from aqstream.services import catalog, event_lifecycle, events, registration
-from aqstream.services.catalog import CatalogQuery as Q
 from aqstream.services.errors import NotFound, ValidationError
-from aqstream.services.permissions import Principal
+from aqstream.services.events import catalog, event_lifecycle, events
+from aqstream.services.events.catalog import CatalogQuery as Q
+from aqstream.services.org.permissions import Principal
+from aqstream.services.sales import registration
 
 
 def ev(session, owner, org, title, *, day, at="18:00", hours=2, tz="Europe/Moscow", venue="Hall 1", online_url="",

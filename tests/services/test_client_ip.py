@@ -4,7 +4,7 @@ import ipaddress
 import pytest
 
 from aqstream import config
-from aqstream.services.client_ip import resolve_client_ip
+from aqstream.services.accounts.client_ip import resolve_client_ip
 
 
 def nets(*texts):

@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlmodel import Session, select
 
 from aqstream.models import Event, Order, OutboxMessage, Ticket, TicketType
-from aqstream.services import registration
 from aqstream.services.errors import SoldOut
+from aqstream.services.sales import registration
 
 BUYERS = 200
 TICKETS = 50

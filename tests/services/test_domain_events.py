@@ -15,23 +15,15 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import AuditEntry, DomainEvent, DomainEventDelivery, OutboxMessage
-from aqstream.services import (
-    accounts,
-    attendees,
-    domain_events,
-    email_kinds,
-    event_lifecycle,
-    events,
-    jobs,
-    orders,
-    pending_orders,
-    registration,
-    scheduler,
-    team,
-)
+from aqstream.services import jobs, scheduler
+from aqstream.services.accounts import accounts
 from aqstream.services.clock import utcnow
-from aqstream.services.permissions import ADMIN, STAFF, Principal
-from aqstream.services.registration import TicketRequest as TR
+from aqstream.services.events import event_lifecycle, events
+from aqstream.services.notify import domain_events, email_kinds
+from aqstream.services.org import team
+from aqstream.services.org.permissions import ADMIN, STAFF, Principal
+from aqstream.services.sales import attendees, orders, pending_orders, registration
+from aqstream.services.sales.registration import TicketRequest as TR
 from tests.conftest import unique
 
 
@@ -374,6 +366,6 @@ def test_the_email_renderer_depends_on_the_list_of_kinds_not_on_domain_modules()
     domain = {f"aqstream.services.{m}" for m in ("accounts", "event_lifecycle", "orders", "password_reset",
                                                  "registration", "reminders", "team", "events")}
     assert not imported & domain, imported & domain
-    assert "aqstream.services.email_kinds" in imported
-    from aqstream.services import email_render
+    assert "aqstream.services.notify.email_kinds" in imported
+    from aqstream.services.notify import email_render
     assert set(email_render._KINDS) == set(email_kinds.ALL)

@@ -11,10 +11,14 @@ from sqlmodel import select
 
 from aqstream import config
 from aqstream.models import Event, Organization, OutboxMessage
-from aqstream.services import accounts, email_render, events, orders, organizations, password_reset, registration, team
-from aqstream.services import event_lifecycle as lifecycle
-from aqstream.services.permissions import Principal
-from aqstream.services.registration import TicketRequest as TR
+from aqstream.services.accounts import accounts, password_reset
+from aqstream.services.events import event_lifecycle as lifecycle
+from aqstream.services.events import events
+from aqstream.services.notify import email_render
+from aqstream.services.org import organizations, team
+from aqstream.services.org.permissions import Principal
+from aqstream.services.sales import orders, registration
+from aqstream.services.sales.registration import TicketRequest as TR
 from tests.conftest import unique
 
 EVIL = "<script>alert(1)</script> Jazz & Blues"

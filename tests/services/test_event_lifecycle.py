@@ -7,11 +7,12 @@ from PIL import Image
 from sqlmodel import select
 
 from aqstream.models import AuditEntry, Event, OutboxMessage, Question
-from aqstream.services import event_lifecycle as lifecycle
-from aqstream.services import events, questions, registration
 from aqstream.services.errors import Conflict, Forbidden, NotFound, RegistrationClosed, ValidationError
-from aqstream.services.permissions import Principal
-from aqstream.services.registration import TicketRequest as TR
+from aqstream.services.events import event_lifecycle as lifecycle
+from aqstream.services.events import events, questions
+from aqstream.services.org.permissions import Principal
+from aqstream.services.sales import registration
+from aqstream.services.sales.registration import TicketRequest as TR
 from tests.conftest import unique
 
 
@@ -36,7 +37,7 @@ def mails(session, kind, event):
 def member(session, org, role):
     """A user with `role` in `org` (added directly: team invitations are tested on their own)."""
     from aqstream.models import Membership
-    from aqstream.services import accounts
+    from aqstream.services.accounts import accounts
     from aqstream.services.clock import utcnow
 
     user = accounts.sign_up(session, name=role, email=f"{unique(role)}@example.com", password="a-good-long-passphrase")
@@ -118,7 +119,7 @@ def test_cancelling_needs_a_message_and_sends_one_email_per_attendee(make, sessi
 
 def test_cancelling_an_event_cancels_its_orders_and_tickets_at_once_and_tells_each_attendee_once(make, session):
     from aqstream.models import Order, Ticket, TicketType
-    from aqstream.services import orders
+    from aqstream.services.sales import orders
 
     owner, org = make.org()
     event, (tt, other) = make.event(owner, org, quantities=(10, 10), capacity=15)
@@ -188,7 +189,7 @@ def png(size=(8, 8)) -> bytes:
 
 
 def test_cover_image_is_checked_and_stored(make, session, tmp_path, monkeypatch):
-    from aqstream.services import media
+    from aqstream.services.events import media
 
     monkeypatch.setenv("AQSTREAM_MEDIA_DIR", str(tmp_path))
     owner, org = make.org()

@@ -5,9 +5,9 @@ import pytest
 from sqlmodel import select
 
 from aqstream.models import AuditEntry, Event, TicketType
-from aqstream.services import events
 from aqstream.services.errors import Conflict, Forbidden, NotFound, ValidationError
-from aqstream.services.permissions import Principal
+from aqstream.services.events import events
+from aqstream.services.org.permissions import Principal
 from tests.conftest import unique
 
 
@@ -128,7 +128,7 @@ def test_checkin_role_cannot_create_events(make, session):
 
 
 def test_places_left_never_exceed_what_the_event_has_left(make, session):
-    from aqstream.services import registration
+    from aqstream.services.sales import registration
 
     owner, org = make.org()
     event, (a, b) = make.event(owner, org, quantities=(5, 5), capacity=6)

@@ -71,7 +71,7 @@ def test_a_guarded_move_cannot_name_a_transition_outside_the_lifecycle(session):
 def test_no_service_writes_an_order_ticket_or_event_status_outside_the_lifecycle():
     """Every status write of these three goes through lifecycle.move (outbox messages have their own)."""
     offenders = []
-    for path in SERVICES.glob("*.py"):
+    for path in SERVICES.rglob("*.py"):
         if path.name in ("lifecycle.py", "mail_delivery.py", "outbox.py"):
             continue
         text = path.read_text(encoding="utf-8")

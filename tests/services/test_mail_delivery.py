@@ -14,8 +14,9 @@ from sqlmodel import Session, select
 
 from aqstream.db import make_engine
 from aqstream.models import OutboxMessage
-from aqstream.services import accounts, mail_delivery, outbox
+from aqstream.services.accounts import accounts
 from aqstream.services.clock import travel, utcnow
+from aqstream.services.notify import mail_delivery, outbox
 from tests.conftest import BACKENDS, alembic_upgrade, new_database_url
 from tests.services.conftest import free_port, settings, wait_until, worker_process
 
@@ -179,7 +180,7 @@ def test_a_permanent_answer_fails_at_once_and_the_batch_goes_on(fresh, smtp_serv
 def test_a_message_that_fails_to_render_is_retried_then_failed_never_stuck_or_blocking(fresh, smtp_server, monkeypatch):
     """A bug in rendering one email (any exception) must not leave it "sending" forever, re-claimed at every lease,
     nor stop the batch: it waits like a busy server's refusal and fails after the last attempt."""
-    from aqstream.services import email_render
+    from aqstream.services.notify import email_render
 
     _url, engine = fresh
     inbox, port = smtp_server()
@@ -331,8 +332,8 @@ def test_two_workers_on_postgresql_send_each_message_exactly_once(smtp_server):
 def test_a_confirmation_arrives_whole_over_smtp(fresh, smtp_server):
     """Over the wire: recipient, subject in the buyer's language, text and HTML parts, a QR image per
     ticket, the .ics attachment."""
-    from aqstream.services import registration
-    from aqstream.services.registration import TicketRequest
+    from aqstream.services.sales import registration
+    from aqstream.services.sales.registration import TicketRequest
     from tests.conftest import Factory
 
     _url, engine = fresh

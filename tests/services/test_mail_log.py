@@ -8,10 +8,13 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from aqstream.models import AuditEntry, OutboxMessage, User
-from aqstream.services import accounts, mail_log, orders, outbox, registration
+from aqstream.services.accounts import accounts
 from aqstream.services.clock import travel, utcnow
 from aqstream.services.errors import Conflict, Forbidden, NotFound, ValidationError
-from aqstream.services.permissions import Principal
+from aqstream.services.notify import outbox
+from aqstream.services.org.permissions import Principal
+from aqstream.services.reports import mail_log
+from aqstream.services.sales import orders, registration
 from tests.conftest import unique
 from tests.services.test_event_lifecycle import member
 

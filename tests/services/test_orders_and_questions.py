@@ -6,11 +6,13 @@ import pytest
 from sqlmodel import select
 
 from aqstream.models import Answer, AuditEntry, Event, Order, OutboxMessage, Ticket, TicketType
-from aqstream.services import accounts, events, orders, questions, registration
+from aqstream.services.accounts import accounts
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, Forbidden, NotFound, RegistrationClosed, SoldOut, ValidationError
-from aqstream.services.permissions import Principal
-from aqstream.services.registration import TicketRequest as TR
+from aqstream.services.events import events, questions
+from aqstream.services.org.permissions import Principal
+from aqstream.services.sales import orders, registration
+from aqstream.services.sales.registration import TicketRequest as TR
 from tests.conftest import unique
 
 

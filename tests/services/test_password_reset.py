@@ -9,9 +9,12 @@ from sqlmodel import Session, select
 
 from aqstream import config
 from aqstream.models import AuditEntry, OutboxMessage, PasswordReset, User
-from aqstream.services import accounts, api_tokens, clock, email_render
-from aqstream.services import password_reset as reset
+from aqstream.services import clock
+from aqstream.services.accounts import accounts
+from aqstream.services.accounts import password_reset as reset
 from aqstream.services.errors import Forbidden, TooManyAttempts, Unauthenticated, ValidationError
+from aqstream.services.notify import email_render
+from aqstream.services.org import api_tokens
 from tests.conftest import unique
 
 OLD = "a-good-long-passphrase"

@@ -6,12 +6,13 @@ import pytest
 from sqlmodel import select
 
 from aqstream.models import AuditEntry, Event, Order, OutboxMessage, Ticket, TicketType
-from aqstream.services import event_lifecycle, inventory, orders, pending_orders, registration
 from aqstream.services.clock import travel, utcnow
 from aqstream.services.errors import Conflict, IllegalTransition, SoldOut
+from aqstream.services.events import event_lifecycle
 from aqstream.services.lifecycle import OrderStatus, TicketStatus
-from aqstream.services.permissions import Principal
-from aqstream.services.registration import TicketRequest as TR
+from aqstream.services.org.permissions import Principal
+from aqstream.services.sales import inventory, orders, pending_orders, registration
+from aqstream.services.sales.registration import TicketRequest as TR
 from tests.conftest import unique
 
 HOLD = timedelta(minutes=15)

@@ -6,9 +6,10 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from aqstream.models import AuditEntry, Event, Order, OutboxMessage, Ticket, TicketType
-from aqstream.services import accounts, registration
+from aqstream.services.accounts import accounts
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, NotFound, RegistrationClosed, SoldOut, ValidationError
+from aqstream.services.sales import registration
 from tests.conftest import unique
 
 
@@ -189,10 +190,10 @@ def test_confirmation_link_shows_the_order(make, session):
 def test_a_form_with_several_mistakes_gets_every_error_at_once(make, session):
     """A blank name, a bad address and an unanswered required question, per order and per attendee: all
     named in one answer, not the answers only after the name and address are put right."""
-    from aqstream.services import questions as qs
     from aqstream.services.errors import ValidationError
-    from aqstream.services.permissions import Principal
-    from aqstream.services.registration import TicketRequest
+    from aqstream.services.events import questions as qs
+    from aqstream.services.org.permissions import Principal
+    from aqstream.services.sales.registration import TicketRequest
 
     owner, org = make.org()
     event, (tt,) = make.event(owner, org)

@@ -6,10 +6,11 @@ from sqlalchemy import update
 from sqlmodel import select
 
 from aqstream.models import Answer, AuditEntry, Event, Order, OutboxMessage, Ticket, TicketType
-from aqstream.services import questions, registration, registration_queue
 from aqstream.services.errors import Conflict, NotFound, RegistrationClosed, SoldOut, ValidationError
-from aqstream.services.permissions import Principal
-from aqstream.services.registration import TicketRequest as TR
+from aqstream.services.events import questions
+from aqstream.services.org.permissions import Principal
+from aqstream.services.sales import registration, registration_queue
+from aqstream.services.sales.registration import TicketRequest as TR
 from tests.conftest import unique
 
 

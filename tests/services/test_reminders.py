@@ -13,10 +13,13 @@ import pytest
 from sqlmodel import Session, select
 
 from aqstream.models import Event, Order, OutboxMessage
-from aqstream.services import clock, event_lifecycle, events, mail_delivery, orders, registration, reminders
+from aqstream.services import clock
 from aqstream.services.errors import ValidationError
-from aqstream.services.permissions import Principal
-from aqstream.services.registration import TicketRequest as TR
+from aqstream.services.events import event_lifecycle, events
+from aqstream.services.notify import mail_delivery, reminders
+from aqstream.services.org.permissions import Principal
+from aqstream.services.sales import orders, registration
+from aqstream.services.sales.registration import TicketRequest as TR
 from tests.conftest import Factory
 from tests.services.conftest import settings, wait_until, worker_process
 
@@ -233,7 +236,7 @@ def test_the_organizer_hears_of_each_registration_when_the_event_names_an_addres
     _url, engine = fresh
     inbox, port = smtp_server()
     with Session(engine) as session:
-        from aqstream.services import accounts
+        from aqstream.services.accounts import accounts
 
         boss = accounts.sign_up(session, name="Борис", email="boss@example.com", password="a-good-long-passphrase")
         boss.locale = "ru"  # an address with an account gets the notice in that account's language
@@ -242,7 +245,7 @@ def test_the_organizer_hears_of_each_registration_when_the_event_names_an_addres
         owner, org, event, tt = soon_event(session, days=20, notify_email="desk@example.com, boss@example.com",
                                            confirmation_text="Parking is behind the hall.")
         buy(session, org, event, tt, "ann@example.com", ("Ann", ""), ("Ben", ""), locale="ru")
-        from aqstream.services import attendees
+        from aqstream.services.sales import attendees
 
         # An organizer adding someone themselves is not news to them.
         attendees.add_attendee(session, Principal(owner.id), org.id, event.id, name="Quiet", email="q@example.com",
@@ -303,7 +306,7 @@ def test_a_confirmation_is_skipped_when_the_order_was_cancelled_before_it_was_se
 
 
 def test_a_russian_buyer_gets_the_reminder_in_russian(make, session):
-    from aqstream.services import email_render
+    from aqstream.services.notify import email_render
 
     owner, org, event, tt = soon_event(session, days=2, reminder_text="Вход со двора.")
     buy(session, org, event, tt, "anna@example.com", ("Анна", ""), locale="ru")

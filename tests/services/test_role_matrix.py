@@ -5,9 +5,10 @@ import pytest
 from sqlmodel import select
 
 from aqstream.models import AuditEntry
-from aqstream.services import attendees, events, orders, questions, registration
 from aqstream.services.errors import Forbidden, NotFound
-from aqstream.services.permissions import Principal
+from aqstream.services.events import events, questions
+from aqstream.services.org.permissions import Principal
+from aqstream.services.sales import attendees, orders, registration
 from tests.services.test_event_lifecycle import member
 
 WRITE = {"owner", "admin", "staff"}

@@ -13,11 +13,11 @@ import pytest
 from sqlmodel import Session, select
 
 from aqstream.models import Event, Order, Ticket, TicketType
-from aqstream.services import orders, pending_orders, registration, registration_queue
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, IllegalTransition, SoldOut
 from aqstream.services.lifecycle import HOLDING_TICKET, OrderStatus, TicketStatus
-from aqstream.services.registration import TicketRequest
+from aqstream.services.sales import orders, pending_orders, registration, registration_queue
+from aqstream.services.sales.registration import TicketRequest
 
 ATTEMPTS = 1000
 WORKERS = 48

@@ -16,7 +16,8 @@ from sqlmodel import Session, select
 
 from aqstream.db import make_engine
 from aqstream.models import OutboxMessage, ScheduledJob
-from aqstream.services import clock, mail_delivery, reminders, scheduler
+from aqstream.services import clock, scheduler
+from aqstream.services.notify import mail_delivery, reminders
 from tests.services.conftest import ROOT, wait_until
 from tests.services.test_reminders import buy, soon_event
 

@@ -9,8 +9,8 @@ from sqlalchemy import update
 from aqstream.api import share
 from aqstream.api.app import create_api
 from aqstream.models import Organization, TicketType
-from aqstream.services import event_lifecycle, events, sharing
-from aqstream.services.permissions import Principal
+from aqstream.services.events import event_lifecycle, events, sharing
+from aqstream.services.org.permissions import Principal
 from tests.served_html import (
     HOSTILE_CITY,
     HOSTILE_DESCRIPTION,

@@ -18,10 +18,11 @@ from sqlmodel import Session, select
 from aqstream import config
 from aqstream.i18n import catalogue
 from aqstream.models import AuditEntry, Invitation, Membership, Organization, OutboxMessage
-from aqstream.services import audit, organizations, team
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, Forbidden, NotFound, ValidationError
-from aqstream.services.permissions import ADMIN, CHECKIN, OWNER, STAFF, Principal
+from aqstream.services.org import organizations, team
+from aqstream.services.org.permissions import ADMIN, CHECKIN, OWNER, STAFF, Principal
+from aqstream.services.reports import audit
 from tests.conftest import Factory, unique
 
 P = Principal

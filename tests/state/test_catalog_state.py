@@ -1,7 +1,7 @@
 """card_dict: what an event card shows, in each language, from the catalog's EventCard."""
 from datetime import datetime, timezone
 
-from aqstream.services.catalog import EventCard
+from aqstream.services.events.catalog import EventCard
 from aqstream.state.catalog import card_dict
 
 

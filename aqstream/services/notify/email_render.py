@@ -16,10 +16,11 @@ from sqlmodel import Session, select
 from aqstream import config
 from aqstream.i18n import LOCALES, format_datetime, format_range, t, tn
 from aqstream.models import Event, Order, Organization, OutboxMessage, Ticket, TicketType, User
-from aqstream.services import calendar, email_kinds, media
-from aqstream.services.email_templates import Mail
 from aqstream.services.errors import NotFound
+from aqstream.services.events import calendar, media
 from aqstream.services.lifecycle import EventStatus, OrderStatus, TicketStatus
+from aqstream.services.notify import email_kinds
+from aqstream.services.notify.email_templates import Mail
 
 PLATFORM_NAME = "AqStream"
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from aqstream.services import registration
+from aqstream.services.sales import registration
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ ROLES = (OWNER, ADMIN, STAFF, CHECKIN)
 MANAGE_EVENTS = frozenset({OWNER, ADMIN, STAFF})
 VIEW_ATTENDEES = frozenset({OWNER, ADMIN, STAFF, CHECKIN})
 # The team, the organization's settings and its audit log are for owners and admins only; among them,
-# only an owner may make, change or remove an owner (services/team.py).
+# only an owner may make, change or remove an owner (services/org/team.py).
 MANAGE_TEAM = frozenset({OWNER, ADMIN})
 MANAGE_SETTINGS = frozenset({OWNER, ADMIN})
 VIEW_AUDIT = frozenset({OWNER, ADMIN})

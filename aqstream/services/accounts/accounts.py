@@ -31,10 +31,13 @@ from aqstream.models import (
     User,
     UserSession,
 )
-from aqstream.services import audit, domain_events, email_kinds, orders, outbox, team
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated, ValidationError
 from aqstream.services.lifecycle import ACTIVE_ORDER
+from aqstream.services.notify import domain_events, email_kinds, outbox
+from aqstream.services.org import team
+from aqstream.services.reports import audit
+from aqstream.services.sales import orders
 from aqstream.services.validation import Checker
 
 # argon2id; passlib's bcrypt backend is broken with bcrypt 5, and argon2 does not truncate passwords.

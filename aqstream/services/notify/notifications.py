@@ -1,4 +1,4 @@
-"""The handlers of the domain events (services/domain_events.py) that produce today's side effects: the
+"""The handlers of the domain events (services/notify/domain_events.py) that produce today's side effects: the
 outbox emails and the audit entries. They run in the transaction that recorded the event, so an email or an
 audit entry is committed with its change or not at all. A new side effect (a webhook, a message) is a new
 handler here or in a module of its own, never a change to the service that made the change."""
@@ -8,8 +8,9 @@ from sqlalchemy import insert
 from sqlmodel import Session
 
 from aqstream.models import AuditEntry, DomainEvent, OutboxMessage
-from aqstream.services import audit, email_kinds, outbox
-from aqstream.services.domain_events import handler
+from aqstream.services.notify import email_kinds, outbox
+from aqstream.services.notify.domain_events import handler
+from aqstream.services.reports import audit
 
 
 def _audit(session: Session, event: DomainEvent, action: str, object_type: str, object_id: int | None,

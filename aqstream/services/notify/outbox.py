@@ -1,6 +1,6 @@
 """Outbox: messages to deliver, written in the same transaction as the change they belong to.
 
-Emails are delivered by services/mail_delivery.py (workers claim rows with FOR UPDATE SKIP LOCKED, retry
+Emails are delivered by services/notify/mail_delivery.py (workers claim rows with FOR UPDATE SKIP LOCKED, retry
 with backoff); without SMTP settings they wait here with status "pending"."""
 from __future__ import annotations
 

@@ -24,8 +24,7 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write, session_scope
 from aqstream.models import Answer, Event, Order, Organization, Ticket, TicketType
-from aqstream.services import domain_events, email_kinds, inventory, questions
-from aqstream.services.accounts import normalize_locale
+from aqstream.services.accounts.accounts import normalize_locale
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import (
     Conflict,
@@ -35,8 +34,11 @@ from aqstream.services.errors import (
     SoldOut,
     ValidationError,
 )
-from aqstream.services.events import get_public_event
+from aqstream.services.events import questions
+from aqstream.services.events.events import get_public_event
 from aqstream.services.lifecycle import EventStatus, OrderStatus, TicketStatus
+from aqstream.services.notify import domain_events, email_kinds
+from aqstream.services.sales import inventory
 from aqstream.services.validation import Checker, split_emails
 
 # Test-only switch: with the guard off, capacity is checked by reading and then writing in application
@@ -610,7 +612,7 @@ def _write(session: Session, ctx: _Context, plans: list[_Plan], now) -> list[Reg
                               r.added_by or r.user_id))
     if answer_rows:
         conn.execute(insert(Answer.__table__), answer_rows)
-    # Their handlers (services/notifications.py) write the audit entries and queue the emails.
+    # Their handlers (services/notify/notifications.py) write the audit entries and queue the emails.
     for name, items in (("order.placed", placed), ("order.confirmed", confirmed)):
         domain_events.record_many(session, name, [payload for _, payload, _ in items], organization_id=org_id,
                                   actor_user_id=[actor for _, _, actor in items],

@@ -12,7 +12,7 @@ Two kinds of handler, both durable and run once:
   in that one transaction. A worker that dies first leaves it pending for the next run; two runs at once
   never take the same delivery. A handler that raises is retried with back-off, then marked failed.
 
-The handlers live in the modules named in HANDLER_MODULES (today services/notifications.py), loaded on the
+The handlers live in the modules named in HANDLER_MODULES (today services/notify/notifications.py), loaded on the
 first `record`: they import the services, the services import only this module."""
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from aqstream.services.clock import utcnow
 
 log = logging.getLogger(__name__)
 
-HANDLER_MODULES = ("aqstream.services.notifications",)
+HANDLER_MODULES = ("aqstream.services.notify.notifications",)
 MAX_ATTEMPTS = 8
 # A delivery's own statuses (not the lifecycle's): waiting to run, ran and committed, given up after MAX_ATTEMPTS.
 PENDING, DONE, FAILED = "pending", "done", "failed"

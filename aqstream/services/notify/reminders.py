@@ -23,10 +23,10 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import Event, Order, Organization, OutboxMessage, Ticket
-from aqstream.services import email_kinds, outbox
 from aqstream.services.clock import utcnow
-from aqstream.services.events import MAX_REMINDER_HOURS
+from aqstream.services.events.events import MAX_REMINDER_HOURS
 from aqstream.services.lifecycle import EventStatus, OrderStatus, TicketStatus
+from aqstream.services.notify import email_kinds, outbox
 
 REMINDER_EMAIL = email_kinds.EVENT_REMINDER
 _LOCK_SPACE = zlib.crc32(b"aqstream.reminders")  # advisory-lock key space: (this, event id)

@@ -1,5 +1,5 @@
 """Every kind of email the outbox carries: the names that the services and handlers write and that
-services/email_render.py turns into mail. The renderer depends on this list, not on the domain modules."""
+services/notify/email_render.py turns into mail. The renderer depends on this list, not on the domain modules."""
 from __future__ import annotations
 
 from datetime import timedelta

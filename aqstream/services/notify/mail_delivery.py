@@ -32,8 +32,9 @@ from aqstream import config
 from aqstream.config import SmtpSettings
 from aqstream.db import begin_write, get_engine, session_scope
 from aqstream.models import OutboxMessage
-from aqstream.services import email_render, scheduler
+from aqstream.services import scheduler
 from aqstream.services.clock import utcnow
+from aqstream.services.notify import email_render
 
 log = logging.getLogger(__name__)
 

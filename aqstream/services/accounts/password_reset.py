@@ -13,9 +13,11 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import LoginAttempt, LoginTicket, PasswordReset, User, UserSession
-from aqstream.services import accounts, audit, email_kinds, outbox
+from aqstream.services.accounts import accounts
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import ValidationError
+from aqstream.services.notify import email_kinds, outbox
+from aqstream.services.reports import audit
 from aqstream.services.validation import Checker
 
 RESET_EMAIL = email_kinds.PASSWORD_RESET

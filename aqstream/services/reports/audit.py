@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from aqstream.models import AuditEntry, User
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import ValidationError
-from aqstream.services.permissions import VIEW_AUDIT, Principal, access
+from aqstream.services.org.permissions import VIEW_AUDIT, Principal, access
 
 MAX_PER_PAGE = 200
 

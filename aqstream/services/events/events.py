@@ -13,11 +13,13 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import Event, Order, Organization, Ticket, TicketType
-from aqstream.services import audit, domain_events, inventory
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, IllegalTransition, NotFound, ValidationError
 from aqstream.services.lifecycle import PUBLIC_EVENT, EventStatus, TicketStatus, check, move
-from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access
+from aqstream.services.notify import domain_events
+from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access
+from aqstream.services.reports import audit
+from aqstream.services.sales import inventory
 from aqstream.services.validation import Checker
 
 MAX_CAPACITY = 1_000_000

@@ -10,11 +10,12 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import Membership, Organization
-from aqstream.services import audit, media
-from aqstream.services.accounts import SUPPORTED_LOCALES, normalize_locale
+from aqstream.services.accounts.accounts import SUPPORTED_LOCALES, normalize_locale
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import NotFound, ValidationError
-from aqstream.services.permissions import MANAGE_SETTINGS, OWNER, Principal, access
+from aqstream.services.events import media
+from aqstream.services.org.permissions import MANAGE_SETTINGS, OWNER, Principal, access
+from aqstream.services.reports import audit
 from aqstream.services.validation import Checker
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")

@@ -10,10 +10,11 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import Event, Order, Ticket, TicketType
-from aqstream.services import domain_events, inventory, registration
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import IllegalTransition, NotFound
 from aqstream.services.lifecycle import OrderStatus, TicketStatus, check, move
+from aqstream.services.notify import domain_events
+from aqstream.services.sales import inventory, registration
 
 
 def confirm_pending(session: Session, order_id: int) -> Order:
@@ -44,7 +45,7 @@ def confirm_pending(session: Session, order_id: int) -> Order:
         payload = registration.confirmed_payload(order, event, [t for t, _ in rows],
                                                  {t.ticket_type_id: name for t, name in rows},
                                                  confirm=bool(order.buyer_email))
-        # Its handler (services/notifications.py) queues the confirmation and the notices, and the audit entry.
+        # Its handler (services/notify/notifications.py) queues the confirmation and the notices, and the audit entry.
         domain_events.record(session, "order.confirmed", {**payload, "held": True},
                              organization_id=order.organization_id, actor_user_id=order.user_id,
                              actor_label=order.buyer_email)
@@ -102,7 +103,7 @@ def _expire_batch(session: Session, now: datetime, batch: int) -> int:
             per_order: dict[int, int] = {}
             for order_id, _, _ in flipped:
                 per_order[order_id] = per_order.get(order_id, 0) + 1
-            # Their handler (services/notifications.py) writes the audit entries, in one statement.
+            # Their handler (services/notify/notifications.py) writes the audit entries, in one statement.
             domain_events.record_many(
                 session, "order.expired",
                 [{"order_id": order_id, "event_id": event_id, "tickets": per_order.get(order_id, 0)}

@@ -10,10 +10,10 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import Event, Order, Organization, Question, Ticket, TicketType
-from aqstream.services import audit, domain_events, email_kinds, inventory, media, orders, reminders
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, IllegalTransition, NotFound, ValidationError
-from aqstream.services.events import (
+from aqstream.services.events import media
+from aqstream.services.events.events import (
     EventInput,
     _check_event,
     _unique_slug,
@@ -21,7 +21,10 @@ from aqstream.services.events import (
     list_ticket_types,
 )
 from aqstream.services.lifecycle import EDITABLE_EVENT, EventStatus, OrderStatus, TicketStatus, check, move
-from aqstream.services.permissions import MANAGE_EVENTS, Principal, access
+from aqstream.services.notify import domain_events, email_kinds, reminders
+from aqstream.services.org.permissions import MANAGE_EVENTS, Principal, access
+from aqstream.services.reports import audit
+from aqstream.services.sales import inventory, orders
 from aqstream.services.validation import Checker
 
 EVENT_CHANGED_EMAIL = email_kinds.EVENT_CHANGED
@@ -91,7 +94,7 @@ def update_event(session: Session, principal: Principal, organization_id: int, e
         reminders.reschedule(session, event.id, clean.starts_at, clean.reminder_hours)
     session.refresh(event)
     tell = status == EventStatus.PUBLISHED and bool(moved)
-    # Its handler (services/notifications.py) tells the attendees when the time or place moved, and audits.
+    # Its handler (services/notify/notifications.py) tells the attendees when the time or place moved, and audits.
     domain_events.record(session, "event.changed", {
         "event_id": event.id, "event_title": event.title, "event_locale": event.locale, "changed": changed,
         "moved": moved if tell else [], "recipients": _recipients(session, event.id) if tell else [],
@@ -122,7 +125,7 @@ def _flip_status(session: Session, principal: Principal, organization_id: int, e
     payload: dict = {"event_id": event.id}
     if to == EventStatus.CANCELLED:
         # The recipients are the holders of valid tickets, read before their tickets are cancelled with the event;
-        # the handler (services/notifications.py) writes one email each and the audit entry.
+        # the handler (services/notify/notifications.py) writes one email each and the audit entry.
         payload.update(event_title=event.title, event_locale=event.locale, message=(data or {}).get("message", ""),
                        recipients=_recipients(session, event.id))
         payload["cancelled"] = _cancel_every_order(session, event)

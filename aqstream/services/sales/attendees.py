@@ -15,12 +15,14 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write, session_scope
 from aqstream.models import Answer, AuditEntry, Event, Order, Question, Ticket, TicketType, User
-from aqstream.services import domain_events, questions, registration
 from aqstream.services.errors import Conflict, NotFound
-from aqstream.services.events import get_event
+from aqstream.services.events import questions
+from aqstream.services.events.events import get_event
 from aqstream.services.lifecycle import TicketStatus
-from aqstream.services.organizations import organization_slug
-from aqstream.services.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access
+from aqstream.services.notify import domain_events
+from aqstream.services.org.organizations import organization_slug
+from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access
+from aqstream.services.sales import registration
 from aqstream.services.validation import Checker
 
 SORTS = {
@@ -206,7 +208,7 @@ def resend_confirmation(session: Session, principal: Principal, organization_id:
     if not order.buyer_email:  # the buyer deleted their account: the order keeps no address
         raise Conflict("attendees.no_address")
     begin_write(session)
-    # Its handler (services/notifications.py) queues the email again and writes the audit entry.
+    # Its handler (services/notify/notifications.py) queues the email again and writes the audit entry.
     domain_events.record(session, "order.confirmation_resent", {
         "order_id": order.id, "buyer_email": order.buyer_email, "access_token": order.access_token,
         "event_title": title, "tickets": [{"code": t.code, "attendee": t.attendee_name, "type": n} for t, n in tickets],

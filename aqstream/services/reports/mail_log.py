@@ -18,9 +18,10 @@ from sqlmodel import Session, select
 from aqstream import config
 from aqstream.i18n import t
 from aqstream.models import Organization, OutboxMessage
-from aqstream.services import audit, email_render, mail_delivery
 from aqstream.services.errors import Conflict, NotFound, ValidationError
-from aqstream.services.permissions import VIEW_MAIL, Principal, access, is_platform_admin
+from aqstream.services.notify import email_render, mail_delivery
+from aqstream.services.org.permissions import VIEW_MAIL, Principal, access, is_platform_admin
+from aqstream.services.reports import audit
 
 log = logging.getLogger(__name__)
 

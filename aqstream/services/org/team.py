@@ -22,10 +22,10 @@ from aqstream import config
 from aqstream.db import begin_write
 from aqstream.i18n import LOCALES
 from aqstream.models import Invitation, Membership, Organization, User
-from aqstream.services import domain_events, email_kinds
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, Forbidden, NotFound, ValidationError
-from aqstream.services.permissions import MANAGE_TEAM, OWNER, ROLES, Principal, access
+from aqstream.services.notify import domain_events, email_kinds
+from aqstream.services.org.permissions import MANAGE_TEAM, OWNER, ROLES, Principal, access
 from aqstream.services.validation import Checker
 
 INVITATION_EMAIL = email_kinds.TEAM_INVITATION
@@ -261,7 +261,7 @@ def invite(
         known = session.exec(select(User.locale).where(User.email == clean_email)).first()
         mail_locale = next(loc for loc in (locale, known, org.default_locale, "en") if loc in LOCALES)
         link = accept_url(token)
-        # Its handler (services/notifications.py) queues the invitation email and the audit entry.
+        # Its handler (services/notify/notifications.py) queues the invitation email and the audit entry.
         domain_events.record(session, "member.invited", {
             "invitation_id": invitation.id, "email": clean_email, "role": clean_role, "replaced": replaced,
             "email_payload": {"organization_name": org.name, "organization_slug": org.slug, "role": clean_role,

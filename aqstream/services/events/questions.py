@@ -9,10 +9,10 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import Answer, Question
-from aqstream.services import audit
 from aqstream.services.errors import NotFound, ValidationError
-from aqstream.services.events import get_event
-from aqstream.services.permissions import MANAGE_EVENTS, Principal
+from aqstream.services.events.events import get_event
+from aqstream.services.org.permissions import MANAGE_EVENTS, Principal
+from aqstream.services.reports import audit
 from aqstream.services.validation import Checker
 
 KINDS = ("short_text", "long_text", "single_choice", "multiple_choice", "checkbox")

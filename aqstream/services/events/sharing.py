@@ -8,11 +8,12 @@ from sqlmodel import Session
 
 from aqstream import config
 from aqstream.i18n import format_range, minor_to_decimal, t
-from aqstream.services import media, registration
-from aqstream.services.calendar import event_page_url, plain_description
 from aqstream.services.errors import NotFound
-from aqstream.services.events import get_public_event, places_left
+from aqstream.services.events import media
+from aqstream.services.events.calendar import event_page_url, plain_description
+from aqstream.services.events.events import get_public_event, places_left
 from aqstream.services.lifecycle import EventStatus
+from aqstream.services.sales import registration
 
 SUMMARY_CHARS = 300
 

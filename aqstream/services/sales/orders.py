@@ -11,12 +11,14 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import Event, Order, Organization, Ticket
-from aqstream.services import audit, domain_events, email_kinds, inventory
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, DomainError, Forbidden, NotFound
-from aqstream.services.events import get_event
+from aqstream.services.events.events import get_event
 from aqstream.services.lifecycle import HOLDING_TICKET, OrderStatus, TicketStatus, move
-from aqstream.services.permissions import MANAGE_EVENTS, Principal, access
+from aqstream.services.notify import domain_events, email_kinds
+from aqstream.services.org.permissions import MANAGE_EVENTS, Principal, access
+from aqstream.services.reports import audit
+from aqstream.services.sales import inventory
 from aqstream.services.validation import Checker
 
 CANCELLATION_EMAIL = email_kinds.ORDER_CANCELLED

@@ -12,10 +12,10 @@ from sqlmodel import Session, select
 
 from aqstream import config
 from aqstream.models import Membership, Organization, User
-from aqstream.services import accounts
+from aqstream.services.accounts import accounts
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Forbidden, NotFound, Unauthenticated, ValidationError
-from aqstream.services.permissions import Principal
+from aqstream.services.org.permissions import Principal
 
 ALGORITHM = "HS256"
 ISSUER = "aqstream"

@@ -23,8 +23,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from aqstream import config
-from aqstream.services.attendees import Export
 from aqstream.services.errors import ExportsBusy
+from aqstream.services.sales.attendees import Export
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_WAIT_SECONDS = 5.0  # how long a new export waits for a free slot before it is told to come back later

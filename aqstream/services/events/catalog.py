@@ -17,10 +17,10 @@ from sqlalchemy import and_, exists, false, func, or_
 from sqlmodel import Session, select
 
 from aqstream.models import Event, Order, Organization, TicketType
-from aqstream.services import media
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import NotFound
-from aqstream.services.events import normalize_tags
+from aqstream.services.events import media
+from aqstream.services.events.events import normalize_tags
 from aqstream.services.lifecycle import ACTIVE_ORDER, EventStatus
 from aqstream.services.validation import Checker
 
