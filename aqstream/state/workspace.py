@@ -1,0 +1,76 @@
+"""The event workspace: one event's pages are tabs (Overview, Attendees, Tickets and questions, Emails,
+Settings), each its own page and state. `EventTabState` is what every tab shares: which event the URL names,
+the caller's role, and the header the tabs show (title, status, when and where, the public link)."""
+from __future__ import annotations
+
+import reflex as rx
+
+from aqstream import config
+from aqstream.db import session_scope
+from aqstream.i18n import t
+from aqstream.services.errors import NotFound
+from aqstream.services.events import events
+from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal
+from aqstream.state.base import event_times, when_text
+from aqstream.state.organizer import OrgState
+
+# (tab name, path under /o/<org>/events/<id>, catalogue key of its label, roles that see it)
+TABS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
+    ("overview", "", "workspace.tab.overview", VIEW_ATTENDEES),
+    ("attendees", "/attendees", "workspace.tab.attendees", VIEW_ATTENDEES),
+    ("tickets", "/tickets", "workspace.tab.tickets", VIEW_ATTENDEES),
+    ("emails", "/emails", "workspace.tab.emails", MANAGE_EVENTS),
+    ("settings", "/settings", "workspace.tab.settings", MANAGE_EVENTS),
+)
+
+
+class EventTabState(OrgState):
+    """Shared by the workspace tabs. A tab's own state derives from it and calls `_open_event` in its on_load."""
+
+    event_id: int = 0
+    title: str = ""
+    status: str = ""
+    where: str = ""
+    public_path: str = ""
+    public_url: str = ""
+    can_manage: bool = False
+    event_raw: dict[str, str] = {}
+
+    def _open_event(self, allowed=VIEW_ATTENDEES):
+        """Read the event the URL names, if the caller's role allows `allowed`. Returns the event (for the tab
+        to read more from) or None, with `found` false when there is nothing this caller may see."""
+        if not self._open_org(allowed):
+            return None
+        try:
+            self.event_id = int(self.router.page.params.get("event_id", "0"))
+            with session_scope() as session:
+                event = events.get_event(session, Principal(self._user_id), self._org_id, self.event_id)
+                session.expunge(event)
+        except (ValueError, NotFound):
+            self.found = False
+            return None
+        self.title, self.status = event.title, event.status
+        self.where = event.venue or event.online_url
+        self.event_raw = event_times(event)
+        self.public_path = f"/e/{self.org_slug}/{event.slug}"
+        self.public_url = config.public_base_url() + self.public_path
+        self.can_manage = self.role in MANAGE_EVENTS
+        return event
+
+    @rx.var
+    def when(self) -> str:
+        return when_text(self.event_raw, self.lang)
+
+    @rx.var
+    def status_text(self) -> str:
+        return t(f"event.status.{self.status}", self.lang) if self.status else ""
+
+    @rx.var
+    def base_path(self) -> str:
+        return f"/o/{self.org_slug}/events/{self.event_id}"
+
+    @rx.var
+    def tabs(self) -> list[dict[str, str]]:
+        """The tabs this caller's role sees: name, address and label."""
+        return [{"name": name, "href": f"/o/{self.org_slug}/events/{self.event_id}{path}", "label": t(key, self.lang)}
+                for name, path, key, roles in TABS if self.role in roles]
