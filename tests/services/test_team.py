@@ -592,7 +592,8 @@ def test_an_admin_of_one_organization_cannot_reach_another(session, crew, people
 def test_every_team_settings_and_audit_text_is_translated():
     """tests/test_i18n.py checks the older prefixes; these are the ones the team pages brought."""
     root = Path(__file__).resolve().parents[2] / "aqstream"
-    files = [root / "services" / "team.py", root / "services" / "organizations.py", root / "services" / "audit.py",
+    files = [root / "services" / "org" / "team.py", root / "services" / "org" / "organizations.py",
+             root / "services" / "reports" / "audit.py",
              root / "state" / "team.py", root / "pages" / "organizer" / "team.py", root / "api" / "v1_team.py"]
     used = set()
     for path in files:

@@ -121,29 +121,52 @@ def record_many(
 ) -> list[DomainEvent]:
     """`record` for many events of one name at once (in one INSERT); the organization and the actor may be
     given per event (lists as long as `payloads`)."""
-    if not payloads:
+    n = len(payloads)
+    labels = actor_label if isinstance(actor_label, list) else [actor_label] * n
+    users = actor_user_id if isinstance(actor_user_id, list) else [actor_user_id] * n
+    orgs = organization_id if isinstance(organization_id, list) else [organization_id] * n
+    return record_all(session, [New(name, payload, org, user, label)
+                                for payload, org, user, label in zip(payloads, orgs, users, labels)])
+
+
+@dataclass(frozen=True)
+class New:
+    """One domain event to record with `record_all`."""
+
+    name: str
+    payload: dict[str, Any]
+    organization_id: int | None = None
+    actor_user_id: int | None = None
+    actor_label: str = ""
+
+
+def record_all(session: Session, events: list[New]) -> list[DomainEvent]:
+    """Events of one or several names in ONE INSERT (a registration batch records its orders placed and
+    confirmed together); the handlers of each name then run, names in the order they first appear."""
+    if not events:
         return []
     now = utcnow()
-    labels = actor_label if isinstance(actor_label, list) else [actor_label] * len(payloads)
-    users = actor_user_id if isinstance(actor_user_id, list) else [actor_user_id] * len(payloads)
-    orgs = organization_id if isinstance(organization_id, list) else [organization_id] * len(payloads)
-    rows = [dict(name=name, payload=payload, organization_id=org, actor_user_id=user, actor_label=(label or "")[:254],
-                 occurred_at=now) for payload, org, user, label in zip(payloads, orgs, users, labels)]
+    rows = [dict(name=e.name, payload=e.payload, organization_id=e.organization_id, actor_user_id=e.actor_user_id,
+                 actor_label=(e.actor_label or "")[:254], occurred_at=now) for e in events]
     table = DomainEvent.__table__
     session.flush()  # what the caller added first comes first
     ids = session.connection().execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
                                        rows).scalars().all()
     recorded = [DomainEvent(id=event_id, **row) for event_id, row in zip(ids, rows)]  # plain values, not added
+    by_name: dict[str, list[DomainEvent]] = {}
+    for event in recorded:
+        by_name.setdefault(event.name, []).append(event)
     deliveries = []
-    for registered in handlers_for(name):
-        if registered.deferred:
-            deliveries += [dict(event_id=e.id, handler=registered.key, status=PENDING, attempts=0,
-                                next_attempt_at=now, last_error="", done_at=None) for e in recorded]
-        elif registered.batch:
-            registered.function(session, recorded)
-        else:
-            for event in recorded:
-                registered.function(session, event)
+    for name, of_name in by_name.items():
+        for registered in handlers_for(name):
+            if registered.deferred:
+                deliveries += [dict(event_id=e.id, handler=registered.key, status=PENDING, attempts=0,
+                                    next_attempt_at=now, last_error="", done_at=None) for e in of_name]
+            elif registered.batch:
+                registered.function(session, of_name)
+            else:
+                for event in of_name:
+                    registered.function(session, event)
     if deliveries:
         session.connection().execute(insert(DomainEventDelivery.__table__), deliveries)
     session.flush()

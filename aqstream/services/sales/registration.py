@@ -613,10 +613,9 @@ def _write(session: Session, ctx: _Context, plans: list[_Plan], now) -> list[Reg
     if answer_rows:
         conn.execute(insert(Answer.__table__), answer_rows)
     # Their handlers (services/notify/notifications.py) write the audit entries and queue the emails.
-    for name, items in (("order.placed", placed), ("order.confirmed", confirmed)):
-        domain_events.record_many(session, name, [payload for _, payload, _ in items], organization_id=org_id,
-                                  actor_user_id=[actor for _, _, actor in items],
-                                  actor_label=[o.buyer_email for o, _, _ in items])
+    domain_events.record_all(session, [
+        domain_events.New(name, payload, org_id, actor, o.buyer_email)
+        for name, items in (("order.placed", placed), ("order.confirmed", confirmed)) for o, payload, actor in items])
     return results
 
 
