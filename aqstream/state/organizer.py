@@ -84,7 +84,7 @@ class DashboardState(OrgState):
         self.loaded = True
         if not self._open_org():
             return
-        params = self.router.page.params
+        params = self.router.url.query_parameters
         with session_scope() as session:
             found = events.dashboard(session, Principal(self._user_id), self._org_id,
                                      section=str(params.get("section", "") or ""),

@@ -65,11 +65,11 @@ def event_section(name: str, title_key: str, rows) -> rx.Component:
         rows.length() > 0,
         rx.el.section(
             rx.vstack(
-                rx.flex(
+                # The section's own header (not a div: the cards' column is the nearest div around the heading).
+                rx.el.header(
                     rx.heading(T(title_key), size="5", as_="h2", id=heading_id),
-                    rx.badge(s.counts[name], color_scheme="gray", size="2", aria_hidden="true"),
-                    spacing="2",
-                    align="center",
+                    rx.badge(s.counts[name], color_scheme="gray", size="2"),
+                    style={"display": "flex", "align_items": "center", "gap": "8px"},
                 ),
                 rx.foreach(rows, event_card),
                 rx.cond(
