@@ -1,4 +1,4 @@
-.PHONY: setup run test test-fast bench bench-page
+.PHONY: setup run test test-fast bench bench-page bench-state
 setup:
 	scripts/setup.sh --test
 run:
@@ -16,3 +16,6 @@ bench:
 # Only the page speed (SQLite; no PostgreSQL or Redis needed).
 bench-page:
 	scripts/setup.sh --test && scripts/chromium.sh && .venv/bin/python bench/page_speed.py
+# Page state (websocket bytes) and time to content at scale: 308 events, one with 100,000 tickets (SQLite).
+bench-state:
+	scripts/setup.sh --test && scripts/chromium.sh && .venv/bin/python bench/page_state.py

@@ -5,6 +5,8 @@ import reflex as rx
 
 from aqstream import config
 from aqstream.api.app import create_api
+from aqstream.components.ui import T
+from aqstream.i18n import catalogue
 from aqstream.pages.account import my_tickets, profile_page, verify_email
 from aqstream.pages.admin.mail import platform_mail_page
 from aqstream.pages.auth import forgot_password, reset_password, sign_in, sign_up
@@ -35,6 +37,57 @@ app = rx.App(
     head_components=[rx.el.meta(name="theme-color", content="#3e63dd")],
     stylesheets=["/aqstream.css"],
 )
+
+SITE = "AqStream"
+# The catalogue key of each page's title, by its English words ("Team · AqStream" is shown as T("team.title")
+# + " · AqStream"). A title not listed here takes the first key whose English text it is (see title_key).
+TITLE_KEYS = {
+    "Sign up": "page_title.sign_up", "Sign in": "auth.signin.title", "Forgotten password": "page_title.forgot",
+    "New password": "page_title.new_password", "New organization": "page_title.new_org",
+    "Dashboard": "nav.dashboard", "New event": "event.new.title", "Edit event": "event.edit_title",
+    "Attendee": "page_title.attendee", "Event": "page_title.event", "Events": "nav.catalog",
+    "Organizer": "page_title.organizer", "Your tickets": "page_title.order", "My tickets": "account.title",
+    "Profile": "profile.title", "Email confirmation": "verify.title", "Team": "team.title",
+    "Settings": "org.settings.title", "Audit log": "audit.title", "Mail": "mail.title",
+    "Platform mail": "mail.platform.title", "Not found": "page_title.not_found", "Invitation": "page_title.invitation",
+}
+
+
+def title_key(words: str) -> str | None:
+    """The catalogue key of a page title's English words: TITLE_KEYS, else the first key with that text."""
+    if words in TITLE_KEYS:
+        return TITLE_KEYS[words]
+    return next((key for key, text in catalogue("en").items() if text == words), None)
+
+
+def page_title(title):
+    """A page's title in the visitor's language: "Team · AqStream" becomes "Команда · AqStream" in Russian and
+    follows the language switch. A Var (a page with a title of its own) is kept as it is."""
+    if not isinstance(title, str):
+        return title
+    words, dot, site = title.rpartition(" · ")
+    key = title_key(words) if dot else None
+    return T(key) + f" · {site}" if key else title
+
+
+_add_page = app.add_page
+
+
+def add_page(component=None, route=None, title=None, **kwargs):
+    """app.add_page with the title translated (page_title)."""
+    return _add_page(component, route=route, title=page_title(title), **kwargs)
+
+
+app.add_page = add_page
+
+
+def event_page_title() -> rx.Var:
+    """The public event page keeps the event's title, as its served HTML head has it ("<event> · <organizer>",
+    see api/share.py); before the event is read, and when there is none, "Event · AqStream" in the language."""
+    s = PublicEventState
+    return rx.cond(s.title != "", s.title + " · " + s.org_name, page_title(f"Event · {SITE}"))
+
+
 app.add_page(home, route="/", title="AqStream", on_load=HomeState.on_load)
 app.add_page(sign_up, route="/signup", title="Sign up · AqStream", on_load=AuthFormState.on_load)
 app.add_page(sign_in, route="/signin", title="Sign in · AqStream", on_load=AuthFormState.on_load)
@@ -48,7 +101,7 @@ app.add_page(edit_event, route="/o/[org]/events/[event_id]/edit", title="Edit ev
 app.add_page(attendee_page, route="/o/[org]/tickets/[ticket_id]", title="Attendee · AqStream",
              on_load=AttendeeState.on_load)
 app.add_page(manage_event, route="/o/[org]/events/[event_id]", title="Event · AqStream", on_load=EventManageState.on_load)
-app.add_page(event_page, route="/e/[org]/[event]", title="Event · AqStream", on_load=PublicEventState.on_load)
+app.add_page(event_page, route="/e/[org]/[event]", title=event_page_title(), on_load=PublicEventState.on_load)
 app.add_page(catalog_page, route="/events", title="Events · AqStream", on_load=CatalogState.on_load)
 app.add_page(org_page, route="/org/[org]", title="Organizer · AqStream", on_load=OrgPublicState.on_load)
 app.add_page(order_page, route="/order/[token]", title="Your tickets · AqStream", on_load=OrderState.on_load)

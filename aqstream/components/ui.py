@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import reflex as rx
 
-from aqstream.state.base import AppState, signout_script
+from aqstream.state.base import AppState, signout_script, translated
 
 
 def T(key: str) -> rx.Var:
-    """The translation of a catalogue key in the visitor's language."""
-    return AppState.tr[key]
+    """The translation of a catalogue key in the visitor's language: a frontend expression holding the texts
+    of both languages, picked by `AppState.lang` (the catalogue is not in the page state)."""
+    return translated(key)
 
 
 def language_switch() -> rx.Component:

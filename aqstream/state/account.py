@@ -33,8 +33,8 @@ class MyTicketsState(AppState):
 
     loaded: bool = False
     verified: bool = True
-    upcoming_raw: list[dict] = []
-    past_raw: list[dict] = []
+    _upcoming_raw: list[dict] = []
+    _past_raw: list[dict] = []
     upcoming_page: int = 1
     upcoming_pages: int = 1
     past_page: int = 1
@@ -58,9 +58,9 @@ class MyTicketsState(AppState):
             past = orders.my_orders_page(session, self._user_id, past=True, page=self.past_page)
             self._recommended = catalog.recommend_for_user(session, self._user_id, limit=4)
             self.verified = accounts.get_user(session, self._user_id).email_verified_at is not None
-        self.upcoming_raw = [_order_row(o) for o in upcoming.rows]
+        self._upcoming_raw = [_order_row(o) for o in upcoming.rows]
         self.upcoming_page, self.upcoming_pages = upcoming.page, upcoming.pages
-        self.past_raw = [_order_row(o) for o in past.rows]
+        self._past_raw = [_order_row(o) for o in past.rows]
         self.past_page, self.past_pages, self.past_total = past.page, past.pages, past.total
 
     def _rows(self, raw: list[dict]) -> list[dict[str, str]]:
@@ -76,11 +76,11 @@ class MyTicketsState(AppState):
 
     @rx.var
     def upcoming(self) -> list[dict[str, str]]:
-        return self._rows(self.upcoming_raw)
+        return self._rows(self._upcoming_raw)
 
     @rx.var
     def past(self) -> list[dict[str, str]]:
-        return self._rows(self.past_raw)
+        return self._rows(self._past_raw)
 
     @rx.var
     def upcoming_page_text(self) -> str:

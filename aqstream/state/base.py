@@ -1,14 +1,17 @@
-"""The root page state: language, the signed-in user (from the HttpOnly cookie), translations."""
+"""The root page state: language and the signed-in user (from the HttpOnly cookie). The page texts are not
+in the state: each `T(key)` is compiled into the page's JavaScript with its English and Russian text, and
+picks one by `AppState.lang` (see `translated`)."""
 from __future__ import annotations
 
 import json
 from datetime import datetime
 from http.cookies import CookieError, SimpleCookie
+from typing import ClassVar
 
 import reflex as rx
 
 from aqstream.db import session_scope
-from aqstream.i18n import LOCALES, catalogue, format_range, t
+from aqstream.i18n import DEFAULT_LOCALE, LOCALES, catalogue, format_range, t
 from aqstream.services.accounts import accounts
 from aqstream.services.accounts.accounts import SESSION_COOKIE
 from aqstream.services.accounts.client_ip import resolve_client_ip
@@ -43,6 +46,44 @@ def signout_script(everywhere: bool = False) -> str:
     )
 
 
+def _js_text(text: str) -> str:
+    """A JavaScript string literal; non-ASCII letters stay as they are (UTF-8 is smaller than \\u escapes)."""
+    return json.dumps(text, ensure_ascii=False).replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def translated(key) -> rx.Var:
+    """The text of a catalogue key in the visitor's language, as a frontend expression: both languages' texts
+    are written into the page's JavaScript and `AppState.lang` (in the state) picks one, so the state carries
+    no catalogue and the language switch changes every text at once. A key missing in one language shows the
+    English text, as `t()` does on the server.
+
+    A key only known at run time (a Var) works too, but costs the whole catalogue of both languages in that
+    page's JavaScript: prefer a text the state formats on the server (`self.t(...)`)."""
+    lang = AppState.lang
+    if isinstance(key, rx.Var):
+        table = {code: catalogue(code) for code in LOCALES}
+        expr = (f"(({json.dumps(table, ensure_ascii=False)})[{lang}]?.[{key}] ?? "
+                f"({json.dumps(table[DEFAULT_LOCALE], ensure_ascii=False)})[{key}] ?? {key})")
+        var_data = rx.vars.VarData.merge(lang._get_all_var_data(), key._get_all_var_data())
+        return rx.Var(_js_expr=expr, _var_type=str, _var_data=var_data).to(str)
+    texts = {code: t(key, code) for code in LOCALES}
+    default = texts[DEFAULT_LOCALE]
+    others = [(code, text) for code, text in texts.items() if text != default]
+    if not others:
+        return rx.Var.create(default)
+    expr = _js_text(default)
+    for code, text in others:
+        expr = f"({lang} === {json.dumps(code)} ? {_js_text(text)} : {expr})"
+    return rx.Var(_js_expr=expr, _var_type=str, _var_data=lang._get_all_var_data()).to(str)
+
+
+class _Texts:
+    """`AppState.tr[key]`, the same as `T(key)`: kept for pages that index the translations directly."""
+
+    def __getitem__(self, key) -> rx.Var:
+        return translated(key)
+
+
 class AppState(rx.State):
     # The language choice is not a secret, so a script-readable cookie is fine; it is remembered a year.
     locale: str = rx.Cookie("", name="aq_locale", max_age=365 * 24 * 3600, same_site="lax")
@@ -63,9 +104,7 @@ class AppState(rx.State):
         accept = (self.router.headers.accept_language or "").lower()
         return "ru" if accept.startswith("ru") else "en"
 
-    @rx.var
-    def tr(self) -> dict[str, str]:
-        return catalogue(self.lang)
+    tr: ClassVar[_Texts] = _Texts()
 
     def t(self, key: str, **params) -> str:
         return t(key, self.lang, **params)

@@ -43,11 +43,11 @@ class MailLogState(OrgState):
     pages: int = 1
     total: int = 0
     counts: dict[str, int] = {}
-    rows_raw: list[dict[str, str]] = []
+    _rows_raw: list[dict[str, str]] = []
     error: str = ""
     notice: str = ""
     preview_open: bool = False
-    preview_raw: dict[str, str] = {}
+    _preview_raw: dict[str, str] = {}
     preview_files: list[dict[str, str]] = []
 
     def _scope(self) -> int | None:
@@ -81,12 +81,12 @@ class MailLogState(OrgState):
         except DomainError as exc:
             self.found = False if exc.code in ("not_found", "forbidden") else self.found
             self.error = self.t(exc.message_key)
-            self.rows_raw = []
+            self._rows_raw = []
             return
         self.page, self.pages, self.total = found.page, found.pages, found.total
         c = found.counts
         self.counts = {"all": c.all, "waiting": c.waiting, "sent": c.sent, "failed": c.failed}
-        self.rows_raw = [
+        self._rows_raw = [
             {"id": str(r.id), "created": _iso(r.created_at), "org": r.organization_name, "org_slug": r.organization_slug,
              "recipient": r.recipient, "kind": r.kind_label, "subject": r.subject, "render_error": r.render_error,
              "status": r.status, "attempts": str(r.attempts), "last_error": r.last_error, "sent": _iso(r.sent_at),
@@ -96,8 +96,8 @@ class MailLogState(OrgState):
 
     def _start(self, platform: bool):
         self.platform = platform
-        self.rows_raw, self.counts, self.error, self.notice = [], {}, "", ""
-        self.preview_open, self.preview_raw, self.preview_files = False, {}, []
+        self._rows_raw, self.counts, self.error, self.notice = [], {}, "", ""
+        self.preview_open, self._preview_raw, self.preview_files = False, {}, []
         query = self.router.url.query_parameters
         wanted = (query.get("status") or mail_log.ALL).lower()
         self.status = wanted if wanted in FILTERS else mail_log.ALL
@@ -171,7 +171,7 @@ class MailLogState(OrgState):
             self.error = self.t(exc.message_key)
             return
         r = shown.row
-        self.preview_raw = {
+        self._preview_raw = {
             "id": str(r.id), "subject": shown.subject, "recipients": ", ".join(shown.recipients), "kind": r.kind_label,
             "status": r.status, "created": _iso(r.created_at), "org": r.organization_name, "text": shown.text,
             "html": shown.html_for_display, "error": shown.error,
@@ -181,12 +181,12 @@ class MailLogState(OrgState):
 
     @rx.event
     def close_preview(self):
-        self.preview_open, self.preview_raw, self.preview_files = False, {}, []
+        self.preview_open, self._preview_raw, self.preview_files = False, {}, []
 
     @rx.event
     def preview_open_change(self, is_open: bool):
         if not is_open:
-            self.preview_open, self.preview_raw, self.preview_files = False, {}, []
+            self.preview_open, self._preview_raw, self.preview_files = False, {}, []
 
     # What the page shows ----------------------------------------------------------------------------------
 
@@ -194,7 +194,7 @@ class MailLogState(OrgState):
     def rows(self) -> list[dict[str, str]]:
         lang, zone = self.lang, self._zone()
         out = []
-        for r in self.rows_raw:
+        for r in self._rows_raw:
             attempts = int(r["attempts"] or 0)
             details = []
             if r["status"] == "sent" and r["sent"]:
@@ -237,7 +237,7 @@ class MailLogState(OrgState):
 
     @rx.var
     def preview(self) -> dict[str, str]:
-        p = self.preview_raw
+        p = self._preview_raw
         if not p:
             return {}
         return {**p, "when": _when(p["created"], self._zone(), self.lang), "status_text": status_text(p["status"], self.lang)}

@@ -57,30 +57,48 @@ class OrgState(AppState):
         return None
 
 
+def _page_number(raw) -> int:
+    """A page number from the URL: anything that is not a positive number is the first page."""
+    text = str(raw or "").strip()
+    return int(text) if text.isdigit() and len(text) < 7 else 1
+
+
 class DashboardState(OrgState):
-    events_raw: list[dict] = []
+    """The organization's events: the first few of each section, or one section page by page (`?section=past&
+    page=2`). The state holds only what the page shows, formatted in the visitor's language; the events it
+    was formatted from stay on the server (`_shown`) to format them again when the language changes."""
+
     my_orgs: list[dict[str, str]] = []
     failed_mail: int = 0  # emails that could not be sent: a warning for those who can open the mail log
+    section: str = ""  # "" for the overview of every section
+    page: int = 1
+    pages: int = 1
+    _shown: list[dict] = []
+    _counts: dict[str, int] = {}
 
     @rx.event
     def on_load(self):
-        self.events_raw, self.failed_mail = [], 0
+        self._shown, self._counts, self.failed_mail = [], {}, 0
         if redirect := self._require_user():
             return redirect
         self.loaded = True
         if not self._open_org():
             return
+        params = self.router.url.query_parameters
         with session_scope() as session:
-            found = events.dashboard(session, Principal(self._user_id), self._org_id)
+            found = events.dashboard(session, Principal(self._user_id), self._org_id,
+                                     section=str(params.get("section", "") or ""),
+                                     page=_page_number(params.get("page")))
             if self.role in VIEW_MAIL:
                 self.failed_mail = mail_log.counts(session, Principal(self._user_id), self._org_id).failed
             self.my_orgs = [{"slug": m.slug, "name": m.name}
                             for m in organizations.memberships(session, Principal(self._user_id))]
-        self.events_raw = [
+        self.section, self.page, self.pages, self._counts = found.section, found.page, found.pages, found.counts
+        self._shown = [
             {"id": r.event.id, "title": r.event.title, "status": r.event.status, "sold": r.event.sold,
              "capacity": r.event.capacity or 0, "starts_at": r.event.starts_at.isoformat(), "tz": r.event.time_zone,
              "section": r.section, "today": r.registered_today}
-            for r in found
+            for r in found.rows
         ]
 
     @rx.event
@@ -91,7 +109,7 @@ class DashboardState(OrgState):
     def _rows(self, section: str) -> list[dict[str, str]]:
         lang = self.lang
         out = []
-        for e in self.events_raw:
+        for e in self._shown:
             if e["section"] != section:
                 continue
             sold = format_number(e["sold"], lang)
@@ -101,7 +119,6 @@ class DashboardState(OrgState):
                 else t("dashboard.registered_no_cap", lang, sold=sold)
             )
             out.append({
-                "id": str(e["id"]),
                 "title": e["title"],
                 "status": e["status"],
                 "status_text": t(f"event.status.{e['status']}", lang),
@@ -130,7 +147,26 @@ class DashboardState(OrgState):
 
     @rx.var
     def has_events(self) -> bool:
-        return bool(self.events_raw)
+        return any(self._counts.values())
+
+    @rx.var
+    def more(self) -> dict[str, str]:
+        """Each section's link to all its events, when the overview shows only the first few ("" if none)."""
+        lang = self.lang
+        if self.section:
+            return {}
+        return {name: t(f"dashboard.see_all_{name}", lang, count=format_number(count, lang))
+                for name, count in self._counts.items() if count > events.DASHBOARD_PREVIEW}
+
+    @rx.var
+    def counts(self) -> dict[str, str]:
+        """Each section's number of events, as the headings show it."""
+        return {name: format_number(count, self.lang) for name, count in self._counts.items()}
+
+    @rx.var
+    def page_text(self) -> str:
+        return t("catalog.page_of", self.lang, page=format_number(self.page, self.lang),
+                 pages=format_number(self.pages, self.lang))
 
     @rx.var
     def failed_mail_text(self) -> str:

@@ -68,11 +68,11 @@ class PublicEventState(AppState):
     description: str = ""
     venue: str = ""
     online_url: str = ""
-    event_raw: dict[str, str] = {}
+    _event_raw: dict[str, str] = {}
     closed_key: str = ""
     unlock_code: str = ""
-    types_raw: list[dict] = []
-    questions_raw: list[dict] = []
+    _types_raw: list[dict] = []
+    _questions_raw: list[dict] = []
     quantities: dict[str, int] = {}
     errors: dict[str, str] = {}
     busy: bool = False
@@ -105,16 +105,16 @@ class PublicEventState(AppState):
         self.cover_url = media.url(event.cover_path)
         self.org_name, self.title, self.description = org.name, event.title, event.description
         self.venue, self.online_url, self.city = event.venue, event.online_url, event.city
-        # Only touched when it changes: a change re-sends the whole translation catalogue to the browser.
+        # Only touched when it changes: a change re-computes every text the state formats in the language.
         wanted = (event.locale, self.router.url.path) if event.locale else ("", "")
         if (self.page_locale, self.page_locale_path) != wanted:
             self.page_locale, self.page_locale_path = wanted
         self.user_email = self._user_email()
-        self.event_raw = event_times(event)
+        self._event_raw = event_times(event)
         self.closed_key = registration.registration_closed_reason(event) or ""
         self._set_questions(asked)
         self._set_types(event, types)
-        buyable = [tt for tt in self.types_raw if tt["left"] > 0 and not tt["reason"]]
+        buyable = [tt for tt in self._types_raw if tt["left"] > 0 and not tt["reason"]]
         # With one kind of ticket, one ticket is already chosen: the visitor only types name and email.
         self.quantities = {str(buyable[0]["id"]): buyable[0]["min"]} if len(buyable) == 1 else {}
         return rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone",
@@ -133,7 +133,7 @@ class PublicEventState(AppState):
     @rx.var
     def viewer_when(self) -> str:
         """The event's time in the visitor's zone, when that zone's clock differs from the event's."""
-        times = self.event_raw
+        times = self._event_raw
         if not times or not self.viewer_tz or self.viewer_tz == times["tz"]:
             return ""
         starts = datetime.fromisoformat(times["starts"])
@@ -165,7 +165,7 @@ class PublicEventState(AppState):
         return get_public_event(session, self.org_slug, self.event_slug, include_hidden=True, include_drafts=True)
 
     def _set_types(self, event, types) -> None:
-        self.types_raw = [
+        self._types_raw = [
             {"id": tt.id, "name": tt.name, "description": tt.description, "left": places_left(event, tt),
              "min": tt.min_per_order, "max": tt.max_per_order, "hidden": tt.hidden,
              "reason": registration.sales_state(tt) or "", "price": tt.price_minor, "currency": tt.currency,
@@ -175,7 +175,7 @@ class PublicEventState(AppState):
 
     @rx.var
     def when(self) -> str:
-        return when_text(self.event_raw, self.lang)
+        return when_text(self._event_raw, self.lang)
 
     @rx.var
     def closed_text(self) -> str:
@@ -185,7 +185,7 @@ class PublicEventState(AppState):
     def ticket_types(self) -> list[dict]:
         lang = self.lang
         out = []
-        for tt in self.types_raw:
+        for tt in self._types_raw:
             can_buy = tt["left"] > 0 and not tt["reason"]
             most = min(tt["max"], tt["left"])
             choices = ["0"] + [str(n) for n in range(tt["min"], most + 1)] if can_buy and most >= tt["min"] else ["0"]
@@ -213,14 +213,14 @@ class PublicEventState(AppState):
 
     @rx.var
     def hidden_unlocked(self) -> bool:
-        return any(tt["hidden"] for tt in self.types_raw)
+        return any(tt["hidden"] for tt in self._types_raw)
 
     @rx.var
     def slots(self) -> list[dict[str, str]]:
         """One block per chosen ticket, in the order the ticket types are listed."""
-        names = {str(tt["id"]): tt["name"] for tt in self.types_raw}
+        names = {str(tt["id"]): tt["name"] for tt in self._types_raw}
         out = []
-        for tt in self.types_raw:
+        for tt in self._types_raw:
             for _ in range(self.quantities.get(str(tt["id"]), 0)):
                 n = len(out)
                 out.append({"index": str(n), "type_id": str(tt["id"]),
@@ -229,11 +229,11 @@ class PublicEventState(AppState):
 
     @rx.var
     def order_questions(self) -> list[dict]:
-        return [q for q in self.questions_raw if q["scope"] == "order"]
+        return [q for q in self._questions_raw if q["scope"] == "order"]
 
     @rx.var
     def attendee_questions(self) -> list[dict]:
-        return [q for q in self.questions_raw if q["scope"] == "attendee"]
+        return [q for q in self._questions_raw if q["scope"] == "attendee"]
 
     @rx.event
     def set_quantity(self, type_id: str, value: str):
@@ -251,8 +251,8 @@ class PublicEventState(AppState):
         self.busy = True
         yield
         user_id = self._load_user() or None
-        attendee_qs = [q for q in self.questions_raw if q["scope"] == "attendee"]
-        order_qs = [q for q in self.questions_raw if q["scope"] == "order"]
+        attendee_qs = [q for q in self._questions_raw if q["scope"] == "attendee"]
+        order_qs = [q for q in self._questions_raw if q["scope"] == "order"]
         tickets = [
             TicketRequest(
                 ticket_type_id=slot["type_id"],
@@ -303,7 +303,7 @@ class PublicEventState(AppState):
         self._set_questions(asked)
 
     def _set_questions(self, asked) -> None:
-        self.questions_raw = [
+        self._questions_raw = [
             {"id": str(q.id), "label": q.label, "kind": q.kind, "options": list(q.options), "required": q.required,
              "scope": q.scope, "help": q.help_text}
             for q in asked
@@ -317,7 +317,7 @@ class PublicEventState(AppState):
         except NotFound:
             return
         self._set_types(event, types)
-        left = {str(tt["id"]): tt["left"] for tt in self.types_raw}
+        left = {str(tt["id"]): tt["left"] for tt in self._types_raw}
         self.quantities = {k: v for k, v in self.quantities.items() if left.get(k, 0) >= v}
 
 
@@ -335,7 +335,7 @@ class OrderState(AppState):
     buyer_email: str = ""
     venue: str = ""
     status: str = ""
-    event_raw: dict[str, str] = {}
+    _event_raw: dict[str, str] = {}
     tickets: list[dict[str, str]] = []
     confirming: str = ""  # "order", a ticket id, or "" while no cancellation is being asked
     error: str = ""
@@ -364,7 +364,7 @@ class OrderState(AppState):
         self.event_path = f"/e/{view.organization.slug}/{view.event.slug}"
         self.buyer_email, self.status = view.order.buyer_email, view.order.status
         self.venue = view.event.venue or view.event.online_url
-        self.event_raw = event_times(view.event)
+        self._event_raw = event_times(view.event)
         self.tickets = [
             {"id": str(ticket.id), "code": ticket.code, "name": ticket.attendee_name, "type": type_name,
              "status": ticket.status, "qr": qr_data_uri(ticket.code) if ticket.status == "valid" else "",
@@ -377,7 +377,7 @@ class OrderState(AppState):
 
     @rx.var
     def when(self) -> str:
-        return when_text(self.event_raw, self.lang)
+        return when_text(self._event_raw, self.lang)
 
     @rx.var
     def lead(self) -> str:

@@ -29,8 +29,8 @@ def role_text(role: str, lang: str) -> str:
 
 
 class TeamState(OrgState):
-    members_raw: list[dict[str, str]] = []
-    invitations_raw: list[dict[str, str]] = []
+    _members_raw: list[dict[str, str]] = []
+    _invitations_raw: list[dict[str, str]] = []
     invite_errors: dict[str, str] = {}
     error: str = ""
     notice: str = ""
@@ -45,12 +45,12 @@ class TeamState(OrgState):
         with session_scope() as session:
             members = team.list_members(session, principal, self._org_id)
             invitations = team.list_invitations(session, principal, self._org_id)
-        self.members_raw = [
+        self._members_raw = [
             {"user_id": str(m.user_id), "name": m.name, "email": m.email, "role": m.role,
              "joined": m.joined_at.isoformat()}
             for m in members
         ]
-        self.invitations_raw = [
+        self._invitations_raw = [
             {"id": str(i.id), "email": i.email, "role": i.role, "invited_by": i.invited_by,
              "expires": i.expires_at.isoformat()}
             for i in invitations
@@ -58,7 +58,7 @@ class TeamState(OrgState):
 
     @rx.event
     def on_load(self):
-        self.members_raw, self.invitations_raw, self.invite_errors = [], [], {}
+        self._members_raw, self._invitations_raw, self.invite_errors = [], [], {}
         self.error, self.notice, self.invite_link, self.confirming = "", "", "", ""
         if redirect := self._require_user():
             return redirect
@@ -74,7 +74,7 @@ class TeamState(OrgState):
     def members(self) -> list[dict[str, str]]:
         lang, me = self.lang, str(self._user_id)
         rows = []
-        for m in self.members_raw:
+        for m in self._members_raw:
             # An admin sees owners but cannot change or remove them; anyone may leave.
             editable = self.role == OWNER or m["role"] != OWNER
             rows.append({
@@ -94,14 +94,14 @@ class TeamState(OrgState):
             {**i, "role_text": role_text(i["role"], lang),
              "expires": format_datetime(datetime.fromisoformat(i["expires"]), self.org_time_zone, lang),
              "can_revoke": "1" if self.role == OWNER or i["role"] != OWNER else ""}
-            for i in self.invitations_raw
+            for i in self._invitations_raw
         ]
 
     @rx.var
     def confirm_text(self) -> str:
         if self.confirming == str(self._user_id):
             return t("team.leave_question", self.lang, org=self.org_name)
-        name = next((m["name"] for m in self.members_raw if m["user_id"] == self.confirming), "")
+        name = next((m["name"] for m in self._members_raw if m["user_id"] == self.confirming), "")
         return t("team.remove_question", self.lang, name=name)
 
     @rx.var
@@ -257,7 +257,7 @@ class SettingsState(OrgState):
 
 
 class AuditState(OrgState):
-    entries_raw: list[dict[str, str]] = []
+    _entries_raw: list[dict[str, str]] = []
     total: int = 0
     page: int = 1
     pages: int = 1
@@ -298,11 +298,11 @@ class AuditState(OrgState):
             errors = self._errors_text(exc)
             if "until" in errors:
                 errors["date_to"] = errors.pop("until")
-            self.errors, self.entries_raw, self.total, self.pages = errors, [], 0, 1
+            self.errors, self._entries_raw, self.total, self.pages = errors, [], 0, 1
             return
         self.errors = {}
         self.total, self.pages = result.total, result.pages
-        self.entries_raw = [
+        self._entries_raw = [
             {"id": str(e.id), "at": e.at.isoformat(), "action": e.action, "actor": e.actor,
              "actor_email": e.actor_email, "object": f"{e.object_type} #{e.object_id}" if e.object_id else e.object_type,
              "details": ", ".join(f"{k}: {v}" for k, v in sorted(e.data.items()))[:300]}
@@ -311,7 +311,7 @@ class AuditState(OrgState):
 
     @rx.event
     def on_load(self):
-        self.entries_raw, self.total, self.page, self.pages, self.filters, self.errors = [], 0, 1, 1, {}, {}
+        self._entries_raw, self.total, self.page, self.pages, self.filters, self.errors = [], 0, 1, 1, {}, {}
         if redirect := self._require_user():
             return redirect
         self.loaded = True
@@ -325,7 +325,7 @@ class AuditState(OrgState):
     def entries(self) -> list[dict[str, str]]:
         lang = self.lang
         rows = []
-        for e in self.entries_raw:
+        for e in self._entries_raw:
             key = f"audit.action.{e['action']}"
             text = t(key, lang)
             rows.append({

@@ -50,11 +50,75 @@ def event_card(e) -> rx.Component:
     )
 
 
-def event_section(title_key: str, rows) -> rx.Component:
+SECTIONS = (("upcoming", "dashboard.upcoming", DashboardState.upcoming),
+            ("draft", "dashboard.drafts", DashboardState.drafts),
+            ("past", "dashboard.past", DashboardState.past),
+            ("archived", "dashboard.archived", DashboardState.archived))
+
+
+def event_section(name: str, title_key: str, rows) -> rx.Component:
+    """One section: its heading with the number of its events, its cards (the first few on the overview, one
+    page of them in the section's own view) and, on the overview, the link to all of them."""
+    s = DashboardState
+    heading_id = f"section-{name}"
     return rx.cond(
         rows.length() > 0,
-        rx.vstack(rx.heading(T(title_key), size="5", as_="h2"), rx.foreach(rows, event_card), width="100%",
-                  spacing="3"),
+        rx.el.section(
+            rx.vstack(
+                # The section's own header (not a div: the cards' column is the nearest div around the heading).
+                rx.el.header(
+                    rx.heading(T(title_key), size="5", as_="h2", id=heading_id),
+                    rx.badge(s.counts[name], color_scheme="gray", size="2"),
+                    style={"display": "flex", "align_items": "center", "gap": "8px"},
+                ),
+                rx.foreach(rows, event_card),
+                rx.cond(
+                    s.more.contains(name),
+                    rx.link(s.more[name], rx.icon("arrow-right", size=16, aria_hidden="true"),
+                            href="/o/" + s.org_slug + "?section=" + name, weight="medium",
+                            padding_y="10px", display="inline-flex", align_items="center", gap="6px"),
+                    rx.fragment(),
+                ),
+                width="100%",
+                spacing="3",
+            ),
+            aria_labelledby=heading_id,
+            width="100%",
+        ),
+        rx.fragment(),
+    )
+
+
+def dashboard_pager() -> rx.Component:
+    """The pages of one section: links (the page is in the URL), shown when there is more than one."""
+    s = DashboardState
+    base = "/o/" + s.org_slug + "?section=" + s.section + "&page="
+
+    def step(label_key: str, aria_key: str, icon: str, target, enabled, icon_first: bool) -> rx.Component:
+        parts = [rx.icon(icon, size=16, aria_hidden="true"), T(label_key)]
+        inner = rx.flex(*(parts if icon_first else parts[::-1]), align="center", gap="6px")
+        return rx.cond(
+            enabled,
+            rx.link(inner, href=base + target.to_string(), aria_label=T(aria_key), padding="10px",
+                    weight="medium"),
+            rx.text(inner, color_scheme="gray", aria_hidden="true", padding="10px"),
+        )
+
+    return rx.cond(
+        s.pages > 1,
+        rx.el.nav(
+            rx.flex(
+                step("catalog.previous", "catalog.previous_page", "chevron-left", s.page - 1, s.page > 1, True),
+                rx.text(s.page_text),
+                step("catalog.next", "catalog.next_page", "chevron-right", s.page + 1, s.page < s.pages, False),
+                spacing="3",
+                align="center",
+                justify="center",
+                wrap="wrap",
+            ),
+            aria_label=T("catalog.pages"),
+            width="100%",
+        ),
         rx.fragment(),
     )
 
@@ -115,10 +179,15 @@ def dashboard() -> rx.Component:
                 rx.cond(
                     s.has_events,
                     rx.vstack(
-                        event_section("dashboard.upcoming", s.upcoming),
-                        event_section("dashboard.drafts", s.drafts),
-                        event_section("dashboard.past", s.past),
-                        event_section("dashboard.archived", s.archived),
+                        rx.cond(
+                            s.section != "",
+                            rx.link(rx.icon("arrow-left", size=16, aria_hidden="true"), T("dashboard.all_sections"),
+                                    href="/o/" + s.org_slug, padding_y="10px", display="inline-flex",
+                                    align_items="center", gap="6px"),
+                            rx.fragment(),
+                        ),
+                        *[event_section(name, key, rows) for name, key, rows in SECTIONS],
+                        dashboard_pager(),
                         spacing="5",
                         width="100%",
                     ),

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from slugify import slugify
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -422,31 +422,68 @@ class EventSummary:
     registered_today: int
 
 
-def dashboard(session: Session, principal: Principal, organization_id: int) -> list[EventSummary]:
-    """The organization's events with the numbers its dashboard shows: upcoming ones soonest first, then
-    drafts, then past and cancelled ones, most recent first. "Today" is the organization's calendar day."""
+DASHBOARD_SECTIONS = ("upcoming", "draft", "past", "archived")
+DASHBOARD_PREVIEW = 6  # events of each section on the dashboard's overview
+DASHBOARD_PER_PAGE = 20  # events of one section on each of its pages
+
+
+@dataclass(frozen=True)
+class DashboardPage:
+    """What the dashboard shows: one section's page of events (`section` set), or the first few of every
+    section (`section` ""), with each section's number of events counted by the database."""
+    rows: list[EventSummary]
+    counts: dict[str, int]
+    section: str
+    page: int
+    pages: int
+
+
+def _section_of(now: datetime):
+    """The SQL expression of an event's dashboard section: upcoming (published, not over yet), draft, past
+    (published and over, or cancelled), archived."""
+    return case(
+        (Event.status == EventStatus.ARCHIVED, "archived"),
+        (Event.status == EventStatus.DRAFT, "draft"),
+        ((Event.status == EventStatus.PUBLISHED) & (Event.ends_at > now), "upcoming"),
+        else_="past",
+    )
+
+
+def dashboard(session: Session, principal: Principal, organization_id: int, section: str = "", page: int = 1,
+              per_page: int = DASHBOARD_PER_PAGE, preview: int = DASHBOARD_PREVIEW) -> DashboardPage:
+    """The organization's events as its dashboard shows them: upcoming ones soonest first, the other sections
+    most recent first. With `section` (one of DASHBOARD_SECTIONS), its page `page` (kept between 1 and the
+    last page); without, the first `preview` events of each section. "Today" is the organization's calendar
+    day. Only the shown events are read; the sections are counted by the database."""
     org = access(session, principal, organization_id, VIEW_ATTENDEES).organization
-    found = list_events(session, principal, organization_id)
-    zone = ZoneInfo(org.time_zone)
     now = utcnow()
+    section_of = _section_of(now)
+    in_org = Event.organization_id == organization_id
+    counts = dict.fromkeys(DASHBOARD_SECTIONS, 0)
+    counts.update(session.exec(select(section_of, func.count(Event.id)).where(in_org).group_by(section_of)).all())
+
+    def first(name: str, limit: int, offset: int = 0) -> list[Event]:
+        order = ((Event.starts_at, Event.id) if name == "upcoming" else (Event.starts_at.desc(), Event.id.desc()))
+        return list(session.exec(select(Event).where(in_org, section_of == name).order_by(*order)
+                                 .limit(limit).offset(offset)).all())
+
+    if section in DASHBOARD_SECTIONS:
+        pages = max(1, -(-counts[section] // per_page))
+        page = min(max(1, page), pages)
+        shown = [(section, e) for e in first(section, per_page, (page - 1) * per_page)]
+    else:
+        section, page, pages = "", 1, 1
+        shown = [(name, e) for name in DASHBOARD_SECTIONS if counts[name] for e in first(name, preview)]
+    zone = ZoneInfo(org.time_zone)
     midnight = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
     today = dict(session.exec(
         select(Ticket.event_id, func.count(Ticket.id))
-        .where(Ticket.event_id.in_([e.id for e in found]), Ticket.created_at >= midnight,
+        .where(Ticket.event_id.in_([e.id for _, e in shown]), Ticket.created_at >= midnight,
                Ticket.status == TicketStatus.VALID)
         .group_by(Ticket.event_id)
-    ).all()) if found else {}
-
-    def section(e: Event) -> str:
-        if e.status == EventStatus.ARCHIVED:
-            return "archived"
-        if e.status == EventStatus.DRAFT:
-            return "draft"
-        return "upcoming" if e.status == EventStatus.PUBLISHED and e.ends_at > now else "past"
-
-    rows = [EventSummary(e, section(e), today.get(e.id, 0)) for e in found]
-    upcoming = sorted((r for r in rows if r.section == "upcoming"), key=lambda r: r.event.starts_at)
-    return upcoming + [r for r in rows if r.section != "upcoming"]
+    ).all()) if shown else {}
+    rows = [EventSummary(e, name, today.get(e.id, 0)) for name, e in shown]
+    return DashboardPage(rows=rows, counts=counts, section=section, page=page, pages=pages)
 
 
 places_left = inventory.places_left  # counting places is the inventory's; kept here for the pages' imports
