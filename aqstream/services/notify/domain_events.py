@@ -5,7 +5,9 @@ effects. A service never writes another feature's side effect itself.
 Two kinds of handler, both durable and run once:
 
 - `@handler(name)`: runs inside `record`, in the caller's transaction. For effects that are rows of the same
-  database (outbox emails, audit entries): they commit or roll back with the change itself.
+  database (outbox emails, audit entries): they commit or roll back with the change itself. These handlers
+  also see the event's `transient` values, which are never stored: a secret that must travel in an email
+  (a password-reset link) but must not be kept in the record of events.
 - `@handler(name, deferred=True)`: for effects outside the database (webhooks, messages). `record` adds one
   `domain_event_delivery` row per such handler; `run_deferred` (the `domain-events` job in services/jobs.py)
   locks a pending delivery (FOR UPDATE SKIP LOCKED; SQLite's write lock), runs the handler and marks it done
@@ -102,12 +104,14 @@ def record(
     organization_id: int | None = None,
     actor_user_id: int | None = None,
     actor_label: str = "",
+    transient: dict[str, Any] | None = None,
 ) -> DomainEvent:
     """Record a domain event in the caller's (write) transaction and run its in-transaction handlers there;
     deferred handlers get a pending delivery row. Nothing is committed here: the caller commits or rolls
-    back the change, the event and every effect together."""
+    back the change, the event and every effect together. `transient` values are added to the payload the
+    in-transaction handlers see, and are not stored (nor seen by deferred handlers)."""
     return record_many(session, name, [payload], organization_id=organization_id, actor_user_id=actor_user_id,
-                       actor_label=actor_label)[0]
+                       actor_label=actor_label, transient=[transient or {}])[0]
 
 
 def record_many(
@@ -118,9 +122,10 @@ def record_many(
     organization_id: int | None | list[int | None] = None,
     actor_user_id: int | None | list[int | None] = None,
     actor_label: str | list[str] = "",
+    transient: list[dict[str, Any]] | None = None,
 ) -> list[DomainEvent]:
-    """`record` for many events of one name at once (in one INSERT); the organization and the actor may be
-    given per event (lists as long as `payloads`)."""
+    """`record` for many events of one name at once (in one INSERT); the organization, the actor and the
+    transient values may be given per event (lists as long as `payloads`)."""
     if not payloads:
         return []
     now = utcnow()
@@ -134,15 +139,19 @@ def record_many(
     ids = session.connection().execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
                                        rows).scalars().all()
     recorded = [DomainEvent(id=event_id, **row) for event_id, row in zip(ids, rows)]  # plain values, not added
+    seen = recorded  # what the in-transaction handlers get: the stored values and the transient ones
+    if transient and any(transient):
+        seen = [DomainEvent(id=e.id, **{**row, "payload": {**row["payload"], **extra}})
+                for e, row, extra in zip(recorded, rows, transient)]
     deliveries = []
     for registered in handlers_for(name):
         if registered.deferred:
             deliveries += [dict(event_id=e.id, handler=registered.key, status=PENDING, attempts=0,
                                 next_attempt_at=now, last_error="", done_at=None) for e in recorded]
         elif registered.batch:
-            registered.function(session, recorded)
+            registered.function(session, seen)
         else:
-            for event in recorded:
+            for event in seen:
                 registered.function(session, event)
     if deliveries:
         session.connection().execute(insert(DomainEventDelivery.__table__), deliveries)

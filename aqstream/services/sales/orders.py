@@ -17,7 +17,6 @@ from aqstream.services.events.events import get_event
 from aqstream.services.lifecycle import HOLDING_TICKET, OrderStatus, TicketStatus, move
 from aqstream.services.notify import domain_events, email_kinds
 from aqstream.services.org.permissions import MANAGE_EVENTS, Principal, access
-from aqstream.services.reports import audit
 from aqstream.services.sales import inventory
 from aqstream.services.validation import Checker
 
@@ -319,16 +318,9 @@ def rename_ticket(
     if name != ticket.attendee_name:
         ticket.attendee_name = name
         session.add(ticket)
-        audit.record(
-            session,
-            action="ticket.rename",
-            object_type="order",
-            object_id=order.id,
-            organization_id=order.organization_id,
-            actor_user_id=user_id or order.user_id,
-            actor_label=order.buyer_email or (str(user_id) if user_id else ""),
-            data={"ticket": ticket.id},  # no names: the audit log outlives an account's deletion
-        )
+        domain_events.record(session, "ticket.renamed", {"order_id": order.id, "ticket_id": ticket.id},
+                             organization_id=order.organization_id, actor_user_id=user_id or order.user_id,
+                             actor_label=order.buyer_email or (str(user_id) if user_id else ""))
     session.commit()
     session.refresh(ticket)
     return ticket
