@@ -21,6 +21,7 @@ from aqstream.models import Organization, OutboxMessage
 from aqstream.services.errors import Conflict, NotFound, ValidationError
 from aqstream.services.notify import domain_events, email_render, mail_delivery
 from aqstream.services.org.permissions import VIEW_MAIL, Principal, access, is_platform_admin
+from aqstream.services.paging import Paged
 
 log = logging.getLogger(__name__)
 
@@ -80,17 +81,13 @@ class MailCounts:
 
 
 @dataclass(frozen=True)
-class MailPage:
+class MailPage(Paged):
     rows: list[MailRow]
     total: int  # messages matching the filter
     page: int
     per_page: int
     status: str
     counts: MailCounts
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 @dataclass(frozen=True)
