@@ -527,7 +527,7 @@ def test_audit_log_lists_newest_first_with_names_and_filters(session, crew):
     with pytest.raises(ValidationError, match="audit.until_before_since"):
         audit.list_entries(session, owner, crew.org.id, since=newest, until=newest - timedelta(days=1))
     session.rollback()
-    audit.record(session, action="order.create", object_type="order", object_id=1, organization_id=crew.org.id,
+    audit.record(session, action="order.create", object_type="order", object_id=-1, organization_id=crew.org.id,
                  actor_label="Анна Петрова")  # a guest, known only by the label
     session.commit()
     guest = audit.list_entries(session, owner, crew.org.id, actor="АННА")

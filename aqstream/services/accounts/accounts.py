@@ -34,9 +34,8 @@ from aqstream.models import (
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, Forbidden, TooManyAttempts, Unauthenticated, ValidationError
 from aqstream.services.lifecycle import ACTIVE_ORDER
-from aqstream.services.notify import domain_events, email_kinds, outbox
+from aqstream.services.notify import domain_events, email_kinds
 from aqstream.services.org import team
-from aqstream.services.reports import audit
 from aqstream.services.sales import orders
 from aqstream.services.validation import Checker
 
@@ -112,15 +111,10 @@ def sign_up(session: Session, *, name: str, email: str, password: str, locale: s
         session.rollback()
         raise ValidationError({"email": "auth.email_taken"})
     # Guest orders with this address join the account only once the address is confirmed: otherwise
-    # anyone could sign up with someone else's email and see (or cancel) their tickets.
-    outbox.enqueue(
-        session,
-        kind=VERIFY_EMAIL,
-        recipient=clean_email,
-        payload={"user_id": user.id, "name": clean_name, "locale": user.locale,
-                 "verify_path": f"/verify/{email_verification_token(user.id, clean_email)}"},
-    )
-    audit.record(session, action="user.sign_up", object_type="user", object_id=user.id, actor_user_id=user.id)
+    # anyone could sign up with someone else's email and see (or cancel) their tickets. The link travels in the
+    # email only (transient: not kept in the event).
+    domain_events.record(session, "account.created", {"user_id": user.id}, actor_user_id=user.id,
+                         transient={"verify_path": f"/verify/{email_verification_token(user.id, clean_email)}"})
     session.commit()
     return user
 
@@ -157,7 +151,7 @@ def confirm_address(session: Session, user: User) -> bool:
     if first:
         user.email_verified_at = utcnow()
         session.add(user)
-        audit.record(session, action="user.verify_email", object_type="user", object_id=user.id, actor_user_id=user.id)
+        domain_events.record(session, "account.email_verified", {"user_id": user.id}, actor_user_id=user.id)
     session.exec(update(Order).where(Order.buyer_email == user.email, Order.user_id.is_(None)).values(user_id=user.id))
     return first
 
@@ -274,7 +268,8 @@ def sign_out_everywhere(session: Session, user_id: int) -> int:
         update(UserSession).where(UserSession.user_id == user_id, UserSession.revoked_at.is_(None)).values(revoked_at=now)
     )
     session.exec(update(User).where(User.id == user_id).values(sessions_revoked_at=now))
-    audit.record(session, action="user.sign_out_everywhere", object_type="user", object_id=user_id, actor_user_id=user_id)
+    domain_events.record(session, "account.signed_out_everywhere", {"user_id": user_id, "sessions": result.rowcount or 0},
+                         actor_user_id=user_id)
     session.commit()
     return result.rowcount or 0
 
@@ -346,9 +341,10 @@ def update_profile(session: Session, user_id: int, *, name: str, locale: str) ->
     if user is None:
         session.rollback()
         raise Unauthenticated()
+    changed = [k for k, v in (("name", clean_name), ("locale", locale)) if getattr(user, k) != v]
     user.name, user.locale = clean_name, locale
     session.add(user)
-    audit.record(session, action="user.update_profile", object_type="user", object_id=user.id, actor_user_id=user.id)
+    domain_events.record(session, "account.updated", {"user_id": user.id, "changed": changed}, actor_user_id=user.id)
     session.commit()
     session.refresh(user)
     return user
@@ -425,8 +421,9 @@ def delete_account(session: Session, user_id: int, password: str) -> None:
         user.deleted_at = user.sessions_revoked_at = now
         user.email_verified_at = None
         session.add(user)
-        audit.record(session, action="account.delete", object_type="user", object_id=user_id, actor_user_id=user_id,
-                     data={"cancelled_tickets": len(flipped)})
+        # Id-only: the address and the name are gone from the account and from every earlier event.
+        domain_events.record(session, "account.deleted", {"user_id": user_id, "cancelled_tickets": len(flipped)},
+                             actor_user_id=user_id)
         session.flush()
         orders.return_places(session, flipped)
     except BaseException:

@@ -16,8 +16,7 @@ from aqstream.models import LoginAttempt, LoginTicket, PasswordReset, User, User
 from aqstream.services.accounts import accounts
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import ValidationError
-from aqstream.services.notify import email_kinds, outbox
-from aqstream.services.reports import audit
+from aqstream.services.notify import domain_events, email_kinds
 from aqstream.services.validation import Checker
 
 RESET_EMAIL = email_kinds.PASSWORD_RESET
@@ -65,17 +64,16 @@ def request_password_reset(session: Session, email: str, *, address: str = "unkn
         now = utcnow()
         token = secrets.token_urlsafe(32)
         expires_at = now + RESET_LIFETIME
-        session.add(PasswordReset(user_id=user.id, token_hash=accounts._digest(token), created_at=now,
-                                  expires_at=expires_at, address=address))
-        outbox.enqueue(
-            session,
-            kind=RESET_EMAIL,
-            recipient=user.email,
-            organization_id=None,
-            payload={"user_id": user.id, "name": user.name, "reset_path": f"/reset/{token}",
-                     "locale": user.locale if user.locale in accounts.SUPPORTED_LOCALES
-                     else accounts.normalize_locale(locale),
-                     "expires_at": expires_at.isoformat()},
+        reset = PasswordReset(user_id=user.id, token_hash=accounts._digest(token), created_at=now,
+                              expires_at=expires_at, address=address)
+        session.add(reset)
+        session.flush()
+        # The token travels in the email only: transient, so the event keeps no usable link.
+        domain_events.record(
+            session, "account.password_reset_requested",
+            {"user_id": user.id, "reset_id": reset.id, "expires_at": expires_at.isoformat(),
+             "locale": user.locale if user.locale in accounts.SUPPORTED_LOCALES else accounts.normalize_locale(locale)},
+            transient={"reset_path": f"/reset/{token}"},  # no actor: anyone may ask for any address
         )
     except BaseException:
         session.rollback()
@@ -170,8 +168,8 @@ def reset_password(session: Session, token: str | None, new_password: str, repea
         user.sessions_revoked_at = now  # API tokens issued before now stop working too
         session.add(user)
         confirmed = accounts.confirm_address(session, user)
-        audit.record(session, action="user.password_reset", object_type="user", object_id=user.id,
-                     actor_user_id=user.id, data={"address_confirmed": confirmed})
+        domain_events.record(session, "account.password_changed", {"user_id": user.id, "address_confirmed": confirmed},
+                             actor_user_id=user.id)
         session.flush()
     except BaseException:
         session.rollback()

@@ -6,7 +6,6 @@ ended yet (an organization's page also lists its past events). An unlisted event
 link only, so it appears nowhere in this module's answers."""
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from aqstream.services.errors import NotFound
 from aqstream.services.events import media
 from aqstream.services.events.events import normalize_tags
 from aqstream.services.lifecycle import ACTIVE_ORDER, EventStatus
+from aqstream.services.paging import page_count
 from aqstream.services.validation import Checker
 
 MODES = ("", "online", "offline")
@@ -238,7 +238,7 @@ def search_catalog(session: Session, query: CatalogQuery | None = None, now: dat
     now = _utc(now)
     count = select(func.count(Event.id)).select_from(Event).join(Organization, Organization.id == Event.organization_id)
     total = session.exec(_filtered(count, session, q, now)).one()
-    pages = max(1, math.ceil(total / q.page_size))
+    pages = page_count(total, q.page_size)
     page = min(q.page, pages)
     rows = session.exec(
         _filtered(_base(), session, q, now).order_by(Event.starts_at, Event.id)
@@ -281,7 +281,7 @@ def organization_events(session: Session, org_slug: str, now: datetime | None = 
     past_total = session.exec(
         select(func.count(Event.id)).where(Event.organization_id == org.id, Event.listed.is_(True), past_condition)
     ).one()
-    pages = max(1, math.ceil(past_total / ORG_PAST_PAGE_SIZE))
+    pages = page_count(past_total, ORG_PAST_PAGE_SIZE)
     page = min(past_page, pages)
     past = session.exec(
         mine.where(past_condition).order_by(Event.starts_at.desc(), Event.id.desc())

@@ -23,7 +23,6 @@ from aqstream.services.events.events import (
 from aqstream.services.lifecycle import EDITABLE_EVENT, EventStatus, OrderStatus, TicketStatus, check, move
 from aqstream.services.notify import domain_events, email_kinds, reminders
 from aqstream.services.org.permissions import MANAGE_EVENTS, Principal, access
-from aqstream.services.reports import audit
 from aqstream.services.sales import inventory, orders
 from aqstream.services.validation import Checker
 
@@ -200,8 +199,8 @@ def duplicate_event(session: Session, principal: Principal, organization_id: int
     # Hidden types get codes of their own: a link shared for the old event must not open the new one.
     session.exec(update(TicketType).where(TicketType.event_id == copy.id, TicketType.hidden)
                  .values(unlock_code=secrets.token_urlsafe(12)))
-    audit.record(session, action="event.duplicate", object_type="event", object_id=copy.id,
-                 organization_id=organization_id, actor_user_id=principal.user_id, data={"from_event_id": event_id})
+    domain_events.record(session, "event.duplicated", {"event_id": copy.id, "from_event_id": event_id},
+                         organization_id=organization_id, actor_user_id=principal.user_id)
     session.commit()
     session.refresh(copy)
     return copy
@@ -214,8 +213,8 @@ def set_cover(session: Session, principal: Principal, organization_id: int, even
     name = media.store_image(image, "cover") if image is not None else ""
     begin_write(session)
     session.exec(update(Event).where(Event.id == event.id).values(cover_path=name))
-    audit.record(session, action="event.cover", object_type="event", object_id=event.id,
-                 organization_id=organization_id, actor_user_id=principal.user_id, data={"removed": not name})
+    domain_events.record(session, "event.cover_changed", {"event_id": event.id, "removed": not name},
+                         organization_id=organization_id, actor_user_id=principal.user_id)
     session.commit()
     session.refresh(event)
     return event

@@ -18,7 +18,6 @@ from aqstream.services.errors import Conflict, IllegalTransition, NotFound, Vali
 from aqstream.services.lifecycle import PUBLIC_EVENT, EventStatus, TicketStatus, check, move
 from aqstream.services.notify import domain_events
 from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access
-from aqstream.services.reports import audit
 from aqstream.services.sales import inventory
 from aqstream.services.validation import Checker
 
@@ -317,15 +316,8 @@ def create_event(session: Session, principal: Principal, organization_id: int, d
         raise Conflict("event.slug_race")
     for position, clean in enumerate(types):
         session.add(_new_ticket_type(event.id, org.currency, clean, position))
-    audit.record(
-        session,
-        action="event.create",
-        object_type="event",
-        object_id=event.id,
-        organization_id=org.id,
-        actor_user_id=principal.user_id,
-        data={"title": title},
-    )
+    domain_events.record(session, "event.created", {"event_id": event.id, "title": title},
+                         organization_id=org.id, actor_user_id=principal.user_id)
     session.commit()
     return event
 
@@ -346,15 +338,9 @@ def add_ticket_type(
     tt = _new_ticket_type(event.id, currency, clean, count)
     session.add(tt)
     session.flush()
-    audit.record(
-        session,
-        action="ticket_type.create",
-        object_type="ticket_type",
-        object_id=tt.id,
-        organization_id=organization_id,
-        actor_user_id=principal.user_id,
-        data={"event_id": event.id, "name": clean.name, "quantity": clean.quantity},
-    )
+    domain_events.record(session, "ticket_type.added",
+                         {"ticket_type_id": tt.id, "event_id": event.id, "name": clean.name, "quantity": clean.quantity},
+                         organization_id=organization_id, actor_user_id=principal.user_id)
     session.commit()
     return tt
 
@@ -388,9 +374,9 @@ def update_ticket_type(
     if tt.hidden and not tt.unlock_code:
         tt.unlock_code = secrets.token_urlsafe(12)
         session.add(tt)
-    audit.record(session, action="ticket_type.update", object_type="ticket_type", object_id=ticket_type_id,
-                 organization_id=organization_id, actor_user_id=principal.user_id,
-                 data={"event_id": event.id, "quantity": clean.quantity})
+    domain_events.record(session, "ticket_type.changed",
+                         {"ticket_type_id": ticket_type_id, "event_id": event.id, "quantity": clean.quantity},
+                         organization_id=organization_id, actor_user_id=principal.user_id)
     session.commit()
     session.refresh(tt)
     return tt

@@ -11,8 +11,8 @@ from aqstream.db import begin_write
 from aqstream.models import Answer, Question
 from aqstream.services.errors import NotFound, ValidationError
 from aqstream.services.events.events import get_event
+from aqstream.services.notify import domain_events
 from aqstream.services.org.permissions import MANAGE_EVENTS, Principal
-from aqstream.services.reports import audit
 from aqstream.services.validation import Checker
 
 KINDS = ("short_text", "long_text", "single_choice", "multiple_choice", "checkbox")
@@ -68,8 +68,8 @@ def add_question(session: Session, principal: Principal, organization_id: int, e
     )
     session.add(question)
     session.flush()
-    audit.record(session, action="question.create", object_type="question", object_id=question.id,
-                 organization_id=organization_id, actor_user_id=principal.user_id, data={"event_id": event.id})
+    domain_events.record(session, "question.added", {"question_id": question.id, "event_id": event.id},
+                         organization_id=organization_id, actor_user_id=principal.user_id)
     session.commit()
     return question
 
@@ -84,8 +84,8 @@ def remove_question(session: Session, principal: Principal, organization_id: int
     if changed.rowcount != 1:
         session.rollback()
         raise NotFound()
-    audit.record(session, action="question.remove", object_type="question", object_id=question_id,
-                 organization_id=organization_id, actor_user_id=principal.user_id, data={"event_id": event.id})
+    domain_events.record(session, "question.removed", {"question_id": question_id, "event_id": event.id},
+                         organization_id=organization_id, actor_user_id=principal.user_id)
     session.commit()
 
 

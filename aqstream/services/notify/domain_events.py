@@ -5,7 +5,9 @@ effects. A service never writes another feature's side effect itself.
 Two kinds of handler, both durable and run once:
 
 - `@handler(name)`: runs inside `record`, in the caller's transaction. For effects that are rows of the same
-  database (outbox emails, audit entries): they commit or roll back with the change itself.
+  database (outbox emails, audit entries): they commit or roll back with the change itself. These handlers
+  also see the event's `transient` values, which are never stored: a secret that must travel in an email
+  (a password-reset link) but must not be kept in the record of events.
 - `@handler(name, deferred=True)`: for effects outside the database (webhooks, messages). `record` adds one
   `domain_event_delivery` row per such handler; `run_deferred` (the `domain-events` job in services/jobs.py)
   locks a pending delivery (FOR UPDATE SKIP LOCKED; SQLite's write lock), runs the handler and marks it done
@@ -102,12 +104,14 @@ def record(
     organization_id: int | None = None,
     actor_user_id: int | None = None,
     actor_label: str = "",
+    transient: dict[str, Any] | None = None,
 ) -> DomainEvent:
     """Record a domain event in the caller's (write) transaction and run its in-transaction handlers there;
     deferred handlers get a pending delivery row. Nothing is committed here: the caller commits or rolls
-    back the change, the event and every effect together."""
+    back the change, the event and every effect together. `transient` values are added to the payload the
+    in-transaction handlers see, and are not stored (nor seen by deferred handlers)."""
     return record_many(session, name, [payload], organization_id=organization_id, actor_user_id=actor_user_id,
-                       actor_label=actor_label)[0]
+                       actor_label=actor_label, transient=[transient or {}])[0]
 
 
 def record_many(
@@ -118,26 +122,30 @@ def record_many(
     organization_id: int | None | list[int | None] = None,
     actor_user_id: int | None | list[int | None] = None,
     actor_label: str | list[str] = "",
+    transient: list[dict[str, Any]] | None = None,
 ) -> list[DomainEvent]:
-    """`record` for many events of one name at once (in one INSERT); the organization and the actor may be
-    given per event (lists as long as `payloads`)."""
+    """`record` for many events of one name at once (in one INSERT); the organization, the actor and the
+    transient values may be given per event (lists as long as `payloads`)."""
     n = len(payloads)
     labels = actor_label if isinstance(actor_label, list) else [actor_label] * n
     users = actor_user_id if isinstance(actor_user_id, list) else [actor_user_id] * n
     orgs = organization_id if isinstance(organization_id, list) else [organization_id] * n
-    return record_all(session, [New(name, payload, org, user, label)
-                                for payload, org, user, label in zip(payloads, orgs, users, labels)])
+    extras = transient or [{}] * n
+    return record_all(session, [New(name, payload, org, user, label, extra)
+                                for payload, org, user, label, extra in zip(payloads, orgs, users, labels, extras)])
 
 
 @dataclass(frozen=True)
 class New:
-    """One domain event to record with `record_all`."""
+    """One domain event to record with `record_all`; `transient` values are seen by the in-transaction handlers
+    and never stored."""
 
     name: str
     payload: dict[str, Any]
     organization_id: int | None = None
     actor_user_id: int | None = None
     actor_label: str = ""
+    transient: dict[str, Any] | None = None
 
 
 def record_all(session: Session, events: list[New]) -> list[DomainEvent]:
@@ -153,19 +161,22 @@ def record_all(session: Session, events: list[New]) -> list[DomainEvent]:
     ids = session.connection().execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
                                        rows).scalars().all()
     recorded = [DomainEvent(id=event_id, **row) for event_id, row in zip(ids, rows)]  # plain values, not added
-    by_name: dict[str, list[DomainEvent]] = {}
-    for event in recorded:
-        by_name.setdefault(event.name, []).append(event)
+    by_name: dict[str, list[tuple[DomainEvent, DomainEvent]]] = {}  # (stored, what in-transaction handlers see)
+    for stored, row, new in zip(recorded, rows, events):
+        seen = DomainEvent(id=stored.id, **{**row, "payload": {**row["payload"], **new.transient}}) \
+            if new.transient else stored
+        by_name.setdefault(stored.name, []).append((stored, seen))
     deliveries = []
-    for name, of_name in by_name.items():
+    for name, pairs in by_name.items():
+        seen = [s for _, s in pairs]
         for registered in handlers_for(name):
             if registered.deferred:
                 deliveries += [dict(event_id=e.id, handler=registered.key, status=PENDING, attempts=0,
-                                    next_attempt_at=now, last_error="", done_at=None) for e in of_name]
+                                    next_attempt_at=now, last_error="", done_at=None) for e, _ in pairs]
             elif registered.batch:
-                registered.function(session, of_name)
+                registered.function(session, seen)
             else:
-                for event in of_name:
+                for event in seen:
                     registered.function(session, event)
     if deliveries:
         session.connection().execute(insert(DomainEventDelivery.__table__), deliveries)

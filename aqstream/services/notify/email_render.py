@@ -97,6 +97,11 @@ def _base() -> str:
     return config.public_base_url()
 
 
+def _site_link(path) -> str:
+    """A link of the message (only its path is the message's) on the public address the site has now."""
+    return f"{_base()}{urlsplit(str(path or '')).path}"
+
+
 def _start(org: Organization | None, subject: str) -> Mail:
     if _subject_only.get():
         raise _SubjectKnown(subject)
@@ -160,15 +165,21 @@ def _manage_link(mail: Mail, order: Order, lang: str) -> None:
     mail.button(t("email.manage.button", lang), f"{_base()}/order/{order.access_token}")
 
 
+def _live_order(session: Session, payload: dict, org: Organization | None, what: str):
+    """The order an email is about, its event and organization; an order cancelled before the email went is
+    Obsolete (nobody is told about a registration that no longer holds)."""
+    order = _order(session, payload, org)
+    if order.status == OrderStatus.CANCELLED:
+        raise Obsolete(f"the order was cancelled before {what} was sent")
+    event = _event(session, order.event_id, org)
+    return order, event, org or session.get(Organization, event.organization_id)
+
+
 # One function per kind: (session, payload, organization) -> (mail, language) ---------------------------------
 
 
 def _confirmation(session: Session, payload: dict, org: Organization | None):
-    order = _order(session, payload, org)
-    if order.status == OrderStatus.CANCELLED:
-        raise Obsolete("the order was cancelled before its confirmation was sent")
-    event = _event(session, order.event_id, org)
-    org = org or session.get(Organization, event.organization_id)
+    order, event, org = _live_order(session, payload, org, "its confirmation")
     lang = pick_locale(payload, event, org)
     mail = _start(org, t("email.confirmation.subject", lang, title=event.title))
     mail.heading(t("email.confirmation.heading", lang))
@@ -221,14 +232,21 @@ def _order_cancelled(session: Session, payload: dict, org: Organization | None):
     return mail, lang
 
 
-def _event_changed(session: Session, payload: dict, org: Organization | None):
+def _to_attendee(session: Session, payload: dict, org: Organization | None, kind: str):
+    """How an email to each attendee about their event opens: the subject, heading, greeting and the line that
+    says which event and organizer it is about (`email.{kind}.subject/heading/intro`)."""
     event = _event(session, payload.get("event_id"), org)
     org = org or session.get(Organization, event.organization_id)
     lang = pick_locale(payload, event, org)
-    mail = _start(org, t("email.event_changed.subject", lang, title=event.title))
-    mail.heading(t("email.event_changed.heading", lang))
+    mail = _start(org, t(f"email.{kind}.subject", lang, title=event.title))
+    mail.heading(t(f"email.{kind}.heading", lang))
     _greet(mail, payload.get("name"), lang)
-    mail.para(t("email.event_changed.intro", lang, title=event.title, organization=org.name))
+    mail.para(t(f"email.{kind}.intro", lang, title=event.title, organization=org.name))
+    return event, org, lang, mail
+
+
+def _event_changed(session: Session, payload: dict, org: Organization | None):
+    event, org, lang, mail = _to_attendee(session, payload, org, "event_changed")
     changed = set(payload.get("changed") or [])
     rows = []
     if changed & {"starts_at", "ends_at"}:
@@ -244,13 +262,7 @@ def _event_changed(session: Session, payload: dict, org: Organization | None):
 
 
 def _event_cancelled(session: Session, payload: dict, org: Organization | None):
-    event = _event(session, payload.get("event_id"), org)
-    org = org or session.get(Organization, event.organization_id)
-    lang = pick_locale(payload, event, org)
-    mail = _start(org, t("email.event_cancelled.subject", lang, title=event.title))
-    mail.heading(t("email.event_cancelled.heading", lang))
-    _greet(mail, payload.get("name"), lang)
-    mail.para(t("email.event_cancelled.intro", lang, title=event.title, organization=org.name))
+    event, org, lang, mail = _to_attendee(session, payload, org, "event_cancelled")
     _event_facts(mail, event, lang)
     if (payload.get("message") or "").strip():
         mail.facts([(t("email.event_cancelled.message", lang, organization=org.name), payload["message"].strip())])
@@ -268,8 +280,7 @@ def _invitation(session: Session, payload: dict, org: Organization | None):
     mail.para(t(key, lang, inviter=inviter, organization=org_name, platform=PLATFORM_NAME))
     mail.facts([(t("email.invitation.role", lang), role)])
     # The link is rebuilt on the current public address: only the token in its path is the invitation's.
-    path = urlsplit(str(payload.get("accept_url") or "")).path
-    mail.button(t("email.invitation.button", lang), f"{_base()}{path}")
+    mail.button(t("email.invitation.button", lang), _site_link(payload.get("accept_url")))
     if payload.get("expires_at"):
         try:
             expires = datetime.fromisoformat(payload["expires_at"])
@@ -282,13 +293,19 @@ def _invitation(session: Session, payload: dict, org: Organization | None):
     return mail, lang
 
 
-def _verify(session: Session, payload: dict, org: Organization | None):
+def _to_account(payload: dict, org: Organization | None, kind: str):
+    """How an email about the person's own account opens (`email.{kind}.subject/heading/intro`)."""
     lang = pick_locale(payload, None, org)
-    mail = _start(org, t("email.verify.subject", lang, platform=PLATFORM_NAME))
-    mail.heading(t("email.verify.heading", lang))
+    mail = _start(org, t(f"email.{kind}.subject", lang, platform=PLATFORM_NAME))
+    mail.heading(t(f"email.{kind}.heading", lang))
     _greet(mail, payload.get("name"), lang)
-    mail.para(t("email.verify.intro", lang, platform=PLATFORM_NAME))
-    mail.button(t("email.verify.button", lang), f"{_base()}{payload.get('verify_path', '')}")
+    mail.para(t(f"email.{kind}.intro", lang, platform=PLATFORM_NAME))
+    return lang, mail
+
+
+def _verify(session: Session, payload: dict, org: Organization | None):
+    lang, mail = _to_account(payload, org, "verify")
+    mail.button(t("email.verify.button", lang), _site_link(payload.get("verify_path")))
     mail.note(t("email.verify.ignore", lang))
     return mail, lang
 
@@ -324,11 +341,7 @@ def _reminder(session: Session, payload: dict, org: Organization | None):
 
 def _notice(session: Session, payload: dict, org: Organization | None):
     """To the organizer: who registered, for what, and how full the event is now."""
-    order = _order(session, payload, org)
-    if order.status == OrderStatus.CANCELLED:
-        raise Obsolete("the registration was cancelled before the notice was sent")
-    event = _event(session, order.event_id, org)
-    org = org or session.get(Organization, event.organization_id)
+    order, event, org = _live_order(session, payload, org, "the notice")
     # A team member (or anyone with an account) reads it in their own language; another address in the
     # organization's.
     account_locale = session.exec(select(User.locale).where(User.email == payload.get("_to", ""))).first()
@@ -355,14 +368,8 @@ def _notice(session: Session, payload: dict, org: Organization | None):
 
 
 def _password_reset(session: Session, payload: dict, org: Organization | None):
-    lang = pick_locale(payload, None, org)
-    mail = _start(org, t("email.password_reset.subject", lang, platform=PLATFORM_NAME))
-    mail.heading(t("email.password_reset.heading", lang))
-    _greet(mail, payload.get("name"), lang)
-    mail.para(t("email.password_reset.intro", lang, platform=PLATFORM_NAME))
-    # Only the path is the message's: the link is built on the public address the site has now.
-    path = urlsplit(str(payload.get("reset_path") or "")).path
-    mail.button(t("email.password_reset.button", lang), f"{_base()}{path}")
+    lang, mail = _to_account(payload, org, "password_reset")
+    mail.button(t("email.password_reset.button", lang), _site_link(payload.get("reset_path")))
     hours = int(email_kinds.PASSWORD_RESET_LIFETIME.total_seconds() // 3600)
     mail.para(tn("email.password_reset.valid", hours, lang))
     mail.note(t("email.password_reset.ignore", lang))

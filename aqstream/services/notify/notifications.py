@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import insert
 from sqlmodel import Session
 
-from aqstream.models import AuditEntry, DomainEvent, OutboxMessage
+from aqstream.models import AuditEntry, DomainEvent, OutboxMessage, User
 from aqstream.services.notify import email_kinds, outbox
 from aqstream.services.notify.domain_events import handler
 from aqstream.services.reports import audit
@@ -157,21 +157,95 @@ def member_invited(session: Session, event: DomainEvent) -> None:
            {"email": p["email"], "role": p["role"], "replaced": p["replaced"]})
 
 
-# Events whose only effect today is the audit entry: its action, object type and the payload key of the object;
-# the rest of the payload is the entry's data.
-AUDITED = {
-    "member.role_changed": ("team.role_change", "membership", "membership_id"),
-    "member.removed": ("team.remove", "membership", "membership_id"),
-    "member.left": ("team.leave", "membership", "membership_id"),
-    "invitation.revoked": ("team.invitation_revoke", "invitation", "invitation_id"),
-    "member.joined": ("team.join", "invitation", "invitation_id"),
+# Accounts ----------------------------------------------------------------------------------------------------
+
+
+def _account(session: Session, event: DomainEvent) -> User:
+    """The account an `account.*` event is about: its address and name are read here, not kept in the payload."""
+    return session.get(User, event.payload["user_id"])
+
+
+@handler("account.created")
+def account_created(session: Session, event: DomainEvent) -> None:
+    """The link that confirms the address (a transient value: the link is not kept in the event) and the audit
+    entry."""
+    p, user = event.payload, _account(session, event)
+    outbox.enqueue(session, kind=email_kinds.VERIFY_ADDRESS, recipient=user.email,
+                   payload={"user_id": user.id, "name": user.name, "locale": user.locale,
+                            "verify_path": p["verify_path"]})
+    _audit(session, event, "user.sign_up", "user", user.id, None)
+
+
+@handler("account.password_reset_requested")
+def password_reset_requested(session: Session, event: DomainEvent) -> None:
+    """The email with the reset link; the link's token is transient, only its digest is stored anywhere else."""
+    p, user = event.payload, _account(session, event)
+    outbox.enqueue(session, kind=email_kinds.PASSWORD_RESET, recipient=user.email,
+                   payload={"user_id": user.id, "name": user.name, "reset_path": p["reset_path"],
+                            "locale": p["locale"], "expires_at": p["expires_at"]})
+
+
+# Reminders, the mail log, tickets ----------------------------------------------------------------------------
+
+
+@handler("reminder.queued")
+def reminder_queued(session: Session, event: DomainEvent) -> None:
+    """One reminder email per person the reminders job chose (services/notify/reminders.py)."""
+    p = event.payload
+    rows = [outbox.message_row(kind=email_kinds.EVENT_REMINDER, recipient=r["email"],
+                               organization_id=event.organization_id,
+                               payload={"event_id": p["event_id"], "event_title": p["event_title"], "name": r["name"],
+                                        "locale": r["locale"], "order_id": r["order_id"], "codes": r["codes"],
+                                        "starts_at": p["starts_at"]})
+            for r in p["recipients"]]
+    if rows:
+        session.connection().execute(insert(OutboxMessage.__table__), rows)
+
+
+@handler("mail.resent")
+def mail_resent(session: Session, event: DomainEvent) -> None:
+    """The audit entry names the message's recipient, read from the message (the event keeps its id only)."""
+    message = session.get(OutboxMessage, event.payload["message_id"])
+    _audit(session, event, "mail.send_again", "outbox_message", message.id,
+           {"recipient": message.recipient, "kind": message.kind})
+
+
+@handler("ticket.renamed")
+def ticket_renamed(session: Session, event: DomainEvent) -> None:
+    """No names in the entry: the audit log outlives an account's deletion."""
+    _audit(session, event, "ticket.rename", "order", event.payload["order_id"], {"ticket": event.payload["ticket_id"]})
+
+
+# Events whose only effect today is the audit entry: its action, object type, the payload key of the object and
+# the payload keys that are the entry's data (None: the rest of the payload).
+AUDITED: dict[str, tuple[str, str, str, tuple[str, ...] | None]] = {
+    "member.role_changed": ("team.role_change", "membership", "membership_id", None),
+    "member.removed": ("team.remove", "membership", "membership_id", None),
+    "member.left": ("team.leave", "membership", "membership_id", None),
+    "invitation.revoked": ("team.invitation_revoke", "invitation", "invitation_id", None),
+    "member.joined": ("team.join", "invitation", "invitation_id", None),
+    "account.email_verified": ("user.verify_email", "user", "user_id", ()),
+    "account.updated": ("user.update_profile", "user", "user_id", ()),
+    "account.signed_out_everywhere": ("user.sign_out_everywhere", "user", "user_id", ()),
+    "account.password_changed": ("user.password_reset", "user", "user_id", None),
+    "account.deleted": ("account.delete", "user", "user_id", None),
+    "organization.created": ("organization.create", "organization", "organization_id", None),
+    "organization.updated": ("organization.settings_update", "organization", "organization_id", None),
+    "event.created": ("event.create", "event", "event_id", None),
+    "event.duplicated": ("event.duplicate", "event", "event_id", None),
+    "event.cover_changed": ("event.cover", "event", "event_id", None),
+    "ticket_type.added": ("ticket_type.create", "ticket_type", "ticket_type_id", None),
+    "ticket_type.changed": ("ticket_type.update", "ticket_type", "ticket_type_id", None),
+    "question.added": ("question.create", "question", "question_id", None),
+    "question.removed": ("question.remove", "question", "question_id", None),
 }
 
 
 def audited(session: Session, event: DomainEvent) -> None:
-    action, object_type, key = AUDITED[event.name]
-    _audit(session, event, action, object_type, event.payload[key],
-           {k: v for k, v in event.payload.items() if k != key})
+    action, object_type, key, data_keys = AUDITED[event.name]
+    p = event.payload
+    data = {k: v for k, v in p.items() if k != key} if data_keys is None else {k: p[k] for k in data_keys}
+    _audit(session, event, action, object_type, p[key], data or None)
 
 
 for _name in AUDITED:

@@ -3,11 +3,12 @@ start (24 by default, 0 for none).
 
 The scheduler runs `enqueue_due` as its "reminders" job (services/jobs.py), every AQSTREAM_SCHEDULE_SECONDS
 and once across all workers. For each published event whose reminder time has come, it takes every confirmed
-order placed before that time and not yet reminded, writes one outbox email per address (the buyer gets all of
-the order's tickets and the manage link; an attendee with their own address gets their tickets) and stamps the
-orders, all in one transaction. The stamp makes the reminder happen once even if two rounds overlap (a worker
-whose job outlived its lease, or a direct call): on PostgreSQL they take a per-event advisory lock and skip an
-event another one is working on; on SQLite the write lock serializes them.
+order placed before that time and not yet reminded, chooses who gets which email (the buyer gets all of the
+order's tickets and the manage link; an attendee with their own address gets their tickets), stamps the orders
+and records `reminder.queued`, whose handler writes one outbox email per address, all in one transaction. The
+stamp makes the reminder happen once even if two rounds overlap (a worker whose job outlived its lease, or a
+direct call): on PostgreSQL they take a per-event advisory lock and skip an event another one is working on; on
+SQLite the write lock serializes them.
 
 Moving an event's start (or its reminder hours) clears the stamps of orders whose reminder time is now in the
 future, so people are reminded of the new time. Orders placed after the reminder time get no reminder: their
@@ -18,15 +19,15 @@ import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import text, update
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write
-from aqstream.models import Event, Order, Organization, OutboxMessage, Ticket
+from aqstream.models import Event, Order, Organization, Ticket
 from aqstream.services.clock import utcnow
 from aqstream.services.events.events import MAX_REMINDER_HOURS
 from aqstream.services.lifecycle import EventStatus, OrderStatus, TicketStatus
-from aqstream.services.notify import email_kinds, outbox
+from aqstream.services.notify import domain_events, email_kinds
 
 REMINDER_EMAIL = email_kinds.EVENT_REMINDER
 _LOCK_SPACE = zlib.crc32(b"aqstream.reminders")  # advisory-lock key space: (this, event id)
@@ -113,19 +114,17 @@ def _remind_event(session: Session, event: Event, now: datetime) -> int:
             if own and own != buyer:
                 person = people.setdefault(own, _Person(ticket.attendee_name, locale))
                 person.codes.append(ticket.code)
-    rows = [
-        outbox.message_row(kind=REMINDER_EMAIL, recipient=address, organization_id=current.organization_id,
-                           payload={"event_id": current.id, "event_title": current.title, "name": person.name,
-                                    "locale": person.locale, "order_id": person.order_id,
-                                    "codes": list(dict.fromkeys(person.codes)),
-                                    "starts_at": current.starts_at.isoformat()})
-        for address, person in people.items() if address not in reminded
-    ]
-    if rows:
-        session.connection().execute(insert(OutboxMessage.__table__), rows)
+    recipients = [{"email": address, "name": person.name, "locale": person.locale, "order_id": person.order_id,
+                   "codes": list(dict.fromkeys(person.codes))}
+                  for address, person in people.items() if address not in reminded]
     session.exec(update(Order).where(Order.id.in_(order_ids)).values(reminder_sent_at=now))
+    # Its handler (services/notify/notifications.py) writes one email per recipient.
+    domain_events.record(session, "reminder.queued", {
+        "event_id": current.id, "event_title": current.title, "starts_at": current.starts_at.isoformat(),
+        "order_ids": order_ids, "recipients": recipients,
+    }, organization_id=current.organization_id)
     session.commit()
-    return len(rows)
+    return len(recipients)
 
 
 def enqueue_due(session: Session, now: datetime | None = None) -> int:

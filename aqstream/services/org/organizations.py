@@ -14,8 +14,8 @@ from aqstream.services.accounts.accounts import SUPPORTED_LOCALES, normalize_loc
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import NotFound, ValidationError
 from aqstream.services.events import media
+from aqstream.services.notify import domain_events
 from aqstream.services.org.permissions import MANAGE_SETTINGS, OWNER, Principal, access
-from aqstream.services.reports import audit
 from aqstream.services.validation import Checker
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
@@ -66,15 +66,8 @@ def create_organization(
         session.rollback()
         raise ValidationError({"slug": "org.slug_taken"})
     session.add(Membership(user_id=principal.user_id, organization_id=org.id, role=OWNER, created_at=now))
-    audit.record(
-        session,
-        action="organization.create",
-        object_type="organization",
-        object_id=org.id,
-        organization_id=org.id,
-        actor_user_id=principal.user_id,
-        data={"slug": wanted},
-    )
+    domain_events.record(session, "organization.created", {"organization_id": org.id, "slug": wanted},
+                         organization_id=org.id, actor_user_id=principal.user_id)
     session.commit()
     return org
 
@@ -175,9 +168,8 @@ def update_settings(
             data = {k: v for k, v in changed.items() if k != "logo_path"}
             if "logo_path" in changed:
                 data["logo"] = "changed" if values["logo_path"] else "removed"
-            audit.record(session, action="organization.settings_update", object_type="organization",
-                         object_id=organization_id, organization_id=organization_id,
-                         actor_user_id=principal.user_id, data=data)
+            domain_events.record(session, "organization.updated", {"organization_id": organization_id, **data},
+                                 organization_id=organization_id, actor_user_id=principal.user_id)
         session.commit()
     except BaseException:
         session.rollback()

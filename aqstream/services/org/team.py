@@ -129,6 +129,22 @@ def _owner_count(locked: dict[int, Membership]) -> int:
     return sum(1 for m in locked.values() if m.role == OWNER)
 
 
+def _locked_member(session: Session, principal: Principal, organization_id: int, user_id: int,
+                   allowed: frozenset[str], new_role: str | None, field: str | None = None) -> Membership:
+    """Lock the team and return the member whose role becomes `new_role` (None: who leaves the team), once the
+    owners' rules allow it: making or unmaking an owner needs an owner, and the last owner stays one."""
+    locked = _lock_team(session, organization_id, {principal.user_id, user_id})
+    actor = _actor_role(session, principal, organization_id, locked, allowed)
+    target = locked.get(user_id)
+    if target is None:
+        raise NotFound("team.member_unknown")
+    if OWNER in (target.role, new_role) and actor != OWNER:
+        raise Forbidden("team.owner_only", field=field)
+    if target.role == OWNER and new_role != OWNER and _owner_count(locked) <= 1:
+        raise Conflict("team.last_owner", field=field)
+    return target
+
+
 def sole_owner_of(session: Session, user_id: int) -> list[str]:
     """Names of the organizations whose last owner this person is (they would be left without one if the
     person went). Call inside a write transaction: each such team is locked as a team change locks it."""
@@ -171,16 +187,8 @@ def change_role(session: Session, principal: Principal, organization_id: int, us
     new_role = _check_role(checker, role)
     checker.raise_if_any()
     with _write(session):
-        locked = _lock_team(session, organization_id, {principal.user_id, user_id})
-        actor = _actor_role(session, principal, organization_id, locked, MANAGE_TEAM)
-        target = locked.get(user_id)
-        if target is None:
-            raise NotFound("team.member_unknown")
+        target = _locked_member(session, principal, organization_id, user_id, MANAGE_TEAM, new_role, field="role")
         old_role = target.role
-        if OWNER in (old_role, new_role) and actor != OWNER:
-            raise Forbidden("team.owner_only", field="role")
-        if old_role == OWNER and new_role != OWNER and _owner_count(locked) <= 1:
-            raise Conflict("team.last_owner", field="role")
         if old_role != new_role:
             target.role = new_role
             session.add(target)
@@ -199,15 +207,7 @@ def remove_member(session: Session, principal: Principal, organization_id: int, 
     allowed = frozenset(ROLES) if leaving else MANAGE_TEAM
     access(session, principal, organization_id, allowed)
     with _write(session):
-        locked = _lock_team(session, organization_id, {principal.user_id, user_id})
-        actor = _actor_role(session, principal, organization_id, locked, allowed)
-        target = locked.get(user_id)
-        if target is None:
-            raise NotFound("team.member_unknown")
-        if target.role == OWNER and actor != OWNER:
-            raise Forbidden("team.owner_only")
-        if target.role == OWNER and _owner_count(locked) <= 1:
-            raise Conflict("team.last_owner")
+        target = _locked_member(session, principal, organization_id, user_id, allowed, None)
         session.exec(delete(Membership).where(Membership.id == target.id))
         domain_events.record(session, "member.left" if leaving else "member.removed",
                              {"membership_id": target.id, "user_id": user_id, "role": target.role},

@@ -13,6 +13,7 @@ from aqstream.models import AuditEntry, User
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import ValidationError
 from aqstream.services.org.permissions import VIEW_AUDIT, Principal, access
+from aqstream.services.paging import Paged
 
 MAX_PER_PAGE = 200
 
@@ -52,15 +53,11 @@ class AuditRow:
 
 
 @dataclass(frozen=True)
-class AuditPage:
+class AuditPage(Paged):
     entries: list[AuditRow]
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def list_entries(

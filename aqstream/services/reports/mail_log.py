@@ -19,9 +19,9 @@ from aqstream import config
 from aqstream.i18n import t
 from aqstream.models import Organization, OutboxMessage
 from aqstream.services.errors import Conflict, NotFound, ValidationError
-from aqstream.services.notify import email_render, mail_delivery
+from aqstream.services.notify import domain_events, email_render, mail_delivery
 from aqstream.services.org.permissions import VIEW_MAIL, Principal, access, is_platform_admin
-from aqstream.services.reports import audit
+from aqstream.services.paging import Paged
 
 log = logging.getLogger(__name__)
 
@@ -81,17 +81,13 @@ class MailCounts:
 
 
 @dataclass(frozen=True)
-class MailPage:
+class MailPage(Paged):
     rows: list[MailRow]
     total: int  # messages matching the filter
     page: int
     per_page: int
     status: str
     counts: MailCounts
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 @dataclass(frozen=True)
@@ -253,10 +249,9 @@ def send_again(session: Session, principal: Principal, organization_id: int | No
     if message.status != "failed" or not mail_delivery.retry_now(session, message.id, commit=False):
         session.rollback()
         raise Conflict("mail.not_failed")
-    # The guarded update and the audit entry commit together.
-    audit.record(session, action="mail.send_again", object_type="outbox_message", object_id=message.id,
-                 organization_id=message.organization_id, actor_user_id=principal.user_id,
-                 data={"recipient": message.recipient, "kind": message.kind})
+    # The guarded update and the event (its handler writes the audit entry) commit together.
+    domain_events.record(session, "mail.resent", {"message_id": message.id, "kind": message.kind},
+                         organization_id=message.organization_id, actor_user_id=principal.user_id)
     session.commit()
     session.refresh(message)
     return _row(session, message, org_name, org_slug, lang)

@@ -3,7 +3,6 @@
 a confirmation again, and the rows of an export."""
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +21,7 @@ from aqstream.services.lifecycle import TicketStatus
 from aqstream.services.notify import domain_events
 from aqstream.services.org.organizations import organization_slug
 from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access
+from aqstream.services.paging import page_count
 from aqstream.services.sales import registration
 from aqstream.services.validation import Checker
 
@@ -128,7 +128,7 @@ def search(session: Session, principal: Principal, organization_id: int, event_i
     q = _clean_query(query or AttendeeQuery())
     count = select(func.count(Ticket.id)).select_from(Ticket).join(Order, Order.id == Ticket.order_id)
     total = session.exec(_filtered(count, event.id, q)).one()
-    pages = max(1, math.ceil(total / q.per_page))
+    pages = page_count(total, q.per_page)
     page = min(q.page, pages)
     order = [c.desc() if q.descending else c.asc() for c in SORTS[q.sort]]
     rows = session.exec(_filtered(_base(), event.id, q).order_by(*order)

@@ -17,7 +17,7 @@ from aqstream.services.events.events import get_event
 from aqstream.services.lifecycle import HOLDING_TICKET, OrderStatus, TicketStatus, move
 from aqstream.services.notify import domain_events, email_kinds
 from aqstream.services.org.permissions import MANAGE_EVENTS, Principal, access
-from aqstream.services.reports import audit
+from aqstream.services.paging import Paged, page_count
 from aqstream.services.sales import inventory
 from aqstream.services.validation import Checker
 
@@ -201,15 +201,11 @@ class MyOrder:
 
 
 @dataclass(frozen=True)
-class MyOrdersPage:
+class MyOrdersPage(Paged):
     rows: list[MyOrder]
     total: int
     page: int
     per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 def _my_orders(session: Session, user_id: int, *conditions, order_by, offset: int = 0, limit: int = 500) -> list[MyOrder]:
@@ -255,7 +251,7 @@ def my_orders_page(session: Session, user_id: int, *, past: bool, page: int = 1,
         select(func.count(Order.id)).select_from(Order).join(Event, Event.id == Order.event_id)
         .where(owned_by(user_id), when)
     ).one()
-    last_page = max(1, -(-total // per_page))
+    last_page = page_count(total, per_page)
     page = min(max(1, int(page or 1)), last_page)
     order_by = (Event.starts_at.desc(), Order.id.desc()) if past else (Event.starts_at, Order.id)
     rows = _my_orders(session, user_id, when, order_by=order_by, offset=(page - 1) * per_page, limit=per_page)
@@ -319,16 +315,9 @@ def rename_ticket(
     if name != ticket.attendee_name:
         ticket.attendee_name = name
         session.add(ticket)
-        audit.record(
-            session,
-            action="ticket.rename",
-            object_type="order",
-            object_id=order.id,
-            organization_id=order.organization_id,
-            actor_user_id=user_id or order.user_id,
-            actor_label=order.buyer_email or (str(user_id) if user_id else ""),
-            data={"ticket": ticket.id},  # no names: the audit log outlives an account's deletion
-        )
+        domain_events.record(session, "ticket.renamed", {"order_id": order.id, "ticket_id": ticket.id},
+                             organization_id=order.organization_id, actor_user_id=user_id or order.user_id,
+                             actor_label=order.buyer_email or (str(user_id) if user_id else ""))
     session.commit()
     session.refresh(ticket)
     return ticket
