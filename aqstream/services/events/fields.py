@@ -10,7 +10,9 @@ several fields together (a venue or an online link; the end after the start) sta
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Mapping
+from zoneinfo import ZoneInfo
 
 # Kinds of field: how a value is checked, typed in the API and read from a form.
 TEXT = "text"  # one line of text
@@ -148,6 +150,27 @@ def input_values(values: Mapping[str, Any]) -> dict[str, Any]:
     """The EventInput keyword arguments of submitted values keyed by field name (a page form or an API body):
     every declared field, named as EventInput names it."""
     return {f.attr: values[f.name] for f in FIELDS if f.name in values}
+
+
+def local_text(value: datetime | None, tz_name: str) -> str:
+    """A stored UTC time as a datetime-local input shows it, in the event's zone ("" for none)."""
+    return value.astimezone(ZoneInfo(tz_name)).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+def form_strings(event) -> dict[str, str]:
+    """An event's declared fields as an edit form shows them: times in the event's zone, numbers as text
+    ("" for none), checkboxes "true" or "", tags and addresses as stored."""
+    tz = event.time_zone
+    out: dict[str, str] = {}
+    for f in FIELDS:
+        value = getattr(event, f.name)
+        if f.kind == DATETIME:
+            out[f.name] = local_text(value, tz)
+        elif f.kind == BOOL:
+            out[f.name] = "true" if value else ""
+        else:
+            out[f.name] = "" if value is None else str(value)
+    return out
 
 
 def form_values(form: Mapping[str, Any]) -> dict[str, Any]:
