@@ -195,6 +195,7 @@ def _event_field(f: event_fields.EventField, *, response: bool = False) -> tuple
     elif f.kind == event_fields.TAGS:
         kind = list[str]
         limits = {} if response else {"max_length": f.max_items}
+        doc["description"] = f"{f.description}: at most {f.max_items}, each at most {f.item_max_len} characters"
     else:  # texts, the address, the addresses and the time zone: text with its length limit
         kind = str
         limits = {} if response or f.max_len is None else {"max_length": f.max_len}

@@ -117,6 +117,9 @@ def check_simple(checker, f: EventField, value):
     if f.kind == TAGS:
         return _check_tags(checker, f, value)
     if f.kind == EMAILS:
+        if len((value or "").strip()) > f.max_len:  # what the API refuses, and the column could not hold
+            checker.fail(f.name, "field.too_long")
+            return value or ""
         return checker.email_list(f.name, value, max_count=f.max_items)
     raise ValueError(f"{f.name}: {f.kind} is checked with the event's zone")
 
