@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal, Optional, Union
+from typing import Any, Literal, Optional, Union
 
 from fastapi import Path
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from typing_extensions import Annotated
+
+from aqstream.services.events import fields as event_fields
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
 Id = Annotated[int, Path(ge=1, le=MAX_ID, description="An id, 1 to 2147483647")]
@@ -172,70 +174,69 @@ class QuestionOut(BaseModel):
     help_text: str
 
 
-class EventEmailsIn(Input):
-    """The event's email settings, the same when an event is created or updated."""
-
-    reminder_hours: int = Field(default=24, ge=0, le=168, description="Reminder email this many hours before; 0: none")
-    confirmation_text: str = Field(default="", max_length=2000, description="Added to the confirmation email")
-    reminder_text: str = Field(default="", max_length=2000, description="Added to the reminder email")
-    notify_email: str = Field(default="", max_length=1300,
-                              description="Told of each new registration: up to 5 addresses separated by commas; "
-                                          "empty: nobody")
-
-
-class EventIn(EventEmailsIn):
-    title: str = Field(max_length=200)
-    description: str = Field(default="", max_length=20000)
-    venue: str = Field(default="", max_length=300)
-    online_url: str = Field(default="", max_length=500)
-    starts_at: DateTime = Field(description="Wall-clock time in time_zone, or an ISO time with an offset")
-    ends_at: DateTime
-    time_zone: str = Field(max_length=64, examples=["Europe/Moscow"])
-    capacity: Optional[int] = Field(default=None, ge=1, le=1_000_000)
-    ticket_types: list[TicketTypeIn] = Field(min_length=1, max_length=50)
-    registration_opens_at: Optional[DateTime] = None
-    registration_closes_at: Optional[DateTime] = None
-    one_registration_per_email: bool = False
-    locale: Literal["", "en", "ru"] = ""
-    city: str = Field(default="", max_length=120)
-    tags: list[str] = Field(default=[], max_length=10, description="Topic tags, e.g. [\"jazz\", \"music\"]")
-    listed: bool = Field(default=True, description="False keeps the event out of the public catalog")
-    attendees_can_edit_names: bool = True
-
-
-class EventFields(BaseModel):
-    """What organizers and the public both see of an event."""
-
-    slug: str
-    title: str
-    description: str
-    venue: str
-    online_url: str
-    starts_at: datetime
-    ends_at: datetime
-    time_zone: str
-    status: str
-    city: str = ""
-    tags: list[str] = []
+def _event_field(f: event_fields.EventField, *, response: bool = False) -> tuple[Any, Any]:
+    """One declared event field (services/events/fields.py) as a pydantic field of a request body (its JSON
+    name, type, limits, default and documentation come from the declaration) or of a response (name and type)."""
+    doc: dict[str, Any] = {}
+    if f.description:
+        doc["description"] = f.description
+    if f.example:
+        doc["examples"] = [f.example]
+    limits: dict[str, Any] = {}
+    if f.kind == event_fields.DATETIME:
+        kind: Any = datetime if response else DateTime
+    elif f.kind == event_fields.INT:
+        kind = int
+        limits = {} if response else {"ge": f.low, "le": f.high}
+    elif f.kind == event_fields.BOOL:
+        kind = bool
+    elif f.kind == event_fields.CHOICE:
+        kind = str if response else Literal[f.choices]
+    elif f.kind == event_fields.TAGS:
+        kind = list[str]
+        limits = {} if response else {"max_length": f.max_items}
+        doc["description"] = f"{f.description}: at most {f.max_items}, each at most {f.item_max_len} characters"
+    else:  # texts, the address, the addresses and the time zone: text with its length limit
+        kind = str
+        limits = {} if response or f.max_len is None else {"max_length": f.max_len}
+    if response:  # an answer always holds every field (null where there is no value)
+        return (kind if f.required or f.default is not None else Optional[kind]), Field(...)
+    if f.required:
+        return kind, Field(..., **limits, **doc)
+    default = list(f.default) if f.kind == event_fields.TAGS else f.default
+    return (Optional[kind] if default is None else kind), Field(default=default, **limits, **doc)
 
 
-class EventOut(EventFields):
-    id: int
-    capacity: Optional[int]
-    registered: int
-    registration_opens_at: Optional[datetime] = None
-    registration_closes_at: Optional[datetime] = None
-    one_registration_per_email: bool = False
-    locale: str = ""
-    listed: bool = True
-    attendees_can_edit_names: bool = True
-    reminder_hours: int = 24
-    confirmation_text: str = ""
-    reminder_text: str = ""
-    notify_email: str = ""
-    public_url: Optional[str]
-    ticket_types: list[Union[OrganizerTicketTypeOut, TicketTypeOut]]
-    questions: list[QuestionOut] = []
+def event_request_fields() -> dict[str, Any]:
+    """The event's own fields as a request body takes them (creation and update)."""
+    return {f.name: _event_field(f) for f in event_fields.FIELDS}
+
+
+EventIn = create_model(
+    "EventIn", __base__=Input, __module__=__name__, **event_request_fields(),
+    ticket_types=(list[TicketTypeIn], Field(min_length=1, max_length=50)),
+)
+
+# What organizers and the public both see of an event.
+EVENT_PUBLIC_NAMES = ("slug", *(f.name for f in event_fields.FIELDS if f.public), "status")
+# ... and what its organizers see: every declared field.
+EVENT_NAMES = ("slug", *(f.name for f in event_fields.FIELDS), "status")
+
+EventFields = create_model(
+    "EventFields", __module__=__name__, __doc__="What organizers and the public both see of an event.",
+    slug=(str, ...), **{f.name: _event_field(f, response=True) for f in event_fields.FIELDS if f.public},
+    status=(str, ...),
+)
+
+EventOut = create_model(
+    "EventOut", __base__=EventFields, __module__=__name__,
+    id=(int, ...),
+    **{f.name: _event_field(f, response=True) for f in event_fields.FIELDS if not f.public},
+    registered=(int, ...),
+    public_url=(Optional[str], ...),
+    ticket_types=(list[Union[OrganizerTicketTypeOut, TicketTypeOut]], ...),
+    questions=(list[QuestionOut], []),
+)
 
 
 class PublicEventOut(EventFields):

@@ -92,27 +92,16 @@ def _can_manage(session: Session, who: ApiIdentity) -> bool:
     return access(session, who.principal, who.organization_id, VIEW_ATTENDEES).role in MANAGE_EVENTS
 
 
-def _event_fields(event: Event) -> dict:
-    fields = {name: getattr(event, name) for name in schemas.EventFields.model_fields}
+def _event_fields(event: Event, names: tuple[str, ...] = schemas.EVENT_PUBLIC_NAMES) -> dict:
+    fields = {name: getattr(event, name) for name in names}
     return {**fields, "tags": events.normalize_tags(event.tags)}
 
 
 def _event_out(session: Session, event: Event, org_slug: str, manage: bool = True) -> schemas.EventOut:
     return schemas.EventOut(
         id=event.id,
-        **_event_fields(event),
-        capacity=event.capacity,
+        **_event_fields(event, schemas.EVENT_NAMES),
         registered=event.sold,
-        registration_opens_at=event.registration_opens_at,
-        registration_closes_at=event.registration_closes_at,
-        one_registration_per_email=event.one_registration_per_email,
-        locale=event.locale,
-        listed=event.listed,
-        attendees_can_edit_names=event.attendees_can_edit_names,
-        reminder_hours=event.reminder_hours,
-        confirmation_text=event.confirmation_text,
-        reminder_text=event.reminder_text,
-        notify_email=event.notify_email,
         public_url=f"{config.public_base_url()}/e/{org_slug}/{event.slug}" if event.status == EventStatus.PUBLISHED else None,
         ticket_types=[_ticket_type_out(tt, event, organizer=manage) for tt in events.list_ticket_types(session, event.id)],
         questions=[_question_out(q) for q in questions.active_questions(session, event.id)],
@@ -230,29 +219,8 @@ def list_events(who: ApiIdentity = Depends(identity), session: Session = Depends
 
 @router.post("/events", response_model=schemas.EventOut, status_code=201, tags=["events"])
 def create_event(body: schemas.EventIn, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
-    data = events.EventInput(
-        title=body.title,
-        description=body.description,
-        venue=body.venue,
-        online_url=body.online_url,
-        starts_local=body.starts_at,
-        ends_local=body.ends_at,
-        time_zone=body.time_zone,
-        capacity=body.capacity,
-        ticket_types=[_ticket_type_input(tt) for tt in body.ticket_types],
-        registration_opens_local=body.registration_opens_at,
-        registration_closes_local=body.registration_closes_at,
-        one_registration_per_email=body.one_registration_per_email,
-        locale=body.locale,
-        city=body.city,
-        tags=body.tags,
-        listed=body.listed,
-        attendees_can_edit_names=body.attendees_can_edit_names,
-        reminder_hours=body.reminder_hours,
-        confirmation_text=body.confirmation_text,
-        reminder_text=body.reminder_text,
-        notify_email=body.notify_email,
-    )
+    values = body.model_dump(exclude={"ticket_types"})
+    data = events.input_from_api(values, ticket_types=[_ticket_type_input(tt) for tt in body.ticket_types])
     event = events.create_event(session, who.principal, who.organization_id, data)
     return _event_out(session, event, _org_slug(session, who))
 

@@ -7,7 +7,7 @@ from typing import Literal, Optional
 
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 from sqlmodel import Session
 
 from aqstream import config
@@ -18,6 +18,7 @@ from aqstream.i18n import t
 from aqstream.services.accounts import accounts
 from aqstream.services.errors import Unauthenticated
 from aqstream.services.events import event_lifecycle, events
+from aqstream.services.events import fields as event_fields
 from aqstream.services.org.api_tokens import ApiIdentity
 from aqstream.services.org.permissions import VIEW_ATTENDEES, Principal, access_by_slug
 from aqstream.services.reports import exports
@@ -27,23 +28,9 @@ router = APIRouter(prefix="/api/v1", tags=["events"])
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class EventUpdateIn(schemas.EventEmailsIn):
-    title: str = Field(max_length=200)
-    description: str = Field(default="", max_length=20000)
-    venue: str = Field(default="", max_length=300)
-    online_url: str = Field(default="", max_length=500)
-    starts_at: schemas.DateTime
-    ends_at: schemas.DateTime
-    time_zone: str = Field(max_length=64)
-    capacity: Optional[int] = Field(default=None, ge=1, le=1_000_000)
-    registration_opens_at: Optional[schemas.DateTime] = None
-    registration_closes_at: Optional[schemas.DateTime] = None
-    one_registration_per_email: bool = False
-    locale: Literal["", "en", "ru"] = ""
-    city: str = Field(default="", max_length=120)
-    tags: list[str] = Field(default=[], max_length=10, description="Topic tags, e.g. [\"jazz\", \"music\"]")
-    listed: bool = Field(default=True, description="False keeps the event out of the public catalog")
-    attendees_can_edit_names: bool = True
+# The event's own fields, as declared in services/events/fields.py (ticket types have their own routes).
+EventUpdateIn = create_model("EventUpdateIn", __base__=schemas.Input, __module__=__name__,
+                             **schemas.event_request_fields())
 
 
 class CancelEventIn(schemas.Input):
@@ -51,7 +38,7 @@ class CancelEventIn(schemas.Input):
 
 
 class DuplicateIn(schemas.Input):
-    title: Optional[str] = Field(default=None, max_length=200)
+    title: Optional[str] = Field(default=None, max_length=event_fields.get("title").max_len)
 
 
 class AttendeeOut(BaseModel):
@@ -102,14 +89,7 @@ def _attendee_out(row: attendees.AttendeeRow) -> AttendeeOut:
 @router.put("/events/{event_id}")
 def update_event(event_id: schemas.Id, body: EventUpdateIn, who: ApiIdentity = Depends(identity),
                  session: Session = Depends(db)):
-    data = events.EventInput(
-        title=body.title, description=body.description, venue=body.venue, online_url=body.online_url,
-        starts_local=body.starts_at, ends_local=body.ends_at, time_zone=body.time_zone, capacity=body.capacity,
-        registration_opens_local=body.registration_opens_at, registration_closes_local=body.registration_closes_at,
-        one_registration_per_email=body.one_registration_per_email, locale=body.locale, city=body.city,
-        tags=body.tags, listed=body.listed, attendees_can_edit_names=body.attendees_can_edit_names,
-        reminder_hours=body.reminder_hours, confirmation_text=body.confirmation_text,
-        reminder_text=body.reminder_text, notify_email=body.notify_email)
+    data = events.input_from_api(body.model_dump())
     event = event_lifecycle.update_event(session, who.principal, who.organization_id, event_id, data)
     return _event_out(session, event, _org_slug(session, who))
 

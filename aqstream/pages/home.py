@@ -1,10 +1,10 @@
 """Home page and organization creation."""
 import reflex as rx
 
-from aqstream.components.ui import T, field, form_error, labelled_select, loading, shell, signout_button
+from aqstream.components.time_zone_picker import time_zone_picker
+from aqstream.components.ui import T, field, form_error, loading, shell, signout_button
 from aqstream.state.base import AppState
 from aqstream.state.home import CreateOrgState, HomeState
-from aqstream.state.organizer import time_zone_choices
 
 
 def home() -> rx.Component:
@@ -49,8 +49,9 @@ def home() -> rx.Component:
 
 
 def tz_select(name: str, label_key: str, default: rx.Var | str) -> rx.Component:
-    return labelled_select(f"f-{name}", T(label_key), *[rx.el.option(z, value=z) for z in time_zone_choices()],
-                           name=name, default_value=default, key=default)
+    """The time-zone choice of the organization and event forms: current zones in the visitor's language,
+    searchable (components/time_zone_picker.py)."""
+    return time_zone_picker(name, T(label_key), default)
 
 
 def new_organization() -> rx.Component:

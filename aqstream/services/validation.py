@@ -65,14 +65,14 @@ class Checker:
                 out.append(address)
         return ", ".join(out)
 
-    def url(self, field: str, value: str | None, *, required: bool = False) -> str:
+    def url(self, field: str, value: str | None, *, required: bool = False, max_len: int = 500) -> str:
         raw = (value or "").strip()
         if not raw:
             if required:
                 self.fail(field, "field.required")
             return ""
         parsed = urlparse(raw)
-        if parsed.scheme not in ("http", "https") or not parsed.netloc or len(raw) > 500:
+        if parsed.scheme not in ("http", "https") or not parsed.netloc or len(raw) > max_len:
             self.fail(field, "field.url_invalid")
         return raw
 

@@ -11,7 +11,7 @@ from aqstream import config
 from aqstream.db import session_scope
 from aqstream.i18n import format_datetime, format_number, t, tn
 from aqstream.services.errors import DomainError, Forbidden, NotFound
-from aqstream.services.events import event_lifecycle, events, media, questions
+from aqstream.services.events import event_lifecycle, events, fields, media, questions
 from aqstream.services.org import organizations
 from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, VIEW_MAIL, Principal, access_by_slug
 from aqstream.services.reports import mail_log
@@ -205,27 +205,9 @@ class EventFormState(OrgState):
             return
         self.busy = True
         rows = list(self.tt_rows)
-        data = events.EventInput(
-            title=form.get("title", ""),
-            description=form.get("description", ""),
-            venue=form.get("venue", ""),
-            online_url=form.get("online_url", ""),
-            starts_local=form.get("starts_at", ""),
-            ends_local=form.get("ends_at", ""),
-            time_zone=form.get("time_zone", ""),
-            capacity=form.get("capacity") or None,
-            registration_opens_local=form.get("registration_opens_at") or None,
-            registration_closes_local=form.get("registration_closes_at") or None,
-            one_registration_per_email=bool(form.get("one_registration_per_email")),
-            city=form.get("city", ""),
-            tags=form.get("tags", ""),
-            listed=bool(form.get("listed")),
-            attendees_can_edit_names=bool(form.get("attendees_can_edit_names")),
-            **_email_fields(form),
-            ticket_types=[
-                events.TicketTypeInput(form.get(f"tt.{r}.name", ""), form.get(f"tt.{r}.quantity", "")) for r in rows
-            ],
-        )
+        data = events.input_from_form(form, ticket_types=[
+            events.TicketTypeInput(form.get(f"tt.{r}.name", ""), form.get(f"tt.{r}.quantity", "")) for r in rows
+        ])
         try:
             with session_scope() as session:
                 event = events.create_event(session, Principal(self._user_id), self._org_id, data)
@@ -241,12 +223,6 @@ class EventFormState(OrgState):
             return
         self.busy = False
         return rx.redirect(f"/o/{self.org_slug}/events/{event.id}")
-
-
-def _email_fields(form: dict) -> dict:
-    """The event form's email settings, as the events service takes them."""
-    return dict(reminder_hours=form.get("reminder_hours", "24"), confirmation_text=form.get("confirmation_text", ""),
-                reminder_text=form.get("reminder_text", ""), notify_email=form.get("notify_email", ""))
 
 
 def _local(value, tz: str) -> str:
@@ -278,16 +254,7 @@ class EventEditState(OrgState):
         except (ValueError, NotFound):
             self.found = False
             return False
-        tz = event.time_zone
-        self.values = {
-            "title": event.title, "venue": event.venue, "online_url": event.online_url,
-            "starts_at": _local(event.starts_at, tz), "ends_at": _local(event.ends_at, tz), "time_zone": tz,
-            "capacity": str(event.capacity or ""), "registration_opens_at": _local(event.registration_opens_at, tz),
-            "registration_closes_at": _local(event.registration_closes_at, tz), "locale": event.locale,
-            "status": event.status, "city": event.city, "tags": event.tags,
-            "reminder_hours": str(event.reminder_hours), "confirmation_text": event.confirmation_text,
-            "reminder_text": event.reminder_text, "notify_email": event.notify_email,
-        }
+        self.values = {**fields.form_strings(event), "status": event.status}
         self.listed = event.listed
         self.names_editable = event.attendees_can_edit_names
         self.description = event.description
@@ -314,16 +281,7 @@ class EventEditState(OrgState):
             return redirect
         if not self._open_org(MANAGE_EVENTS):
             return
-        data = events.EventInput(
-            title=form.get("title", ""), description=form.get("description", ""), venue=form.get("venue", ""),
-            online_url=form.get("online_url", ""), starts_local=form.get("starts_at", ""),
-            ends_local=form.get("ends_at", ""), time_zone=form.get("time_zone", ""),
-            capacity=form.get("capacity") or None,
-            registration_opens_local=form.get("registration_opens_at") or None,
-            registration_closes_local=form.get("registration_closes_at") or None,
-            one_registration_per_email=bool(form.get("one_registration_per_email")), locale=form.get("locale", ""),
-            city=form.get("city", ""), tags=form.get("tags", ""), listed=bool(form.get("listed")),
-            attendees_can_edit_names=bool(form.get("attendees_can_edit_names")), **_email_fields(form))
+        data = events.input_from_form(form)
         self.busy = True
         try:
             with session_scope() as session:
@@ -673,10 +631,11 @@ class EventManageState(OrgState):
             self.notice = self.t("attendee.cancelled_notice")
 
 
-def time_zone_choices() -> list[str]:
-    from aqstream.services.validation import valid_time_zones
+def time_zone_choices(lang: str = "en") -> list[str]:
+    """The IANA names a person chooses from, in the picker's order (the picker: components/time_zone_picker.py)."""
+    from aqstream.services.events.time_zones import choices
 
-    return sorted(z for z in valid_time_zones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))) + ["UTC"]
+    return [c.name for c in choices(lang)]
 
 
 

@@ -12,7 +12,7 @@ from aqstream.db import begin_write
 from aqstream.models import Event, Order, Organization, Question, Ticket, TicketType
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, IllegalTransition, NotFound, ValidationError
-from aqstream.services.events import media
+from aqstream.services.events import fields, media
 from aqstream.services.events.events import (
     EventInput,
     _check_event,
@@ -71,13 +71,7 @@ def update_event(session: Session, principal: Principal, organization_id: int, e
         checker.fail("capacity", "event.capacity_below_sold")
     checker.raise_if_any()
     begin_write(session)
-    values = dict(title=clean.title, description=clean.description, venue=clean.venue, online_url=clean.online_url,
-                  starts_at=clean.starts_at, ends_at=clean.ends_at, time_zone=clean.time_zone, capacity=clean.capacity,
-                  registration_opens_at=clean.opens_at, registration_closes_at=clean.closes_at, locale=clean.locale,
-                  one_registration_per_email=bool(data.one_registration_per_email), city=clean.city, tags=clean.tags,
-                  listed=bool(data.listed), attendees_can_edit_names=bool(data.attendees_can_edit_names),
-                  reminder_hours=clean.reminder_hours, confirmation_text=clean.confirmation_text,
-                  reminder_text=clean.reminder_text, notify_email=clean.notify_email)
+    values = dict(clean.columns)  # every declared field (services/events/fields.py), named as its column
     changed = sorted(k for k, v in values.items() if getattr(event, k) != v)
     if not changed:
         session.rollback()
@@ -176,7 +170,8 @@ def duplicate_event(session: Session, principal: Principal, organization_id: int
     """A new draft with the same details, ticket types (nothing sold) and questions."""
     source = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
     checker = Checker()
-    new_title = checker.text("title", title or f"{source.title} (copy)"[:200], max_len=200, min_len=3)
+    title_field = fields.get("title")
+    new_title = fields.check_simple(checker, title_field, title or f"{source.title} (copy)"[:title_field.max_len])
     checker.raise_if_any()
     # Copied into plain values first: starting the write transaction (on SQLite) expires what was read.
     event_values = {k: v for k, v in source.model_dump().items()

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, make_dataclass
 from datetime import datetime, timezone
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 from slugify import slugify
@@ -15,15 +16,16 @@ from aqstream.db import begin_write
 from aqstream.models import Event, Order, Organization, Ticket, TicketType
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, IllegalTransition, NotFound, ValidationError
+from aqstream.services.events import fields
 from aqstream.services.lifecycle import PUBLIC_EVENT, EventStatus, TicketStatus, check, move
 from aqstream.services.notify import domain_events
 from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access
 from aqstream.services.sales import inventory
 from aqstream.services.validation import Checker
 
-MAX_CAPACITY = 1_000_000
+MAX_CAPACITY = fields.MAX_CAPACITY
 EVENT_STATUSES = tuple(EventStatus)
-EVENT_LOCALES = ("", "en", "ru")
+EVENT_LOCALES = fields.get("locale").choices
 PUBLIC_STATUSES = PUBLIC_EVENT
 
 
@@ -41,35 +43,35 @@ class TicketTypeInput:
     sort_order: int | str | None = None
 
 
-DEFAULT_REMINDER_HOURS = 24
-MAX_REMINDER_HOURS = 168  # a week
-EMAIL_TEXT_MAX = 2000
-NOTIFY_MAX = 5  # addresses told of each new registration
+DEFAULT_REMINDER_HOURS = fields.get("reminder_hours").default
+MAX_REMINDER_HOURS = fields.get("reminder_hours").high  # a week
+EMAIL_TEXT_MAX = fields.get("confirmation_text").max_len
+NOTIFY_MAX = fields.get("notify_email").max_items  # addresses told of each new registration
+
+_INPUT_TYPES = {fields.DATETIME: datetime | str | None, fields.INT: int | str | None, fields.BOOL: bool,
+                fields.TAGS: str | list[str]}
+
+# The events service's input: one attribute per declared field (`fields.FIELDS`, named by `EventField.attr`:
+# starts_local for starts_at, wall-clock times in the event's zone), then the ticket types. Texts may come
+# untrimmed, numbers as text: the service checks and cleans them. The required fields come first, in order
+# (title, starts_local, ends_local, time_zone), so they may be given by position.
+EventInput = make_dataclass("EventInput", [
+    *[(f.attr, _INPUT_TYPES.get(f.kind, str)) for f in fields.FIELDS if f.required],
+    *[(f.attr, _INPUT_TYPES.get(f.kind, str), field(default=f.default)) for f in fields.FIELDS if not f.required],
+    ("ticket_types", list[TicketTypeInput], field(default_factory=list)),
+])
+EventInput.__module__ = __name__
 
 
-@dataclass
-class EventInput:
-    title: str
-    starts_local: datetime | str
-    ends_local: datetime | str
-    time_zone: str
-    description: str = ""
-    venue: str = ""
-    online_url: str = ""
-    capacity: int | str | None = None
-    ticket_types: list[TicketTypeInput] = field(default_factory=list)
-    registration_opens_local: datetime | str | None = None
-    registration_closes_local: datetime | str | None = None
-    one_registration_per_email: bool = False
-    locale: str = ""  # language of the public page: "", "en" or "ru"
-    city: str = ""
-    tags: str | list[str] = ""  # "jazz, music" or a list
-    listed: bool = True  # shown in the public catalog
-    attendees_can_edit_names: bool = True
-    reminder_hours: int | str | None = DEFAULT_REMINDER_HOURS  # 0: no reminder
-    confirmation_text: str = ""  # the organizer's words added to the confirmation email
-    reminder_text: str = ""  # ... and to the reminder
-    notify_email: str = ""  # told of each new registration: up to NOTIFY_MAX addresses, "a@x.org, b@y.org"; "" for nobody
+def input_from_form(form: Mapping[str, Any], **extra) -> EventInput:
+    """The input for a submitted event form (creation or edit), read as `fields.form_values` says. `extra`:
+    what the form holds besides the event's own fields (its ticket types)."""
+    return EventInput(**fields.input_values(fields.form_values(form)), **extra)
+
+
+def input_from_api(values: Mapping[str, Any], **extra) -> EventInput:
+    """The input for an API request body's values (`model_dump()`), keyed by the declared JSON names."""
+    return EventInput(**fields.input_values(values), **extra)
 
 
 def _parse_local(
@@ -183,87 +185,42 @@ def _unique_slug(session: Session, organization_id: int, title: str) -> str:
 
 @dataclass
 class _CleanEvent:
-    title: str
-    description: str
-    venue: str
-    online_url: str
-    time_zone: str
-    starts_at: datetime | None
-    ends_at: datetime | None
-    capacity: int | None
-    opens_at: datetime | None
-    closes_at: datetime | None
-    locale: str
-    city: str
-    tags: str
-    reminder_hours: int = DEFAULT_REMINDER_HOURS
-    confirmation_text: str = ""
-    reminder_text: str = ""
-    notify_email: str = ""
+    """The event's own fields, checked and cleaned, as the Event's columns (named as the fields are)."""
+
+    columns: dict[str, Any]
+
+    def __getattr__(self, name: str):  # clean.title, clean.starts_at, ...
+        try:
+            return self.__dict__["columns"][name]
+        except KeyError:
+            raise AttributeError(name) from None
 
 
-MAX_TAGS, MAX_TAG_LEN = 10, 30
-
-
-def normalize_tags(value: str | list[str] | None) -> list[str]:
-    """Topic tags as the catalog and recommendations compare them: lower-case, trimmed, each once, in order."""
-    parts = value if isinstance(value, list) else (value or "").replace(";", ",").split(",")
-    out: list[str] = []
-    for part in parts:
-        tag = " ".join(str(part).split()).lower().lstrip("#")
-        if tag and tag not in out:
-            out.append(tag)
-    return out
-
-
-def _check_tags(checker: Checker, value) -> str:
-    tags = normalize_tags(value)
-    if len(tags) > MAX_TAGS:
-        checker.fail("tags", "event.tags_too_many")
-    elif any(len(tag) > MAX_TAG_LEN for tag in tags):
-        checker.fail("tags", "event.tag_too_long")
-    return ", ".join(tags)
+MAX_TAGS, MAX_TAG_LEN = fields.get("tags").max_items, fields.get("tags").item_max_len
+normalize_tags = fields.normalize_tags
 
 
 def _check_event(checker: Checker, data: EventInput, default_tz: str) -> _CleanEvent:
-    """The event's own fields, checked and converted to UTC; errors go into the checker."""
-    title = checker.text("title", data.title, max_len=200, min_len=3)
-    description = checker.text("description", data.description, max_len=20000, required=False)
-    venue = checker.text("venue", data.venue, max_len=300, required=False)
-    online_url = checker.url("online_url", data.online_url)
-    if not venue and not online_url and "online_url" not in checker.errors:
+    """The event's own fields, checked and converted to UTC; errors go into the checker. Each field's own
+    limits come from its declaration (`fields.FIELDS`); the rules between fields are here."""
+    own = {f.name: fields.check_simple(checker, f, getattr(data, f.attr)) for f in fields.FIELDS
+           if f.kind not in (fields.DATETIME, fields.TIME_ZONE)}
+    if not own["venue"] and not own["online_url"] and "online_url" not in checker.errors:
         checker.fail("venue", "event.venue_or_online_required")
     tz = checker.time_zone("time_zone", data.time_zone or default_tz)
     zone = tz if "time_zone" not in checker.errors else None
-    starts = _parse_local(checker, "starts_at", data.starts_local, tz=zone)
-    ends = _parse_local(checker, "ends_at", data.ends_local, tz=zone)
-    capacity = checker.int_range("capacity", data.capacity, low=1, high=MAX_CAPACITY, required=False)
-    opens = _parse_local(checker, "registration_opens_at", data.registration_opens_local, required=False, tz=zone)
-    closes = _parse_local(checker, "registration_closes_at", data.registration_closes_local, required=False, tz=zone)
-    locale = (data.locale or "").strip().lower()
-    if locale not in EVENT_LOCALES:
-        checker.fail("locale", "event.locale_invalid")
-    city = checker.text("city", data.city, max_len=120, required=False)
-    tags = _check_tags(checker, data.tags)
-    reminder_hours = checker.int_range("reminder_hours", data.reminder_hours, low=0, high=MAX_REMINDER_HOURS,
-                                       required=False)
-    confirmation_text = checker.text("confirmation_text", data.confirmation_text, max_len=EMAIL_TEXT_MAX,
-                                     required=False)
-    reminder_text = checker.text("reminder_text", data.reminder_text, max_len=EMAIL_TEXT_MAX, required=False)
-    notify_email = checker.email_list("notify_email", data.notify_email, max_count=NOTIFY_MAX)
-    starts_utc = ends_utc = opens_utc = closes_utc = None
-    if zone:
-        opens_utc = to_utc(opens, tz) if opens else None
-        closes_utc = to_utc(closes, tz) if closes else None
-        if opens_utc and closes_utc and closes_utc <= opens_utc:
-            checker.fail("registration_closes_at", "event.registration_closes_before_opening")
-    if starts and ends and zone:
-        starts_utc, ends_utc = to_utc(starts, tz), to_utc(ends, tz)
-        if ends_utc <= starts_utc:
-            checker.fail("ends_at", "event.ends_before_start")
-    return _CleanEvent(title, description, venue, online_url, tz, starts_utc, ends_utc, capacity, opens_utc, closes_utc,
-                       locale, city, tags, DEFAULT_REMINDER_HOURS if reminder_hours is None else reminder_hours,
-                       confirmation_text, reminder_text, notify_email)
+    local = {f.name: _parse_local(checker, f.name, getattr(data, f.attr), required=f.required, tz=zone)
+             for f in fields.FIELDS if f.kind == fields.DATETIME}
+    utc = {name: to_utc(value, tz) if value and zone else None for name, value in local.items()}
+    opens_utc, closes_utc = utc["registration_opens_at"], utc["registration_closes_at"]
+    if opens_utc and closes_utc and closes_utc <= opens_utc:
+        checker.fail("registration_closes_at", "event.registration_closes_before_opening")
+    starts_utc, ends_utc = utc["starts_at"], utc["ends_at"]
+    if starts_utc and ends_utc and ends_utc <= starts_utc:
+        checker.fail("ends_at", "event.ends_before_start")
+    if own["reminder_hours"] is None:
+        own["reminder_hours"] = DEFAULT_REMINDER_HOURS
+    return _CleanEvent({**own, **utc, "time_zone": tz})
 
 
 def create_event(session: Session, principal: Principal, organization_id: int, data: EventInput) -> Event:
@@ -285,27 +242,8 @@ def create_event(session: Session, principal: Principal, organization_id: int, d
     event = Event(
         organization_id=org.id,
         slug=_unique_slug(session, org.id, title),
-        title=title,
-        description=clean.description,
-        venue=clean.venue,
-        online_url=clean.online_url,
-        starts_at=clean.starts_at,
-        ends_at=clean.ends_at,
-        time_zone=clean.time_zone,
+        **clean.columns,
         status=EventStatus.DRAFT,
-        capacity=clean.capacity,
-        registration_opens_at=clean.opens_at,
-        registration_closes_at=clean.closes_at,
-        one_registration_per_email=bool(data.one_registration_per_email),
-        locale=clean.locale,
-        city=clean.city,
-        tags=clean.tags,
-        listed=bool(data.listed),
-        attendees_can_edit_names=bool(data.attendees_can_edit_names),
-        reminder_hours=clean.reminder_hours,
-        confirmation_text=clean.confirmation_text,
-        reminder_text=clean.reminder_text,
-        notify_email=clean.notify_email,
         created_at=now,
     )
     session.add(event)
