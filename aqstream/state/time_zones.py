@@ -12,14 +12,20 @@ MAX_QUERY = 100
 
 class TimeZonePickerState(AppState):
     tz_query: str = ""
+    # Set when a picker is on the page (its on_mount): until then the list is empty, so the zones (about 25 KB)
+    # are sent only to pages that show a picker, not in every page's state.
+    tz_shown: bool = False
 
     @rx.event
     def set_tz_query(self, text: str):
         self.tz_query = (text or "")[:MAX_QUERY]
+        self.tz_shown = True
 
     @rx.var
     def tz_matches(self) -> list[dict[str, str]]:
         """The zones matching what was typed; every zone when nothing was typed or nothing matches."""
+        if not self.tz_shown:
+            return []
         found = time_zones.search(self.lang, self.tz_query) or time_zones.choices(self.lang)
         return [{"value": c.name, "label": c.label} for c in found]
 
