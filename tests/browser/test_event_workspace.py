@@ -63,7 +63,7 @@ def test_overview_tickets_emails_and_settings_tabs(app_url, app_data, new_page):
     expect(page.get_by_role("status").filter(has_text="The link is copied.")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == public_url
     assert no_horizontal_scroll(page)
-    assert axe_violations(page) == []
+    assert (found := axe_violations(page)) == [], "\n".join(found)
     shot(page, "workspace-overview-desktop")
 
     # Tickets and questions: nothing open until asked for.
@@ -94,7 +94,7 @@ def test_overview_tickets_emails_and_settings_tabs(app_url, app_data, new_page):
     visitor = new_page(PHONE, is_mobile=True, has_touch=True)
     visitor.goto(public_url)
     visitor.get_by_label("Your name").fill("Vera Visitor")
-    visitor.get_by_label("Email").fill("vera@example.com")
+    visitor.get_by_label("Email").fill("vera-ws@example.com")
     visitor.get_by_label("Vegan").check()
     visitor.get_by_role("button", name="Register").click()
     expect(visitor.get_by_text("You are registered")).to_be_visible()
@@ -141,14 +141,13 @@ def test_overview_tickets_emails_and_settings_tabs(app_url, app_data, new_page):
     expect(page.get_by_text("Email settings saved.")).to_be_visible()
     page.reload()
     expect(page.get_by_label("Reminder email")).to_have_value("3")
-    assert axe_violations(page) == []
+    assert (found := axe_violations(page)) == [], "\n".join(found)
     shot(page, "workspace-emails-desktop")
 
     # Settings: the editor, with one "Choose an image" control.
     open_tab(page, "Settings")
     expect(page).to_have_title(f"{TITLE} · Settings · AqStream")
     expect(page.get_by_role("button", name="Choose an image")).to_have_count(1)
-    expect(page.get_by_label("Choose an image")).to_have_count(1)
     page.locator("input[type=file]").set_input_files(files=[{"name": "cover.png", "mimeType": "image/png",
                                                                "buffer": PNG}])
     expect(page.get_by_role("img", name="Cover image")).to_be_visible()
@@ -164,7 +163,7 @@ def test_overview_tickets_emails_and_settings_tabs(app_url, app_data, new_page):
     expect(page.get_by_text("Changes saved.")).to_be_visible()
     expect(page.get_by_role("heading", name="Rust & Python night", level=1)).to_be_visible()
     expect(page).to_have_title("Rust & Python night · Settings · AqStream")
-    assert axe_violations(page) == []
+    assert (found := axe_violations(page)) == [], "\n".join(found)
     shot(page, "workspace-settings-desktop")
     with sqlite3.connect(f"{app_data}/aqstream.db") as db:
         kept = db.execute("select reminder_hours, notify_email from event where title = 'Rust & Python night' "
@@ -310,6 +309,7 @@ def test_sign_in_lands_on_the_organization_used_last(app_url, new_page):
     expect(page.get_by_role("heading", name="Events")).to_be_visible()
     # A page asked for is still where sign-in goes.
     page.get_by_role("button", name="Sign out", exact=True).click()
+    expect(page.get_by_role("link", name="Sign in")).to_be_visible()
     page.goto(f"{app_url}/signin?next=/account/profile")
     page.get_by_label("Email").fill("lena-ws@example.com")
     page.get_by_label("Password").fill(PASSWORD)

@@ -69,9 +69,9 @@ def numbers() -> rx.Component:
 
 def share_link() -> rx.Component:
     s = EventOverviewState
-    return rx.callout.root(
+    return rx.card(
         rx.vstack(
-            rx.text(T("event.published_notice")),
+            rx.text(T("event.published_notice"), weight="medium"),
             rx.flex(
                 rx.link(s.public_url, href=s.public_path, id="public-link", word_break="break-all"),
                 rx.button(rx.icon("copy"), T("overview.copy"), variant="soft", on_click=s.copy_link,
@@ -82,7 +82,6 @@ def share_link() -> rx.Component:
             spacing="2",
             width="100%",
         ),
-        color_scheme="green",
         width="100%",
     )
 
