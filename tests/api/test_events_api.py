@@ -116,3 +116,7 @@ def test_a_question_is_edited_and_an_answered_one_keeps_its_kind(client, login, 
     assert unknown.status_code == 404
     extra = client.put(url, json={"label": "X", "kind": "short_text", "colour": "red"}, headers=auth)
     assert extra.status_code in (400, 422)
+    # "required" is a boolean, as the document says, not a number that happens to convert.
+    number = client.put(url, json={"label": "T-shirt size", "kind": "single_choice", "options": ["S", "M", "L"],
+                                   "required": 0}, headers=auth)
+    assert number.status_code == 422 and "required" in number.json()["error"]["fields"]
