@@ -12,7 +12,8 @@ from aqstream.pages.admin.mail import platform_mail_page
 from aqstream.pages.auth import forgot_password, reset_password, sign_in, sign_up
 from aqstream.pages.home import home, new_organization
 from aqstream.pages.not_found import not_found_page
-from aqstream.pages.organizer.events import attendee_page, dashboard, edit_event, manage_event, new_event
+from aqstream.pages.organizer.event_tabs import emails_tab, overview_tab, settings_tab, tickets_tab
+from aqstream.pages.organizer.events import attendee_page, dashboard, new_event
 from aqstream.pages.organizer.mail import mail_page
 from aqstream.pages.organizer.team import audit_page, invite_page, settings_page, team_page
 from aqstream.pages.public.catalog import catalog_page, org_page
@@ -23,9 +24,10 @@ from aqstream.state.account import MyTicketsState, ProfileState, VerifyState
 from aqstream.state.auth import AuthFormState, ForgotState, ResetState
 from aqstream.state.base import AppState
 from aqstream.state.catalog import CatalogState, OrgPublicState
+from aqstream.state.event_tabs import EventEmailsState, EventOverviewState, EventSettingsState, EventTicketsState
 from aqstream.state.home import CreateOrgState, HomeState
 from aqstream.state.mail import MailLogState
-from aqstream.state.organizer import AttendeeState, DashboardState, EventEditState, EventFormState, EventManageState
+from aqstream.state.organizer import AttendeeState, DashboardState, EventFormState
 from aqstream.state.public import OrderState, PublicEventState
 from aqstream.state.team import AuditState, InviteState, SettingsState, TeamState
 
@@ -96,11 +98,19 @@ app.add_page(reset_password, route="/reset/[token]", title="New password · AqSt
 app.add_page(new_organization, route="/orgs/new", title="New organization · AqStream", on_load=CreateOrgState.on_load)
 app.add_page(dashboard, route="/o/[org]", title="Dashboard · AqStream", on_load=DashboardState.on_load)
 app.add_page(new_event, route="/o/[org]/events/new", title="New event · AqStream", on_load=EventFormState.on_load)
-app.add_page(edit_event, route="/o/[org]/events/[event_id]/edit", title="Edit event · AqStream",
-             on_load=EventEditState.on_load)
+# The event workspace: a page per tab, titled with the event and the tab. /edit is the Settings tab's old address.
+app.add_page(overview_tab, route="/o/[org]/events/[event_id]", title=EventOverviewState.page_title,
+             on_load=EventOverviewState.on_load)
+app.add_page(tickets_tab, route="/o/[org]/events/[event_id]/tickets", title=EventTicketsState.page_title,
+             on_load=EventTicketsState.on_load)
+app.add_page(emails_tab, route="/o/[org]/events/[event_id]/emails", title=EventEmailsState.page_title,
+             on_load=EventEmailsState.on_load)
+app.add_page(settings_tab, route="/o/[org]/events/[event_id]/settings", title=EventSettingsState.page_title,
+             on_load=EventSettingsState.on_load)
+app.add_page(settings_tab, route="/o/[org]/events/[event_id]/edit", title=EventSettingsState.page_title,
+             on_load=EventSettingsState.on_load)
 app.add_page(attendee_page, route="/o/[org]/tickets/[ticket_id]", title="Attendee · AqStream",
              on_load=AttendeeState.on_load)
-app.add_page(manage_event, route="/o/[org]/events/[event_id]", title="Event · AqStream", on_load=EventManageState.on_load)
 app.add_page(event_page, route="/e/[org]/[event]", title=event_page_title(), on_load=PublicEventState.on_load)
 app.add_page(catalog_page, route="/events", title="Events · AqStream", on_load=CatalogState.on_load)
 app.add_page(org_page, route="/org/[org]", title="Organizer · AqStream", on_load=OrgPublicState.on_load)

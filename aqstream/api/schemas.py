@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any, Literal, Optional, Union
 
 from fastapi import Path
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, create_model, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from typing_extensions import Annotated
 
@@ -158,7 +158,7 @@ class OrganizerTicketTypeOut(TicketTypeOut):
 class QuestionIn(Input):
     label: str = Field(max_length=300)
     kind: Literal["short_text", "long_text", "single_choice", "multiple_choice", "checkbox"]
-    required: bool = False
+    required: StrictBool = False  # true or false, not 0 or "yes": the document says boolean
     scope: Literal["order", "attendee"] = "order"
     options: list[str] = Field(default_factory=list, max_length=50)
     help_text: str = Field(default="", max_length=1000)

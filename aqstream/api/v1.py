@@ -281,6 +281,17 @@ def create_question(
     return _question_out(q)
 
 
+@router.put("/events/{event_id}/questions/{question_id}", response_model=schemas.QuestionOut, tags=["events"])
+def update_question(event_id: schemas.Id, question_id: schemas.Id, body: schemas.QuestionIn,
+                    who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
+    """Change a question. Once it has answers, its kind and scope stay, and so do the choices people picked."""
+    q = questions.update_question(session, who.principal, who.organization_id, event_id, question_id,
+                                  questions.QuestionInput(label=body.label, kind=body.kind, required=body.required,
+                                                          scope=body.scope, options=body.options,
+                                                          help_text=body.help_text))
+    return _question_out(q)
+
+
 @router.delete("/events/{event_id}/questions/{question_id}", status_code=204, tags=["events"])
 def delete_question(event_id: schemas.Id, question_id: schemas.Id, who: ApiIdentity = Depends(identity),
                     session: Session = Depends(db)):

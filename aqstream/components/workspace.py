@@ -9,6 +9,7 @@ def status_badge(status: rx.Var, text: rx.Var) -> rx.Component:
         text,
         color_scheme=rx.match(status, ("published", "green"), ("draft", "gray"), ("cancelled", "red"), "gray"),
         size="2",
+        high_contrast=True,
     )
 
 
@@ -28,7 +29,8 @@ def tab_bar(state, current: str) -> rx.Component:
         )
 
     return rx.el.nav(
-        rx.flex(rx.foreach(state.tabs, tab), spacing="1", overflow_x="auto", width="100%",
+        # Wrapped, not scrolled: on a phone every tab stays in sight (two rows rather than hidden ones).
+        rx.flex(rx.foreach(state.tabs, tab), spacing="1", wrap="wrap", width="100%",
                 border_bottom="1px solid var(--gray-a5)"),
         aria_label=T("workspace.tabs"),
         width="100%",
@@ -55,6 +57,11 @@ def workspace(state, current: str, *content: rx.Component, fresh: bool = False) 
                 rx.cond(state.where != "", rx.text(state.where, color_scheme="gray", word_break="break-all"),
                         rx.fragment()),
                 tab_bar(state, current),
+                rx.cond(state.error != "", rx.callout(state.error, color_scheme="red", role="alert", width="100%",
+                                                                high_contrast=True),
+                        rx.fragment()),
+                rx.cond(state.notice != "", rx.callout(state.notice, color_scheme="green", role="status",
+                                                       width="100%", high_contrast=True), rx.fragment()),
                 *content,
                 spacing="4",
                 width="100%",

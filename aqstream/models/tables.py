@@ -40,6 +40,9 @@ class User(SQLModel, table=True):
     sessions_revoked_at: Optional[datetime] = None
     # Set when the person deleted their account: the row stays, stripped of personal data.
     deleted_at: Optional[datetime] = None
+    # The organization whose pages they opened last: sign-in lands on its events (checked against the
+    # memberships then; no foreign key, a stale id is simply ignored).
+    last_organization_id: Optional[int] = None
 
 
 class Membership(SQLModel, table=True):

@@ -8,6 +8,8 @@ from aqstream.db import session_scope
 from aqstream.i18n import tn
 from aqstream.services.accounts import accounts, password_reset
 from aqstream.services.errors import DomainError
+from aqstream.services.org import organizations
+from aqstream.services.org.permissions import Principal
 from aqstream.state.base import AppState, go
 
 
@@ -29,12 +31,14 @@ class AuthFormState(AppState):
             return rx.redirect(self._next_path())
 
     def _signed_in(self, authenticate) -> rx.event.EventSpec | None:
-        """Run the sign-up or sign-in, then send the browser to swap its login ticket for the cookie."""
+        """Run the sign-up or sign-in, then send the browser to swap its login ticket for the cookie. With no
+        page asked for, an organizer lands on the events of the organization they used last."""
         self.busy = True
         try:
             with session_scope() as session:
                 user = authenticate(session)
-                ticket = accounts.create_login_ticket(session, user.id, self._next_path())
+                landing = organizations.landing_path(session, Principal(user.id), self._next_path())
+                ticket = accounts.create_login_ticket(session, user.id, landing)
         except DomainError as exc:
             self.errors = self._errors_text(exc)
             self.busy = False

@@ -11,7 +11,7 @@ from aqstream import config
 from aqstream.db import session_scope
 from aqstream.i18n import format_datetime, format_number, t, tn
 from aqstream.services.errors import DomainError, Forbidden, NotFound
-from aqstream.services.events import event_lifecycle, events, fields, media, questions
+from aqstream.services.events import event_lifecycle, events, questions
 from aqstream.services.org import organizations
 from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, VIEW_MAIL, Principal, access_by_slug
 from aqstream.services.reports import mail_log
@@ -100,6 +100,8 @@ class DashboardState(OrgState):
              "section": r.section, "today": r.registered_today}
             for r in found.rows
         ]
+        with session_scope() as session:  # sign-in lands on this organization next time
+            organizations.remember_last(session, Principal(self._user_id), self._org_id)
 
     @rx.event
     def switch_org(self, slug: str):
@@ -177,15 +179,26 @@ class EventFormState(OrgState):
     errors: dict[str, str] = {}
     busy: bool = False
     tt_rows: list[int] = [0]
+    description: str = ""  # kept when the field is left, for the Markdown preview
+    then_cover: bool = False  # "Save and add a cover image": land on the event's settings at its cover
     _next_row: int = 1
 
     @rx.event
     def on_load(self):
         self.errors, self.busy, self.tt_rows, self._next_row = {}, False, [0], 1
+        self.description, self.then_cover = "", False
         if redirect := self._require_user():
             return redirect
         self.loaded = True
         self._open_org(MANAGE_EVENTS)
+
+    @rx.event
+    def set_description(self, text: str):
+        self.description = text[:20000]
+
+    @rx.event
+    def set_then_cover(self, value: bool):
+        self.then_cover = value
 
     @rx.event
     def add_ticket_type(self):
@@ -222,97 +235,13 @@ class EventFormState(OrgState):
             self.busy = False
             return
         self.busy = False
+        if self.then_cover:  # the cover is stored with the event, so it is chosen once the event exists
+            return rx.redirect(f"/o/{self.org_slug}/events/{event.id}/settings?cover=1")
         return rx.redirect(f"/o/{self.org_slug}/events/{event.id}")
 
 
 def _local(value, tz: str) -> str:
     return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%dT%H:%M") if value else ""
-
-
-class EventEditState(OrgState):
-    """The event editor: the event's own fields, its description previewed as Markdown, its cover image."""
-
-    event_id: int = 0
-    values: dict[str, str] = {}
-    description: str = ""
-    one_per_email: bool = False
-    listed: bool = True
-    names_editable: bool = True
-    cover_url: str = ""
-    errors: dict[str, str] = {}
-    busy: bool = False
-    saved: bool = False
-    form_version: int = 0  # bumped on every read: the form is rebuilt with the values just read
-
-    def _read(self) -> bool:
-        if not self._open_org(MANAGE_EVENTS):
-            return False
-        try:
-            self.event_id = int(self.router.page.params.get("event_id", "0"))
-            with session_scope() as session:
-                event = events.get_event(session, Principal(self._user_id), self._org_id, self.event_id, MANAGE_EVENTS)
-        except (ValueError, NotFound):
-            self.found = False
-            return False
-        self.values = {**fields.form_strings(event), "status": event.status}
-        self.listed = event.listed
-        self.names_editable = event.attendees_can_edit_names
-        self.description = event.description
-        self.one_per_email = event.one_registration_per_email
-        self.cover_url = media.url(event.cover_path)
-        self.form_version += 1
-        return True
-
-    @rx.event
-    def on_load(self):
-        self.errors, self.busy, self.saved, self.values = {}, False, False, {}
-        if redirect := self._require_user():
-            return redirect
-        self.loaded = True
-        self._read()
-
-    @rx.event
-    def set_description(self, text: str):
-        self.description = text[:20000]
-
-    @rx.event
-    def save(self, form: dict):
-        if redirect := self._require_user():
-            return redirect
-        if not self._open_org(MANAGE_EVENTS):
-            return
-        data = events.input_from_form(form)
-        self.busy = True
-        try:
-            with session_scope() as session:
-                event_lifecycle.update_event(session, Principal(self._user_id), self._org_id, self.event_id, data)
-        except DomainError as exc:
-            self.errors = self._errors_text(exc)
-            self.busy = False
-            return
-        self.busy = False
-        return rx.redirect(f"/o/{self.org_slug}/events/{self.event_id}")
-
-    async def _cover(self, data: bytes | None):
-        if not self._load_user() or not self._open_org(MANAGE_EVENTS):
-            return
-        try:
-            with session_scope() as session:
-                event = event_lifecycle.set_cover(session, Principal(self._user_id), self._org_id, self.event_id, data)
-        except DomainError as exc:
-            self.errors = {**self.errors, **self._errors_text(exc)}
-            return
-        self.errors = {k: v for k, v in self.errors.items() if k != "cover"}
-        self.cover_url = media.url(event.cover_path)
-
-    @rx.event
-    async def upload_cover(self, files: list[rx.UploadFile]):
-        if files:
-            await self._cover(await files[0].read(config.max_upload_bytes() + 1))
-
-    @rx.event
-    async def remove_cover(self):
-        await self._cover(None)
 
 
 class EventManageState(OrgState):

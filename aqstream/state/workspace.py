@@ -8,8 +8,9 @@ import reflex as rx
 from aqstream import config
 from aqstream.db import session_scope
 from aqstream.i18n import t
-from aqstream.services.errors import NotFound
+from aqstream.services.errors import DomainError, NotFound
 from aqstream.services.events import events
+from aqstream.services.org import organizations
 from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal
 from aqstream.state.base import event_times, when_text
 from aqstream.state.organizer import OrgState
@@ -35,6 +36,35 @@ class EventTabState(OrgState):
     public_url: str = ""
     can_manage: bool = False
     event_raw: dict[str, str] = {}
+    error: str = ""  # a refused action, above the tab's content
+    notice: str = ""  # what an action did
+
+    def _enter(self, allowed=VIEW_ATTENDEES):
+        """A tab's on_load: the signed-in user (or a redirect to sign in), then the event. Returns
+        (redirect, event): the tab reads its own data from `event` when there is one."""
+        self.error, self.notice, self.found = "", "", True
+        if redirect := self._require_user():
+            return redirect, None
+        self.loaded = True
+        event = self._open_event(allowed)
+        if event is not None:
+            with session_scope() as session:  # sign-in lands on this organization next time
+                organizations.remember_last(session, Principal(self._user_id), self._org_id)
+        return None, event
+
+    def _act(self, action, errors_var: str = "", prefix: str = "") -> bool:
+        """Run an organizer action through the services. A refusal becomes the tab's error message or, for a
+        form (`errors_var` names its errors), messages next to that form's fields."""
+        if exc := self._run(action, MANAGE_EVENTS):
+            if errors_var:
+                setattr(self, errors_var, {prefix + k: v for k, v in self._errors_text(exc).items()})
+            else:
+                self.error = self.t(exc.message_key, **exc.params)
+            return False
+        self.error = ""
+        if errors_var:
+            setattr(self, errors_var, {})
+        return True
 
     def _open_event(self, allowed=VIEW_ATTENDEES):
         """Read the event the URL names, if the caller's role allows `allowed`. Returns the event (for the tab
@@ -47,6 +77,9 @@ class EventTabState(OrgState):
                 event = events.get_event(session, Principal(self._user_id), self._org_id, self.event_id)
                 session.expunge(event)
         except (ValueError, NotFound):
+            self.found = False
+            return None
+        except DomainError:  # a role too small for this tab: as if it were not there
             self.found = False
             return None
         self.title, self.status = event.title, event.status
@@ -68,6 +101,10 @@ class EventTabState(OrgState):
     @rx.var
     def base_path(self) -> str:
         return f"/o/{self.org_slug}/events/{self.event_id}"
+
+    def _tab_title(self, key: str) -> str:
+        """The browser tab's title: the event and the tab."""
+        return " · ".join(part for part in (self.title, t(key, self.lang), "AqStream") if part)
 
     @rx.var
     def tabs(self) -> list[dict[str, str]]:

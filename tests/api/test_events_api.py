@@ -93,3 +93,30 @@ def test_another_organization_reaches_nothing(client, login, make, session):
         answer = client.request(method, url, json=body, headers=auth)
         assert answer.status_code == 404, (url, answer.status_code, answer.text)
     assert client.get(f"/api/v1/events/{event.id}", headers=login(owner)).json()["status"] == "published"
+
+
+def test_a_question_is_edited_and_an_answered_one_keeps_its_kind(client, login, make, session):
+    owner, org, event, tt = setup_event(make, session, n=0)
+    auth = login(owner)
+    made = client.post(f"/api/v1/events/{event.id}/questions", json={"label": "Size", "kind": "single_choice",
+                                                                      "options": ["S", "M"]}, headers=auth).json()
+    url = f"/api/v1/events/{event.id}/questions/{made['id']}"
+    edited = client.put(url, json={"label": "T-shirt size", "kind": "single_choice", "options": ["S", "M", "L"],
+                                   "required": True}, headers=auth)
+    assert edited.status_code == 200, edited.text
+    assert (edited.json()["label"], edited.json()["options"], edited.json()["required"]) == (
+        "T-shirt size", ["S", "M", "L"], True)
+    session.rollback()  # the question was written by the API, after this session's last read
+    registration.register(session, org_slug=org.slug, event_slug=event.slug, buyer_name="Ann",
+                          buyer_email="ann@example.com", tickets=[TR(tt.id)], answers={str(made["id"]): "M"})
+    refused = client.put(url, json={"label": "T-shirt size", "kind": "short_text"}, headers=auth)
+    assert refused.status_code == 422 and set(refused.json()["error"]["fields"]) == {"kind"}
+    unknown = client.put(f"/api/v1/events/{event.id}/questions/999999", json={"label": "X", "kind": "short_text"},
+                         headers=auth)
+    assert unknown.status_code == 404
+    extra = client.put(url, json={"label": "X", "kind": "short_text", "colour": "red"}, headers=auth)
+    assert extra.status_code in (400, 422)
+    # "required" is a boolean, as the document says, not a number that happens to convert.
+    number = client.put(url, json={"label": "T-shirt size", "kind": "single_choice", "options": ["S", "M", "L"],
+                                   "required": 0}, headers=auth)
+    assert number.status_code == 422 and "required" in number.json()["error"]["fields"]

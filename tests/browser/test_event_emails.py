@@ -1,7 +1,7 @@
-"""An organizer sets the event's emails in the editor: when the reminder goes, their own words in the
+"""An organizer sets the event's emails on the event's Emails tab: when the reminder goes, their own words in the
 confirmation, and an address told of each registration. A bad address is refused next to the field; the
 settings stay; a visitor's registration then queues the confirmation with those words and the notice.
-Desktop, and the editor at phone width."""
+Desktop, and the tab at phone width."""
 import sqlite3
 
 import pytest
@@ -20,14 +20,14 @@ def test_organizer_sets_the_event_emails_and_a_registration_uses_them(app_url, a
     create_org_and_event(page, app_url, "Email Evenings", quantity="20")
     event_url = page.url
 
-    page.get_by_role("link", name="Edit").click()
+    page.get_by_role("navigation", name="Event sections").get_by_role("link", name="Emails").click()
     expect(page.get_by_role("heading", name="Emails")).to_be_visible()
     expect(page.get_by_label("Reminder email")).to_have_value("24")  # a day before, unless changed
     page.get_by_label("Reminder email").select_option(label="3 hours before the start")
     page.get_by_label("Your words in the confirmation email").fill("Enter from the courtyard.\nBring a laptop.")
     page.get_by_label("Your words in the reminder").fill("Doors open at 18:30.")
     page.get_by_label("Email each new registration to").fill("boss@example.com, desk@")
-    page.get_by_role("button", name="Save changes").click()
+    page.get_by_role("button", name="Save email settings").click()
     expect(page.locator("#f-notify_email-error")).to_have_text(
         "Enter valid email addresses separated by commas, like name@example.com, desk@example.com.")
     expect(page.get_by_label("Email each new registration to")).to_have_attribute("aria-invalid", "true")
@@ -36,8 +36,8 @@ def test_organizer_sets_the_event_emails_and_a_registration_uses_them(app_url, a
         "Enter from the courtyard.\nBring a laptop.")
     shot(page, "event-emails-error-desktop")
     page.get_by_label("Email each new registration to").fill("desk@example.com, Boss@Example.com")
-    page.get_by_role("button", name="Save changes").click()
-    expect(page.get_by_role("button", name="Publish")).to_be_visible()
+    page.get_by_role("button", name="Save email settings").click()
+    expect(page.get_by_text("Email settings saved.")).to_be_visible()
     with sqlite3.connect(f"{app_data}/aqstream.db") as db:
         saved = db.execute("select reminder_hours, confirmation_text, reminder_text, notify_email from event "
                            "where title = 'Rust & Python evening' and organization_id = "
@@ -45,8 +45,8 @@ def test_organizer_sets_the_event_emails_and_a_registration_uses_them(app_url, a
     assert saved == (3, "Enter from the courtyard.\nBring a laptop.", "Doors open at 18:30.",
                      "desk@example.com, boss@example.com")
 
-    # Opened again, the editor shows what was saved.
-    page.goto(event_url + "/edit")
+    # Opened again, the tab shows what was saved.
+    page.goto(event_url + "/emails")
     expect(page.get_by_label("Reminder email")).to_have_value("3")
     expect(page.get_by_label("Your words in the reminder")).to_have_value("Doors open at 18:30.")
     # (a browser shows a list of addresses in an email field without the spaces)
@@ -87,9 +87,9 @@ def test_organizer_sets_the_event_emails_and_a_registration_uses_them(app_url, a
     assert "A message from Email Evenings\nEnter from the courtyard.\nBring a laptop." in text
     assert "Vera Visitor <vera@example.com>" in notice.get_body(("plain",)).get_content()
 
-    # The editor's email settings on a phone.
+    # The Emails tab on a phone.
     phone = new_page(PHONE, is_mobile=True, has_touch=True, storage_state=page.context.storage_state())
-    phone.goto(event_url + "/edit")
+    phone.goto(event_url + "/emails")
     expect(phone.get_by_label("Reminder email")).to_have_value("3")
     phone.get_by_label("Reminder email").scroll_into_view_if_needed()
     assert no_horizontal_scroll(phone)

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.browser
 
 
 def add_question(page, label, kind=None, scope=None, options=None, required=False):
+    page.get_by_role("button", name="Add a question").click()
     page.get_by_label("Question", exact=True).fill(label)
     if kind:
         page.get_by_label("Answer type").select_option(label=kind)
@@ -33,7 +34,10 @@ def test_questions_attendees_qr_and_cancellation(app_url, app_data, new_page):
     sign_up(org, app_url, "Quinn Questions", "quinn@example.com")
     create_org_and_event(org, app_url, "Question Club", quantity="10")
 
-    # Ticket type editor: errors next to the fields, then a hidden type.
+    # Ticket type editor (on its tab, opened on demand): errors next to the fields, then a hidden type.
+    event_url = org.url
+    org.get_by_role("navigation", name="Event sections").get_by_role("link", name="Tickets and questions").click()
+    org.get_by_role("button", name="Add a ticket type").click()
     org.get_by_role("button", name="Add ticket type").click()
     expect(org.locator("#f-tt_name-error")).to_have_text("This field is required.")
     org.get_by_label("Ticket name").fill("Backstage")
@@ -46,9 +50,10 @@ def test_questions_attendees_qr_and_cancellation(app_url, app_data, new_page):
     add_question(org, "Company")
     add_question(org, "Meal", kind="One choice", scope="For each attendee", options=["Meat", "Vegan"], required=True)
     add_question(org, "I accept the code of conduct", kind="Checkbox (e.g. consent)", required=True)
+    shot(org, "event-editor-questions-desktop")
+    org.goto(event_url)
     org.get_by_role("button", name="Publish").click()
     public_url = org.locator("#public-link").inner_text()
-    shot(org, "event-editor-questions-desktop")
 
     phone = new_page(PHONE, is_mobile=True, has_touch=True)
     phone.goto(public_url)

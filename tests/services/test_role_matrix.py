@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from aqstream.models import AuditEntry
 from aqstream.services.errors import Forbidden, NotFound
-from aqstream.services.events import events, questions
+from aqstream.services.events import event_emails, events, overview, questions
 from aqstream.services.org.permissions import Principal
 from aqstream.services.sales import attendees, orders, registration
 from tests.services.test_event_lifecycle import member
@@ -36,6 +36,12 @@ ACTIONS = {
                                                                           w["tt"].id, events.TicketTypeInput("GA", 30))),
     "add question": (WRITE, lambda s, p, w: questions.add_question(s, p, w["org"].id, w["event"].id,
                                                                    questions.QuestionInput(label="Diet", kind="long_text"))),
+    "edit question": (WRITE, lambda s, p, w: questions.update_question(s, p, w["org"].id, w["event"].id, w["q"].id,
+                                                                       questions.QuestionInput(label="Firm",
+                                                                                               kind="short_text"))),
+    "event email settings": (WRITE, lambda s, p, w: event_emails.update_email_settings(
+        s, p, w["org"].id, w["event"].id, event_emails.EmailSettingsInput(reminder_hours=3))),
+    "event numbers": (READ, lambda s, p, w: overview.event_numbers(s, p, w["org"].id, w["event"].id)),
     "remove question": (WRITE, lambda s, p, w: questions.remove_question(s, p, w["org"].id, w["event"].id, w["q"].id)),
     "cancel order": (WRITE, lambda s, p, w: orders.cancel_order(s, p, w["org"].id, w["bought"].order.id)),
     "cancel ticket": (WRITE, lambda s, p, w: orders.cancel_ticket(s, p, w["org"].id, w["bought"].tickets[0].id)),

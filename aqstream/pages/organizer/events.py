@@ -1,6 +1,9 @@
 """Organizer pages: the organization's events, the new-event form, and one event with its attendees."""
 import reflex as rx
 
+from aqstream.components.event_forms import KINDS, SCOPES, description_with_preview, email_settings, ticket_type_fields
+from aqstream.components.event_forms import choice as _choice
+from aqstream.components.event_forms import select_field as _select
 from aqstream.components.ui import (
     T,
     checkbox_field,
@@ -8,17 +11,14 @@ from aqstream.components.ui import (
     error_text,
     field,
     form_error,
-    labelled_select,
-    markdown_text,
     person_name,
     shell,
-    upload_with_label,
     var_field,
     when_loaded,
 )
 from aqstream.pages.home import tz_select
 from aqstream.pages.organizer.team import org_nav
-from aqstream.state.organizer import AttendeeState, DashboardState, EventEditState, EventFormState, EventManageState
+from aqstream.state.organizer import AttendeeState, DashboardState, EventFormState, EventManageState
 
 
 def status_badge(status: rx.Var, text: rx.Var) -> rx.Component:
@@ -230,45 +230,6 @@ def ticket_type_row(row: rx.Var) -> rx.Component:
     )
 
 
-REMINDER_CHOICES = (0, 1, 3, 6, 12, 24, 48, 72, 168)
-
-
-def _long_text(name: str, label_key: str, hint_key: str, errors: rx.Var, value: rx.Var | str) -> rx.Component:
-    field_id = f"f-{name}"
-    return rx.vstack(
-        rx.el.label(T(label_key), html_for=field_id, style={"font_weight": "500"}),
-        rx.text(T(hint_key), id=field_id + "-hint", size="2", color_scheme="gray"),
-        rx.text_area(id=field_id, name=name, rows="3", width="100%", max_length=2000, default_value=value,
-                     aria_describedby=f"{field_id}-hint {field_id}-error",
-                     aria_invalid=rx.cond(errors.contains(name), "true", "false")),
-        error_text(errors, name, field_id),
-        spacing="1",
-        width="100%",
-    )
-
-
-def email_settings(errors: rx.Var, values: rx.Var | None = None) -> rx.Component:
-    """The event's emails: when the reminder goes, the organizer's own words in the confirmation and the
-    reminder, and who hears of each new registration."""
-    def value(key: str, default: str = ""):
-        return values[key] if values is not None else default
-
-    return rx.vstack(
-        rx.heading(T("event.emails"), size="5", as_="h2"),
-        _choice("reminder_hours", "event.reminder_hours",
-                [rx.el.option(T(f"event.reminder.h{h}"), value=str(h)) for h in REMINDER_CHOICES],
-                value("reminder_hours", "24")),
-        error_text(errors, "reminder_hours", "f-reminder_hours"),
-        _long_text("confirmation_text", "event.confirmation_text", "event.confirmation_text_hint", errors,
-                   value("confirmation_text")),
-        _long_text("reminder_text", "event.reminder_text", "event.reminder_text_hint", errors, value("reminder_text")),
-        field("event.notify_email", "notify_email", errors, type="email", hint_key="event.notify_email_hint",
-              max_length=1300, auto_complete="email", multiple=True, default_value=value("notify_email")),
-        spacing="3",
-        width="100%",
-    )
-
-
 def new_event() -> rx.Component:
     errors = EventFormState.errors
     return shell(
@@ -282,12 +243,7 @@ def new_event() -> rx.Component:
                     rx.vstack(
                         form_error(errors),
                         field("event.title", "title", errors, max_length=200),
-                        rx.vstack(
-                            rx.el.label(T("event.description"), html_for="f-description", style={"font_weight": "500"}),
-                            rx.text_area(id="f-description", name="description", rows="5", width="100%", max_length=20000),
-                            spacing="1",
-                            width="100%",
-                        ),
+                        description_with_preview(EventFormState, errors, rows="5"),
                         field("event.venue", "venue", errors, max_length=300),
                         field("event.online_url", "online_url", errors, type="url", hint_key="event.online_url_hint"),
                         field("event.city", "city", errors, hint_key="event.city_hint", max_length=120,
@@ -327,8 +283,22 @@ def new_event() -> rx.Component:
                             rx.icon("plus"), T("event.add_ticket_type"), type="button", variant="outline",
                             on_click=EventFormState.add_ticket_type, min_height="44px",
                         ),
-                        rx.button(T("event.save_draft"), type="submit", size="3", loading=EventFormState.busy,
-                                  min_height="44px"),
+                        rx.card(
+                            rx.vstack(
+                                rx.heading(T("event.cover"), size="4", as_="h2"),
+                                rx.text(T("event.new_cover_hint"), size="2", color_scheme="gray"),
+                                spacing="1",
+                            ),
+                            width="100%",
+                        ),
+                        rx.flex(
+                            rx.button(T("event.save_draft"), type="submit", size="3", loading=EventFormState.busy,
+                                      on_click=EventFormState.set_then_cover(False), min_height="44px"),
+                            rx.button(rx.icon("image-up"), T("event.save_and_cover"), type="submit", size="3",
+                                      variant="soft", on_click=EventFormState.set_then_cover(True), min_height="44px"),
+                            spacing="3",
+                            wrap="wrap",
+                        ),
                         spacing="4",
                         width="100%",
                     ),
@@ -343,44 +313,6 @@ def new_event() -> rx.Component:
         ),
         size="2",
     )
-
-
-def _select(name: str, label_key: str, options: list[tuple[str, str]], **props) -> rx.Component:
-    return labelled_select(f"f-{name}", T(label_key), *[rx.el.option(T(text_key), value=value) for value, text_key in options],
-                           name=name, **props)
-
-
-def ticket_type_fields(prefix: str, e: rx.Var, tt=None) -> list[rx.Component]:
-    """A ticket type's inputs, empty for the add form or filled with `tt` for the edit form."""
-    def value(key: str, empty: str | None = None):
-        return tt[key] if tt is not None else empty
-
-    return [
-        rx.flex(
-            rx.box(field("event.ticket_type.name", f"{prefix}name", e, max_length=120, default_value=value("name")),
-                   flex="2 1 220px"),
-            rx.box(field("event.ticket_type.quantity", f"{prefix}quantity", e, type="number", min=1, input_mode="numeric",
-                         default_value=value("quantity")), flex="1 1 120px"),
-            spacing="3", wrap="wrap", width="100%",
-        ),
-        field("ticket_type.description", f"{prefix}description", e, max_length=2000, default_value=value("description")),
-        rx.flex(
-            rx.box(field("ticket_type.min", f"{prefix}min_per_order", e, type="number", min=1, max=100,
-                         default_value=value("min", "1")), flex="1 1 140px"),
-            rx.box(field("ticket_type.max", f"{prefix}max_per_order", e, type="number", min=1, max=100,
-                         default_value=value("max", "10")), flex="1 1 140px"),
-            spacing="3", wrap="wrap", width="100%",
-        ),
-        rx.flex(
-            rx.box(field("ticket_type.sales_start", f"{prefix}sales_start_at", e, type="datetime-local",
-                         default_value=value("start")), flex="1 1 220px"),
-            rx.box(field("ticket_type.sales_end", f"{prefix}sales_end_at", e, type="datetime-local",
-                         default_value=value("end")), flex="1 1 220px"),
-            spacing="3", wrap="wrap", width="100%",
-        ),
-        checkbox_field(T("ticket_type.hidden"), f"{prefix}hidden",
-                       **({"default_checked": tt["hidden"] != ""} if tt is not None else {})),
-    ]
 
 
 def ticket_type_editor() -> rx.Component:
@@ -403,12 +335,6 @@ def ticket_type_editor() -> rx.Component:
         ),
         width="100%",
     )
-
-
-KINDS = [("short_text", "question.kind.short_text"), ("long_text", "question.kind.long_text"),
-         ("single_choice", "question.kind.single_choice"), ("multiple_choice", "question.kind.multiple_choice"),
-         ("checkbox", "question.kind.checkbox")]
-SCOPES = [("order", "question.scope.order"), ("attendee", "question.scope.attendee")]
 
 
 def question_editor() -> rx.Component:
@@ -682,11 +608,6 @@ def cancel_event_form() -> rx.Component:
     )
 
 
-def _choice(name: str, label_key: str, options, value: rx.Var | str) -> rx.Component:
-    """A select showing `value`, rebuilt when the state changes it."""
-    return labelled_select(f"f-{name}", T(label_key), *options, name=name, default_value=value, key=value)
-
-
 def attendee_filters() -> rx.Component:
     s = EventManageState
     return rx.form(
@@ -771,143 +692,6 @@ def add_attendee_form() -> rx.Component:
             no_validate=True,
             reset_on_submit=True,
             key=s.form_version.to_string(),
-            width="100%",
-        ),
-        width="100%",
-    )
-
-
-LOCALES = [("", "event.locale_visitor"), ("en", "event.locale_en"), ("ru", "event.locale_ru")]
-
-
-def edit_event() -> rx.Component:
-    s = EventEditState
-    errors = s.errors
-    v = s.values
-    return shell(
-        when_loaded(
-            s.loaded,
-            s.found,
-            rx.vstack(
-                rx.link(T("event.back_to_event"), href="/o/" + s.org_slug + "/events/" + s.event_id.to_string()),
-                rx.heading(T("event.edit_title"), size="7", as_="h1"),
-                cover_editor(),
-                rx.form(
-                    rx.vstack(
-                        form_error(errors),
-                        field("event.title", "title", errors, max_length=200, default_value=v["title"]),
-                        rx.vstack(
-                            rx.el.label(T("event.description"), html_for="f-description", style={"font_weight": "500"}),
-                            rx.text(T("event.description_hint"), id="f-description-hint", size="2", color_scheme="gray"),
-                            rx.text_area(id="f-description", name="description", rows="8", width="100%",
-                                         max_length=20000, default_value=s.description, on_blur=s.set_description,
-                                         aria_describedby="f-description-hint f-description-error"),
-                            error_text(errors, "description", "f-description"),
-                            spacing="1",
-                            width="100%",
-                        ),
-                        rx.cond(
-                            s.description != "",
-                            rx.card(
-                                rx.text(T("event.description_preview"), size="2", weight="bold", color_scheme="gray"),
-                                markdown_text(s.description),
-                                width="100%",
-                                aria_label=T("event.description_preview"),
-                            ),
-                            rx.fragment(),
-                        ),
-                        field("event.venue", "venue", errors, max_length=300, default_value=v["venue"]),
-                        field("event.online_url", "online_url", errors, type="url", hint_key="event.online_url_hint",
-                              default_value=v["online_url"]),
-                        field("event.city", "city", errors, hint_key="event.city_hint", max_length=120,
-                              auto_complete="address-level2", default_value=v["city"]),
-                        field("event.tags", "tags", errors, hint_key="event.tags_hint", max_length=300,
-                              default_value=v["tags"]),
-                        checkbox_field(T("event.listed"), "listed", default_checked=s.listed, key=s.listed.to_string()),
-                        checkbox_field(T("event.attendees_can_edit_names"), "attendees_can_edit_names",
-                                       default_checked=s.names_editable, key=s.names_editable.to_string()),
-                        rx.flex(
-                            rx.box(field("event.starts_at", "starts_at", errors, type="datetime-local",
-                                         default_value=v["starts_at"]), flex="1 1 220px"),
-                            rx.box(field("event.ends_at", "ends_at", errors, type="datetime-local",
-                                         default_value=v["ends_at"]), flex="1 1 220px"),
-                            spacing="3",
-                            wrap="wrap",
-                            width="100%",
-                        ),
-                        tz_select("time_zone", "event.time_zone", v["time_zone"]),
-                        error_text(errors, "time_zone", "f-time_zone"),
-                        field("event.capacity", "capacity", errors, type="number", hint_key="event.capacity_hint",
-                              min=1, max=1000000, input_mode="numeric", default_value=v["capacity"]),
-                        rx.flex(
-                            rx.box(field("event.registration_opens", "registration_opens_at", errors,
-                                         type="datetime-local", default_value=v["registration_opens_at"]),
-                                   flex="1 1 220px"),
-                            rx.box(field("event.registration_closes", "registration_closes_at", errors,
-                                         type="datetime-local", default_value=v["registration_closes_at"]),
-                                   flex="1 1 220px"),
-                            spacing="3",
-                            wrap="wrap",
-                            width="100%",
-                        ),
-                        _choice("locale", "event.locale", [rx.el.option(T(k), value=c) for c, k in LOCALES],
-                                v["locale"]),
-                        error_text(errors, "locale", "f-locale"),
-                        checkbox_field(T("event.one_per_email"), "one_registration_per_email",
-                                       default_checked=s.one_per_email, key=s.one_per_email.to_string()),
-                        email_settings(errors, v),
-                        rx.text(T("event.edit_types_hint"), size="2", color_scheme="gray"),
-                        rx.button(T("event.save_changes"), type="submit", size="3", loading=s.busy, min_height="44px"),
-                        spacing="4",
-                        width="100%",
-                    ),
-                    on_submit=s.save,
-                    no_validate=True,
-                    reset_on_submit=False,
-                    width="100%",
-                    # A new key on every load: the inputs are uncontrolled, so only a fresh form shows the
-                    # values just read (not those of an earlier visit in this tab).
-                    key=s.form_version.to_string(),
-                ),
-                spacing="4",
-                width="100%",
-            ),
-            fresh=True,
-        ),
-        size="2",
-    )
-
-
-def cover_editor() -> rx.Component:
-    s = EventEditState
-    return rx.card(
-        rx.vstack(
-            rx.text(T("event.cover"), weight="bold", as_="p"),
-            rx.cond(
-                s.cover_url != "",
-                rx.image(src=s.cover_url, alt=T("event.cover"), width="100%", max_height="240px", object_fit="cover",
-                         border_radius="8px"),
-                rx.text(T("event.cover_none"), color_scheme="gray", size="2"),
-            ),
-            upload_with_label(rx.upload.root(
-                rx.button(rx.icon("image-up"), T("event.cover_choose"), type="button", variant="soft",
-                          min_height="44px"),
-                id="cover",
-                accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/webp": [".webp"],
-                        "image/gif": [".gif"]},
-                max_files=1,
-                multiple=False,
-                on_drop=s.upload_cover(rx.upload_files(upload_id="cover")),
-                border="none",
-                padding="0",
-            ), T("event.cover_choose")),
-            rx.text(T("event.cover_hint"), size="2", color_scheme="gray"),
-            rx.text(rx.cond(s.errors.contains("cover"), s.errors["cover"], ""), id="f-cover-error", size="2",
-                    color_scheme="red", role="alert"),
-            rx.cond(s.cover_url != "", rx.button(T("event.cover_remove"), type="button", variant="ghost",
-                                                  color_scheme="red", on_click=s.remove_cover, min_height="44px"),
-                    rx.fragment()),
-            spacing="2",
             width="100%",
         ),
         width="100%",

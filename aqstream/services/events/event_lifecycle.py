@@ -58,10 +58,13 @@ def _recipients(session: Session, event_id: int) -> list[dict]:
     return [{"email": r.email, "name": r.name, "locale": r.locale} for r in attendee_recipients(session, event_id)]
 
 
+
+
 def update_event(session: Session, principal: Principal, organization_id: int, event_id: int,
-                 data: EventInput) -> Event:
+                 data: EventInput, *, keep_emails: bool = False) -> Event:
     """Change an event's own fields (ticket types and questions have their own editors). Attendees of a
-    published event are told when its time or place changes."""
+    published event are told when its time or place changes. With `keep_emails` the event's email settings
+    stay as they are (an editor without them: `services/events/event_emails.py` changes those)."""
     event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
     if event.status not in EDITABLE:
         raise Conflict("event.not_editable")
@@ -72,6 +75,8 @@ def update_event(session: Session, principal: Principal, organization_id: int, e
     checker.raise_if_any()
     begin_write(session)
     values = dict(clean.columns)  # every declared field (services/events/fields.py), named as its column
+    if keep_emails:
+        values.update({k: getattr(event, k) for k in fields.EMAIL_FIELDS})
     changed = sorted(k for k, v in values.items() if getattr(event, k) != v)
     if not changed:
         session.rollback()
@@ -84,7 +89,7 @@ def update_event(session: Session, principal: Principal, organization_id: int, e
         raise ValidationError({"capacity": "event.capacity_below_sold"})
     moved = [k for k in ("starts_at", "ends_at", "venue", "online_url") if k in changed]
     if {"starts_at", "reminder_hours"} & set(changed):
-        reminders.reschedule(session, event.id, clean.starts_at, clean.reminder_hours)
+        reminders.reschedule(session, event.id, clean.starts_at, values["reminder_hours"])
     session.refresh(event)
     tell = status == EventStatus.PUBLISHED and bool(moved)
     # Its handler (services/notify/notifications.py) tells the attendees when the time or place moved, and audits.

@@ -90,6 +90,8 @@ FIELDS: tuple[EventField, ...] = (
 )
 
 BY_NAME: dict[str, EventField] = {f.name: f for f in FIELDS}
+# The event's email settings: the Emails tab saves these on their own, the editor keeps them.
+EMAIL_FIELDS = ("reminder_hours", "confirmation_text", "reminder_text", "notify_email")
 
 
 def get(name: str) -> EventField:

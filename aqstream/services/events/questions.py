@@ -33,9 +33,8 @@ class QuestionInput:
     help_text: str = ""
 
 
-def add_question(session: Session, principal: Principal, organization_id: int, event_id: int, data: QuestionInput) -> Question:
-    event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
-    checker = Checker()
+def _check(checker: Checker, data: QuestionInput) -> tuple[str, str, list[str]]:
+    """A question's label, help text and options, checked; errors go into the checker."""
     label = checker.text("label", data.label, max_len=300)
     help_text = checker.text("help_text", data.help_text, max_len=1000, required=False)
     if data.kind not in KINDS:
@@ -50,6 +49,13 @@ def add_question(session: Session, principal: Principal, organization_id: int, e
             checker.fail("options", "question.options_invalid")
     else:
         options = []
+    return label, help_text, options
+
+
+def add_question(session: Session, principal: Principal, organization_id: int, event_id: int, data: QuestionInput) -> Question:
+    event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
+    checker = Checker()
+    label, help_text, options = _check(checker, data)
     checker.raise_if_any()
     begin_write(session)
     count = session.exec(select(func.count(Question.id)).where(Question.event_id == event.id, Question.active)).one()
@@ -87,6 +93,58 @@ def remove_question(session: Session, principal: Principal, organization_id: int
     domain_events.record(session, "question.removed", {"question_id": question_id, "event_id": event.id},
                          organization_id=organization_id, actor_user_id=principal.user_id)
     session.commit()
+
+
+def update_question(session: Session, principal: Principal, organization_id: int, event_id: int, question_id: int,
+                    data: QuestionInput) -> Question:
+    """Change a question that is still asked. Its label, help text and whether it is required can always
+    change (they apply to the next registrations). Once someone has answered it, its answer type and whom it
+    is asked of stay, and a choice someone picked stays among the options: the answers given must keep
+    meaning what they meant."""
+    event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
+    checker = Checker()
+    label, help_text, options = _check(checker, data)
+    checker.raise_if_any()
+    begin_write(session)
+    question = session.exec(
+        select(Question).where(Question.id == question_id, Question.event_id == event.id, Question.active)
+        .with_for_update()
+    ).first()
+    if question is None:
+        session.rollback()
+        raise NotFound()
+    given = session.exec(select(Answer.value).where(Answer.question_id == question.id)).all()
+    if given:
+        if data.kind != question.kind:
+            checker.fail("kind", "question.kind_locked")
+        if data.scope != question.scope:
+            checker.fail("scope", "question.scope_locked")
+        if data.kind in CHOICE_KINDS and "kind" not in checker.errors:
+            chosen = {v for value in given for v in (value if isinstance(value, list) else [value])
+                      if isinstance(v, str)}
+            missing = [o for o in question.options if o in chosen and o not in options]
+            if missing:
+                session.rollback()
+                raise ValidationError({"options": "question.option_in_use"}, option=missing[0])
+    if checker.errors:
+        session.rollback()
+        checker.raise_if_any()
+    changed = sorted(k for k, v in (("label", label), ("help_text", help_text), ("kind", data.kind),
+                                    ("scope", data.scope), ("options", options), ("required", bool(data.required)))
+                     if getattr(question, k) != v)
+    if not changed:
+        session.rollback()
+        return question
+    question.label, question.help_text, question.kind = label, help_text, data.kind
+    question.scope, question.options, question.required = data.scope, options, bool(data.required)
+    session.add(question)
+    session.flush()
+    domain_events.record(session, "question.changed", {"question_id": question.id, "event_id": event.id,
+                                                       "changed": changed},
+                         organization_id=organization_id, actor_user_id=principal.user_id)
+    session.commit()
+    session.refresh(question)
+    return question
 
 
 def active_questions(session: Session, event_id: int) -> list[Question]:

@@ -238,6 +238,7 @@ AUDITED: dict[str, tuple[str, str, str, tuple[str, ...] | None]] = {
     "ticket_type.changed": ("ticket_type.update", "ticket_type", "ticket_type_id", None),
     "question.added": ("question.create", "question", "question_id", None),
     "question.removed": ("question.remove", "question", "question_id", None),
+    "question.changed": ("question.update", "question", "question_id", None),
 }
 
 

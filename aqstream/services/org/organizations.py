@@ -5,11 +5,12 @@ import re
 from dataclasses import dataclass
 
 from slugify import slugify
+from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write
-from aqstream.models import Membership, Organization
+from aqstream.models import Membership, Organization, User
 from aqstream.services.accounts.accounts import SUPPORTED_LOCALES, normalize_locale
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import NotFound, ValidationError
@@ -80,6 +81,30 @@ def memberships(session: Session, principal: Principal) -> list[MembershipView]:
         .order_by(Organization.name)
     ).all()
     return [MembershipView(org.id, org.slug, org.name, role) for org, role in rows]
+
+
+def remember_last(session: Session, principal: Principal, organization_id: int) -> None:
+    """Note the organization whose pages the user opened (the caller has checked their access): sign-in
+    lands there next time. Writes only when it changed."""
+    begin_write(session)
+    session.exec(update(User).where(User.id == principal.user_id, or_(User.last_organization_id.is_(None),
+                                                                       User.last_organization_id != organization_id))
+                 .values(last_organization_id=organization_id))
+    session.commit()
+
+
+def landing_path(session: Session, principal: Principal, next_path: str) -> str:
+    """Where sign-in takes the user: the page they asked for, or, when they asked for nothing in
+    particular ("/"), the events of the organization they used last, if they are still its member."""
+    if next_path != "/":
+        return next_path
+    slug = session.exec(
+        select(Organization.slug)
+        .join(Membership, Membership.organization_id == Organization.id)
+        .join(User, User.last_organization_id == Organization.id)
+        .where(User.id == principal.user_id, Membership.user_id == principal.user_id)
+    ).first()
+    return f"/o/{slug}" if slug else next_path
 
 
 def organization_slug(session: Session, organization_id: int) -> str:
