@@ -10,6 +10,7 @@ from aqstream.pages.admin.mail import platform_mail_page
 from aqstream.pages.auth import forgot_password, reset_password, sign_in, sign_up
 from aqstream.pages.home import home, new_organization
 from aqstream.pages.not_found import not_found_page
+from aqstream.pages.organizer.event_attendees import attendees_tab
 from aqstream.pages.organizer.events import attendee_page, dashboard, edit_event, manage_event, new_event
 from aqstream.pages.organizer.mail import mail_page
 from aqstream.pages.organizer.team import audit_page, invite_page, settings_page, team_page
@@ -21,6 +22,7 @@ from aqstream.state.account import MyTicketsState, ProfileState, VerifyState
 from aqstream.state.auth import AuthFormState, ForgotState, ResetState
 from aqstream.state.base import AppState
 from aqstream.state.catalog import CatalogState, OrgPublicState
+from aqstream.state.event_attendees import AttendeesTabState
 from aqstream.state.home import CreateOrgState, HomeState
 from aqstream.state.mail import MailLogState
 from aqstream.state.organizer import AttendeeState, DashboardState, EventEditState, EventFormState, EventManageState
@@ -47,6 +49,8 @@ app.add_page(edit_event, route="/o/[org]/events/[event_id]/edit", title="Edit ev
              on_load=EventEditState.on_load)
 app.add_page(attendee_page, route="/o/[org]/tickets/[ticket_id]", title="Attendee · AqStream",
              on_load=AttendeeState.on_load)
+app.add_page(attendees_tab, route="/o/[org]/events/[event_id]/attendees", title="Attendees · AqStream",
+             on_load=AttendeesTabState.on_load)
 app.add_page(manage_event, route="/o/[org]/events/[event_id]", title="Event · AqStream", on_load=EventManageState.on_load)
 app.add_page(event_page, route="/e/[org]/[event]", title="Event · AqStream", on_load=PublicEventState.on_load)
 app.add_page(catalog_page, route="/events", title="Events · AqStream", on_load=CatalogState.on_load)

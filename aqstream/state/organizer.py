@@ -673,7 +673,8 @@ class AttendeeState(OrgState):
                        "email": r.attendee_email, "buyer": buyer,
                        "type": r.ticket_type, "code": r.code, "status": r.status,
                        "checked_in": r.checked_in_at.isoformat() if r.checked_in_at else "",
-                       "event": seen.event_title, "event_href": f"/o/{self.org_slug}/events/{seen.order.event_id}",
+                       "event": seen.event_title,
+                       "event_href": f"/o/{self.org_slug}/events/{seen.order.event_id}/attendees",
                        "tz": seen.event_time_zone}
         self.answers = [{"label": label, "value": str(value)} for label, value in seen.answers]
         self.others = [{"id": str(o.ticket_id), "name": o.attendee_name, "status": o.status,

@@ -858,7 +858,7 @@ def attendee_page() -> rx.Component:
             s.loaded,
             s.found,
             rx.vstack(
-                rx.link(T("event.back_to_event"), href=tk["event_href"]),
+                rx.link(T("attendee.back_to_attendees"), href=tk["event_href"]),
                 rx.text(tk["event"], color_scheme="gray"),
                 rx.flex(rx.heading(person_name(tk["name"]), size="7", as_="h1"),
                         rx.badge(s.status_text, color_scheme=rx.cond(tk["status"] == "valid", "green", "red")),

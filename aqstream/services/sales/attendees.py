@@ -14,6 +14,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write, session_scope
+from aqstream.i18n import t as translate
 from aqstream.models import Answer, AuditEntry, Event, Order, Question, Ticket, TicketType, User
 from aqstream.services.errors import Conflict, NotFound
 from aqstream.services.events import questions
@@ -53,7 +54,7 @@ class AttendeeRow:
     ticket_id: int
     order_id: int
     attendee_name: str
-    attendee_email: str  # the attendee's own address, else the buyer's
+    attendee_email: str  # the attendee's own address; "" when none was given (the buyer's is buyer_email)
     buyer_email: str
     ticket_type: str
     code: str
@@ -87,6 +88,11 @@ def _clean_query(q: AttendeeQuery) -> AttendeeQuery:
     return AttendeeQuery(search, type_id, q.status, q.checked_in, q.sort, bool(q.descending), page, per_page)
 
 
+def _needs_order(q: AttendeeQuery) -> bool:
+    """Whether the query reads the order (the buyer's address): the email sort and a search by words."""
+    return q.sort == "email" or bool(q.search and not CODE_LIKE.fullmatch(q.search))
+
+
 def _filtered(statement, event_id: int, q: AttendeeQuery):
     statement = statement.where(Ticket.event_id == event_id)
     if q.ticket_type_id:
@@ -118,22 +124,61 @@ def _base():
 
 
 def _row(ticket: Ticket, type_name: str, buyer_email: str) -> AttendeeRow:
-    return AttendeeRow(ticket.id, ticket.order_id, ticket.attendee_name, ticket.attendee_email or buyer_email,
+    return AttendeeRow(ticket.id, ticket.order_id, ticket.attendee_name, ticket.attendee_email,
                        buyer_email, type_name, ticket.code, ticket.status, ticket.checked_in_at, ticket.created_at)
 
 
+def count(session: Session, event_id: int, q: AttendeeQuery) -> int:
+    """How many tickets of the event match the (cleaned) query. Reads the orders only when the search needs the
+    buyer's address; otherwise it is a count over the ticket table's (event_id, ...) indexes alone."""
+    statement = select(func.count(Ticket.id)).select_from(Ticket)
+    if q.search and not CODE_LIKE.fullmatch(q.search):
+        statement = statement.join(Order, Order.id == Ticket.order_id)
+    return session.exec(_filtered(statement, event_id, q)).one()
+
+
+def _page_ids(session: Session, event_id: int, q: AttendeeQuery, offset: int, limit: int, total: int) -> list[int]:
+    """The ticket ids of one page, in the list's order. Only the narrow (id, sort key) rows are walked, and from
+    the nearer end: a page past the middle is read in the opposite order, so no page skips more than half the
+    matching tickets, and the last page skips none. The wide rows are read afterwards for these ids only."""
+    after = max(0, total - offset - limit)  # matching tickets after this page
+    backwards = after < offset
+    descending = q.descending != backwards
+    order = [c.desc() if descending else c.asc() for c in SORTS[q.sort]]
+    statement = select(Ticket.id).select_from(Ticket)
+    if _needs_order(q):
+        statement = statement.join(Order, Order.id == Ticket.order_id)
+    if q.sort == "type":
+        statement = statement.join(TicketType, TicketType.id == Ticket.ticket_type_id)
+    if backwards:
+        limit = min(limit, total - offset)
+    statement = _filtered(statement, event_id, q).order_by(*order).limit(max(0, limit))
+    ids = list(session.exec(statement.offset(after if backwards else offset)).all())
+    return ids[::-1] if backwards else ids
+
+
 def search(session: Session, principal: Principal, organization_id: int, event_id: int,
-           query: AttendeeQuery | None = None) -> AttendeePage:
+           query: AttendeeQuery | None = None, *, total: int | None = None) -> AttendeePage:
+    """One page of the event's attendees. `total`: the number of matching tickets when the caller knows it
+    already (it counted them for the same filters, a moment ago); the count is then skipped. If tickets were
+    added or left the filter since, the page still comes whole: a page found short is read again after a count."""
     event = get_event(session, principal, organization_id, event_id, VIEW_ATTENDEES)
     q = _clean_query(query or AttendeeQuery())
-    count = select(func.count(Ticket.id)).select_from(Ticket).join(Order, Order.id == Ticket.order_id)
-    total = session.exec(_filtered(count, event.id, q)).one()
-    pages = max(1, math.ceil(total / q.per_page))
-    page = min(q.page, pages)
-    order = [c.desc() if q.descending else c.asc() for c in SORTS[q.sort]]
-    rows = session.exec(_filtered(_base(), event.id, q).order_by(*order)
-                        .limit(q.per_page).offset((page - 1) * q.per_page)).all()
-    return AttendeePage([_row(*r) for r in rows], total, page, pages, q.per_page)
+    counted = total is None or total < 0
+    if counted:
+        total = count(session, event.id, q)
+    while True:
+        pages = max(1, math.ceil(total / q.per_page))
+        page = min(q.page, pages)
+        offset = (page - 1) * q.per_page
+        ids = _page_ids(session, event.id, q, offset, q.per_page, total) if total else []
+        expected = max(0, min(q.per_page, total - offset))
+        if counted or len(ids) == expected:
+            break
+        total, counted = count(session, event.id, q), True  # the given count was stale: count, read again
+    found = {r[0].id: r for r in session.exec(_base().where(Ticket.id.in_(ids))).all()} if ids else {}
+    rows = [_row(*found[i]) for i in ids if i in found]
+    return AttendeePage(rows, total, page, pages, q.per_page)
 
 
 @dataclass
@@ -231,9 +276,10 @@ EXPORT_CHUNK_SESSIONS = True
 
 
 def export_rows(session: Session, principal: Principal, organization_id: int, event_id: int,
-                labels: dict[str, str], query: AttendeeQuery | None = None) -> Export:
+                labels: dict[str, str], query: AttendeeQuery | None = None, locale: str = "en") -> Export:
     """Every ticket matching the filters, with its answers, as plain values (times in the event's zone).
-    `labels` names the fixed columns.
+    `labels` names the fixed columns; the statuses are words in `locale`. The email column is the attendee's
+    own address (blank when none was given), the buyer's is a column of its own.
 
     Access and the header are checked and read now, with `session`. The rows are read later, as they are
     consumed, EXPORT_CHUNK tickets at a time in ticket order: each chunk on a short session of its own whose
@@ -255,6 +301,7 @@ def export_rows(session: Session, principal: Principal, organization_id: int, ev
                           .join(TicketType, TicketType.id == Ticket.ticket_type_id), event.id, q)
     statement = statement.order_by(Ticket.id).limit(EXPORT_CHUNK)
     zone = ZoneInfo(event.time_zone)  # times in the event's own zone, as the organizer thinks of them
+    words = {status.value: translate(f"ticket.status.{status.value}", locale) for status in TicketStatus}
     engine = session.get_bind()
 
     def rows() -> Iterator[list[Any]]:
@@ -268,7 +315,7 @@ def export_rows(session: Session, principal: Principal, organization_id: int, ev
                     with session_scope(engine) as chunk_session:
                         found, answers = _export_read(chunk_session, statement.where(Ticket.id > after))
                 # The connection is back in the pool: the rows are made and handed out without it.
-                yield from _export_chunk(found, answers, asked, zone)
+                yield from _export_chunk(found, answers, asked, zone, words)
                 if len(found) < EXPORT_CHUNK:
                     return
                 after = found[-1].id
@@ -289,7 +336,8 @@ def _export_read(session: Session, statement) -> tuple[list, list]:
     return found, answers
 
 
-def _export_chunk(found: list, answers: list, asked: list[Question], zone: ZoneInfo) -> Iterator[list[Any]]:
+def _export_chunk(found: list, answers: list, asked: list[Question], zone: ZoneInfo,
+                  words: dict[str, str]) -> Iterator[list[Any]]:
     ticket_ids = {t.id for t in found}
     by_order: dict[int, dict[int, Any]] = {}
     by_ticket: dict[int, dict[int, Any]] = {}
@@ -301,6 +349,6 @@ def _export_chunk(found: list, answers: list, asked: list[Question], zone: ZoneI
     for t in found:
         checked_in = t.checked_in_at.astimezone(zone).replace(tzinfo=None) if t.checked_in_at else None
         given = {**by_order.get(t.order_id, {}), **by_ticket.get(t.id, {})}
-        yield [t.attendee_name, t.attendee_email or t.buyer_email, t.buyer_email, t.name, t.code, t.status, checked_in,
+        yield [t.attendee_name, t.attendee_email, t.buyer_email, t.name, t.code, words.get(t.status, t.status), checked_in,
                t.created_at.astimezone(zone).replace(tzinfo=None)] + [
             "" if given.get(q.id) is None else questions.format_value(q, given[q.id], "yes", "no") for q in asked]
