@@ -92,7 +92,7 @@ def contact(a) -> rx.Component:
     )
 
 
-def actions(a, size: str = "1", height: str = "32px") -> rx.Component:
+def actions(a, size: str = "1", height: str = "32px", column: bool = False) -> rx.Component:
     label = rx.cond(a["name"] != "", a["name"], a["code"])
     return rx.cond(
         S.can_manage & (a["status"] == "valid"),
@@ -105,7 +105,7 @@ def actions(a, size: str = "1", height: str = "32px") -> rx.Component:
                       aria_label=T("attendee.cancel_order") + ": " + label),
             rx.button(T("attendee.resend"), size=size, variant="ghost", min_height=height,
                       on_click=S.resend(a["order_id"]), aria_label=T("attendee.resend") + ": " + label),
-            spacing="1", wrap="wrap",
+            spacing="1", wrap="wrap", direction="column" if column else "row", align="start",
         ),
         rx.fragment(),
     )
@@ -125,10 +125,11 @@ def table() -> rx.Component:
             rx.table.body(rx.foreach(S.rows, lambda a: rx.table.row(
                 rx.table.row_header_cell(rx.vstack(rx.link(person(a), href=a["href"]), contact(a), spacing="1"),
                                          max_width="360px"),
-                rx.table.cell(a["type"]),
+                rx.table.cell(rx.vstack(rx.text(a["type"]), rx.code(a["code"], size="1", variant="ghost"),
+                                        spacing="1")),
                 rx.table.cell(status(a)),
                 rx.table.cell(a["registered"], white_space="nowrap"),
-                rx.table.cell(actions(a), width="300px"),
+                rx.table.cell(actions(a, column=True)),
                 class_name=rx.cond(a["status"] == "valid", "", "attendee-inactive"),
             ))),
             width="100%",

@@ -42,10 +42,10 @@ def attendee_block(slot: rx.Var) -> rx.Component:
     first = slot["index"] == "0"
 
     def prefilled(part: str) -> dict:
-        """Attendee 1's field starts with the buyer's value, shown in it (not a placeholder), rebuilt when the
-        buyer's changes until the visitor types in it."""
+        """Attendee 1's field starts with the buyer's value, shown in it (not a placeholder); `copy_buyer` keeps
+        it following the buyer's field until the visitor types something else in it."""
         return {"default_value": rx.cond(first, S.first_attendee[part], ""),
-                "key": rx.cond(first, f"first-{part}-" + S.first_attendee[part], prefix + part),
+                "custom_attrs": {"data-copied": rx.cond(first, S.first_attendee[part], "")},
                 "on_blur": lambda value: S.first_typed(slot["index"], part, value)}
 
     return rx.card(
@@ -63,6 +63,16 @@ def attendee_block(slot: rx.Var) -> rx.Component:
         width="100%",
         class_name="attendee-block",
     )
+
+
+def copy_buyer(part: str):
+    """Leaving the buyer's name or email field: attendee 1's shows it too, in the browser at once (no rebuild of
+    a field someone may be typing in), unless the visitor has typed something else there."""
+    target = f"f-att-0-{part}"
+    script = ("(() => { const from = document.getElementById('f-" + part + "'), to = document.getElementById('"
+              + target + "'); if (!from || !to) return; if (to.value === '' || to.value === (to.dataset.copied ?? '')) "
+              "{ to.value = from.value.trim(); to.dataset.copied = to.value; } })()")
+    return lambda value: [S.buyer_typed(part, value), rx.call_script(script)]
 
 
 def registration_form() -> rx.Component:
@@ -83,9 +93,9 @@ def registration_form() -> rx.Component:
                 rx.vstack(
                     rx.heading(T("public.your_details"), size="4", as_="h3"),
                     field("field.name", "name", S.errors, auto_complete="name", max_length=200, default_value=S.user_name,
-                          on_blur=lambda value: S.buyer_typed("name", value)),
+                          on_blur=copy_buyer("name")),
                     field("field.email", "email", S.errors, type="email", auto_complete="email", input_mode="email",
-                          default_value=S.user_email, key=S.user_email, on_blur=lambda value: S.buyer_typed("email", value)),
+                          default_value=S.user_email, key=S.user_email, on_blur=copy_buyer("email")),
                     rx.cond(
                         S.attendee_blocks,
                         rx.foreach(S.slots, attendee_block),
