@@ -160,6 +160,7 @@ def test_cancelling_names_the_person_and_the_phone_shows_status(tab, new_page):
     expect(dialog).to_contain_text("Cancel Anna Petrova's ticket? The place goes back on sale, and anna@example.com "
                                    "gets an email saying the ticket is cancelled.")
     expect(dialog).not_to_contain_text("Your place")
+    page.wait_for_timeout(400)  # the dialog's fade-in, for the picture only
     shot(page, "attendees-tab-cancel-prompt-desktop")
     dialog.get_by_role("button", name="Yes, cancel the ticket").click()
     expect(page.get_by_text("Cancelled. The place is free again.")).to_be_visible()
@@ -187,6 +188,7 @@ def test_cancelling_names_the_person_and_the_phone_shows_status(tab, new_page):
     dialog = phone.get_by_role("alertdialog", name="Cancel a ticket")
     expect(dialog).to_contain_text("Cancel Boris Petrov's ticket?")
     assert no_horizontal_scroll(phone)
+    phone.wait_for_timeout(400)
     shot(phone, "attendees-tab-cancel-prompt-phone")
     dialog.get_by_role("button", name="No, keep it").click()
     expect(dialog).to_have_count(0)

@@ -7,8 +7,8 @@ from aqstream.components.ui import T, checkbox_field, error_text, field, labelle
 from aqstream.components.workspace import workspace
 from aqstream.state.event_attendees import AttendeesTabState as S
 
-WIDE = {"initial": "none", "sm": "block"}  # the table from 768 px
-NARROW = {"initial": "flex", "sm": "none"}  # the cards below
+WIDE = rx.breakpoints(initial="none", sm="block")  # the table from 768 px
+NARROW = rx.breakpoints(initial="flex", sm="none")  # the cards below
 
 
 def _choice(name: str, label_key: str, options, value) -> rx.Component:
@@ -165,18 +165,18 @@ def cards() -> rx.Component:
 def pager() -> rx.Component:
     at_first, at_last = S.page <= 1, S.page >= S.pages
     return rx.el.nav(
+        rx.text(S.page_text, aria_live="polite", id="page-text", margin_bottom="8px"),
         rx.flex(
             rx.flex(
                 rx.button(rx.icon("chevrons-left"), variant="soft", min_height="44px", min_width="44px",
                           disabled=at_first, on_click=rx.redirect(S.first_href), aria_label=T("attendees.first")),
                 rx.button(rx.icon("chevron-left"), T("attendees.previous"), variant="soft", min_height="44px",
                           disabled=at_first, on_click=rx.redirect(S.prev_href)),
-                rx.text(S.page_text, aria_live="polite", id="page-text"),
                 rx.button(T("attendees.next"), rx.icon("chevron-right"), variant="soft", min_height="44px",
                           disabled=at_last, on_click=rx.redirect(S.next_href)),
                 rx.button(rx.icon("chevrons-right"), variant="soft", min_height="44px", min_width="44px",
                           disabled=at_last, on_click=rx.redirect(S.last_href), aria_label=T("attendees.last")),
-                spacing="2", align="center", wrap="wrap",
+                spacing="2", align="center",
             ),
             rx.cond(S.pages > 1, jump_form(), rx.fragment()),
             spacing="3", align="end", wrap="wrap", width="100%", justify="between",

@@ -51,7 +51,8 @@ def attendee_block(slot: rx.Var) -> rx.Component:
     return rx.card(
         rx.vstack(
             rx.heading(slot["title"], size="3", as_="h3"),
-            rx.cond(first, rx.text(T("public.attendee_first_hint"), size="2", color_scheme="gray"), rx.fragment()),
+            rx.text(rx.cond(first, T("public.attendee_first_hint"), T("public.attendee_other_hint")), size="2",
+                    color_scheme="gray"),
             var_field(T("public.attendee_name"), prefix + "name", S.errors, auto_complete="off", max_length=200,
                       **prefilled("name")),
             var_field(T("public.attendee_email"), prefix + "email", S.errors, type="email", max_length=254,
