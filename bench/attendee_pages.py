@@ -4,8 +4,10 @@ Makes a fresh PostgreSQL database with one event of TICKETS tickets (60% in orde
 two to four, three ticket types, 5% cancelled, 30% checked in), then times `attendees.search` for page 1, page
 1,000 and the last page (50 a page), for every sort and a few filters: the median of REPEAT calls, in ms.
 
-"first visit" counts the matching tickets (what happens when the filters change); "page step" passes the count
-already known (what the Attendees tab does when only the page changes), if the service takes one."""
+"page 1 / p 1000 / last" (a first visit, a jump, a reload) count the matching tickets and read the page by position
+(from the nearer end since the Attendees tab); "step" columns pass the count already known (what the tab does when
+only the page changes) and, for pages after the first, the last sort key of the page before (Next), if the
+service takes them. --extra-indexes adds (event_id, sort key, id) indexes first, to weigh a migration."""
 from __future__ import annotations
 
 import argparse
@@ -55,6 +57,10 @@ where event_id = %(event)s;
 update event set sold = (select count(*) from ticket where event_id = event.id) where id = %(event)s;
 """
 
+EXTRA_INDEXES = {"bx_ticket_event_id": "event_id, id", "bx_ticket_event_name_id": "event_id, attendee_name, id",
+                 "bx_ticket_event_status_id": "event_id, status, id",
+                 "bx_ticket_event_type_id": "event_id, ticket_type_id, id"}
+
 CASES = [
     ("registered, newest first", dict(sort="registered", descending=True)),
     ("name A-Z", dict(sort="name", descending=False)),
@@ -71,6 +77,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--extra-indexes", action="store_true",
+                        help="first add (event_id, key, id) indexes for the sorts (a candidate migration)")
     args = parser.parse_args()
 
     name = f"aqs_bench_{uuid.uuid4().hex[:10]}"
@@ -78,7 +86,7 @@ def main() -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
     try:
-        run(url, args.tickets, args.repeat)
+        run(url, args.tickets, args.repeat, args.extra_indexes)
     finally:
         from aqstream.db import _engine_for
 
@@ -87,7 +95,7 @@ def main() -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run(url: str, tickets: int, repeat: int) -> None:
+def run(url: str, tickets: int, repeat: int, extra_indexes: bool = False) -> None:
     from sqlmodel import Session
 
     from aqstream.db import make_engine
@@ -116,11 +124,15 @@ def run(url: str, tickets: int, repeat: int) -> None:
         for statement in SEED.split(";"):
             if statement.strip():
                 conn.execute(statement, {k: v for k, v in values.items() if f"%({k})s" in statement})
+        if extra_indexes:
+            for name, columns in EXTRA_INDEXES.items():
+                conn.execute(f"create index {name} on ticket ({columns})")
         conn.execute("vacuum analyze")
         seeded = conn.execute("select count(*) from ticket where event_id = %s", (event_id,)).fetchone()[0]
     print(f"seeded {seeded} tickets in {time.perf_counter() - started:.1f} s; median of {repeat} calls, ms")
 
     takes_total = "total" in inspect.signature(attendees.search).parameters
+    takes_key = "after" in inspect.signature(attendees.search).parameters
     print(f"{'case':<26} {'page 1':>8} {'p 1000':>8} {'last':>8}   {'step 1':>8} {'s 1000':>8} {'s last':>8}  (pages)")
     for label, extra in CASES:
         extra = {k: (types[1] if v == "TYPE" else v) for k, v in extra.items()}
@@ -132,8 +144,14 @@ def run(url: str, tickets: int, repeat: int) -> None:
             query = attendees.AttendeeQuery(page=page, per_page=50, **extra)
             cells.append(timed(engine, repeat, lambda s: attendees.search(s, principal, org_id, event_id, query)))
             if takes_total:
+                keyed = {}
+                if takes_key and page > 1:  # reached with Next from the page before it
+                    with Session(engine) as s:
+                        before = attendees.search(s, principal, org_id, event_id, attendees.AttendeeQuery(
+                            page=page - 1, per_page=50, **extra), total=first.total)
+                    keyed = {"after": before.last_key}
                 steps.append(timed(engine, repeat, lambda s: attendees.search(s, principal, org_id, event_id, query,
-                                                                              total=first.total)))
+                                                                              total=first.total, **keyed)))
         step_text = " ".join(f"{v:8.1f}" for v in steps) if steps else f"{'-':>8} {'-':>8} {'-':>8}"
         print(f"{label:<26} " + " ".join(f"{v:8.1f}" for v in cells) + f"   {step_text}  ({pages})", flush=True)
     engine.dispose()

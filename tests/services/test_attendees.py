@@ -103,6 +103,19 @@ def test_every_page_of_every_sort_is_the_slice_of_the_whole_order(make, session,
                 got = attendees.search(session, p, org.id, event.id, query, total=total)
                 assert (got.page, got.pages, got.total) == (page, pages, len(expected))
                 assert [r.ticket_id for r in got.rows] == expected[(page - 1) * per_page:page * per_page], (page, extra)
+        # Next and Previous by key: from each page to its neighbours, the same slices as by position.
+        shown = attendees.search(session, p, org.id, event.id, Q(sort=sort, descending=descending, per_page=per_page,
+                                                                 **extra))
+        for page in range(2, pages + 1):
+            shown = attendees.search(session, p, org.id, event.id, Q(sort=sort, descending=descending,
+                                                                     per_page=per_page, page=page, **extra),
+                                     total=whole.total, after=shown.last_key)
+            assert [r.ticket_id for r in shown.rows] == expected[(page - 1) * per_page:page * per_page], (page, extra)
+        for page in range(pages - 1, 0, -1):
+            shown = attendees.search(session, p, org.id, event.id, Q(sort=sort, descending=descending,
+                                                                     per_page=per_page, page=page, **extra),
+                                     total=whole.total, before=shown.first_key)
+            assert [r.ticket_id for r in shown.rows] == expected[(page - 1) * per_page:page * per_page], (page, extra)
 
 
 def test_a_stale_count_never_gives_an_empty_page(make, session):
@@ -116,6 +129,17 @@ def test_a_stale_count_never_gives_an_empty_page(make, session):
     assert (got.total, got.page, got.pages) == (6, 2, 2) and [r.ticket_id for r in got.rows] == valid[4:]
     got = attendees.search(session, p, org.id, event.id, Q(status="valid", per_page=4, page=3), total=11)
     assert [r.ticket_id for r in got.rows] == valid[-3:]
+
+
+def test_next_page_by_key_skips_no_rows(make, session, monkeypatch):
+    """Stepping to the next page reads from the last row shown (by key), not from the list's start: no OFFSET."""
+    owner, org, event, _ = many(session, make, n=12)
+    p = Principal(owner.id)
+    first = attendees.search(session, p, org.id, event.id, Q(sort="name", descending=False, per_page=4))
+    monkeypatch.setattr(attendees, "_page_ids", lambda *a: pytest.fail("read by position"))
+    second = attendees.search(session, p, org.id, event.id, Q(sort="name", descending=False, per_page=4, page=2),
+                              total=first.total, after=first.last_key)
+    assert [r.attendee_name for r in second.rows] == ["P04", "P05", "P06", "P07"]
 
 
 def test_a_page_step_with_the_count_known_does_not_count_again(make, session, monkeypatch):

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, literal, or_, tuple_
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write, session_scope
@@ -70,6 +70,18 @@ class AttendeePage:
     page: int
     pages: int
     per_page: int
+    # The sort key (values of SORTS[sort], the ticket id last) of the first and the last row: the next page is
+    # read as the rows after `last_key`, the previous as those before `first_key` (see `search`).
+    first_key: list = field(default_factory=list)
+    last_key: list = field(default_factory=list)
+
+
+def sort_key(row: AttendeeRow, sort: str) -> list:
+    """A row's values of its sort's columns, as SORTS lists them (the buyer's address is stored lower-case, so
+    lower() in the database gives it back as it is)."""
+    return {"registered": [row.ticket_id], "name": [row.attendee_name, row.ticket_id],
+            "email": [row.buyer_email, row.ticket_id], "type": [row.ticket_type, row.ticket_id],
+            "status": [row.status, row.ticket_id]}[sort]
 
 
 def _clean_query(q: AttendeeQuery) -> AttendeeQuery:
@@ -137,12 +149,9 @@ def count(session: Session, event_id: int, q: AttendeeQuery) -> int:
     return session.exec(_filtered(statement, event_id, q)).one()
 
 
-def _page_ids(session: Session, event_id: int, q: AttendeeQuery, offset: int, limit: int, total: int) -> list[int]:
-    """The ticket ids of one page, in the list's order. Only the narrow (id, sort key) rows are walked, and from
-    the nearer end: a page past the middle is read in the opposite order, so no page skips more than half the
-    matching tickets, and the last page skips none. The wide rows are read afterwards for these ids only."""
-    after = max(0, total - offset - limit)  # matching tickets after this page
-    backwards = after < offset
+def _narrow(event_id: int, q: AttendeeQuery, backwards: bool):
+    """The ids of the matching tickets in the list's order (or the opposite one), joining only what the filters
+    and the sort read."""
     descending = q.descending != backwards
     order = [c.desc() if descending else c.asc() for c in SORTS[q.sort]]
     statement = select(Ticket.id).select_from(Ticket)
@@ -150,35 +159,74 @@ def _page_ids(session: Session, event_id: int, q: AttendeeQuery, offset: int, li
         statement = statement.join(Order, Order.id == Ticket.order_id)
     if q.sort == "type":
         statement = statement.join(TicketType, TicketType.id == Ticket.ticket_type_id)
+    return _filtered(statement, event_id, q).order_by(*order)
+
+
+def _page_ids(session: Session, event_id: int, q: AttendeeQuery, offset: int, limit: int, total: int) -> list[int]:
+    """The ticket ids of one page, in the list's order. Only the narrow (id, sort key) rows are walked, and from
+    the nearer end: a page past the middle is read in the opposite order, so no page skips more than half the
+    matching tickets, and the last page skips none. The wide rows are read afterwards for these ids only."""
+    after = max(0, total - offset - limit)  # matching tickets after this page
+    backwards = after < offset
     if backwards:
         limit = min(limit, total - offset)
-    statement = _filtered(statement, event_id, q).order_by(*order).limit(max(0, limit))
+    statement = _narrow(event_id, q, backwards).limit(max(0, limit))
     ids = list(session.exec(statement.offset(after if backwards else offset)).all())
     return ids[::-1] if backwards else ids
 
 
+def _keyed_ids(session: Session, event_id: int, q: AttendeeQuery, limit: int, after: list | None,
+               before: list | None) -> list[int]:
+    """The page next to one already shown, found by its neighbour's sort key instead of skipping rows: the rows
+    after `after` (or before `before`) in the list's order, as the sort's index or a top-N read gives them."""
+    columns = SORTS[q.sort]
+    key = after if after is not None else before
+    here = tuple_(*columns) if len(columns) > 1 else columns[0]
+    there = tuple_(*[literal(v) for v in key]) if len(columns) > 1 else key[0]
+    forward = after is not None
+    statement = _narrow(event_id, q, backwards=not forward)
+    statement = statement.where(here > there if forward != q.descending else here < there)
+    ids = list(session.exec(statement.limit(limit)).all())
+    return ids if forward else ids[::-1]
+
+
 def search(session: Session, principal: Principal, organization_id: int, event_id: int,
-           query: AttendeeQuery | None = None, *, total: int | None = None) -> AttendeePage:
-    """One page of the event's attendees. `total`: the number of matching tickets when the caller knows it
-    already (it counted them for the same filters, a moment ago); the count is then skipped. If tickets were
-    added or left the filter since, the page still comes whole: a page found short is read again after a count."""
+           query: AttendeeQuery | None = None, *, total: int | None = None, after: list | None = None,
+           before: list | None = None) -> AttendeePage:
+    """One page of the event's attendees.
+
+    `total`: the number of matching tickets when the caller knows it already (it counted them for the same
+    filters a moment ago); the count is then skipped. `after` / `before`: when the page asked for is the one
+    after (before) a page the caller has shown with the same filters and sort, that page's `last_key`
+    (`first_key`): the page is then read from there by key, as fast deep in the list as at its start, instead
+    of skipping the rows before it. A page found short (tickets added or gone since) is read again by position
+    after a fresh count, so it always comes whole."""
     event = get_event(session, principal, organization_id, event_id, VIEW_ATTENDEES)
     q = _clean_query(query or AttendeeQuery())
     counted = total is None or total < 0
     if counted:
         total = count(session, event.id, q)
+    anchor = after if after else before if before else None
+    if anchor is not None and len(anchor) != len(SORTS[q.sort]):
+        anchor = None  # a key of another sort: read by position
     while True:
         pages = max(1, math.ceil(total / q.per_page))
         page = min(q.page, pages)
         offset = (page - 1) * q.per_page
-        ids = _page_ids(session, event.id, q, offset, q.per_page, total) if total else []
         expected = max(0, min(q.per_page, total - offset))
+        if anchor is not None and page == q.page:
+            ids = _keyed_ids(session, event.id, q, q.per_page, after or None, None if after else before)
+            anchor = None
+            if len(ids) == expected:
+                break
+        ids = _page_ids(session, event.id, q, offset, q.per_page, total) if total else []
         if counted or len(ids) == expected:
             break
         total, counted = count(session, event.id, q), True  # the given count was stale: count, read again
     found = {r[0].id: r for r in session.exec(_base().where(Ticket.id.in_(ids))).all()} if ids else {}
     rows = [_row(*found[i]) for i in ids if i in found]
-    return AttendeePage(rows, total, page, pages, q.per_page)
+    keys = (sort_key(rows[0], q.sort), sort_key(rows[-1], q.sort)) if rows else ([], [])
+    return AttendeePage(rows, total, page, pages, q.per_page, *keys)
 
 
 @dataclass
