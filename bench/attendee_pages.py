@@ -77,6 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tickets", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--only", default="", help="run only the cases whose label contains this")
     parser.add_argument("--extra-indexes", action="store_true",
                         help="first add (event_id, key, id) indexes for the sorts (a candidate migration)")
     args = parser.parse_args()
@@ -86,7 +87,7 @@ def main() -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
     try:
-        run(url, args.tickets, args.repeat, args.extra_indexes)
+        run(url, args.tickets, args.repeat, args.extra_indexes, args.only)
     finally:
         from aqstream.db import _engine_for
 
@@ -95,7 +96,7 @@ def main() -> None:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def run(url: str, tickets: int, repeat: int, extra_indexes: bool = False) -> None:
+def run(url: str, tickets: int, repeat: int, extra_indexes: bool = False, only: str = "") -> None:
     from sqlmodel import Session
 
     from aqstream.db import make_engine
@@ -134,7 +135,7 @@ def run(url: str, tickets: int, repeat: int, extra_indexes: bool = False) -> Non
     takes_total = "total" in inspect.signature(attendees.search).parameters
     takes_key = "after" in inspect.signature(attendees.search).parameters
     print(f"{'case':<26} {'page 1':>8} {'p 1000':>8} {'last':>8}   {'step 1':>8} {'s 1000':>8} {'s last':>8}  (pages)")
-    for label, extra in CASES:
+    for label, extra in [c for c in CASES if only in c[0]]:
         extra = {k: (types[1] if v == "TYPE" else v) for k, v in extra.items()}
         with Session(engine) as s:
             first = attendees.search(s, principal, org_id, event_id, attendees.AttendeeQuery(**extra))

@@ -29,7 +29,7 @@ from aqstream.services.validation import Checker
 SORTS = {
     "registered": (Ticket.id,),
     "name": (Ticket.attendee_name, Ticket.id),  # the (event_id, attendee_name) index serves this order
-    "email": (func.lower(Order.buyer_email), Ticket.id),
+    "email": (Order.buyer_email, Ticket.id),  # stored lower-case: its index gives this order
     "type": (TicketType.name, Ticket.id),
     "status": (Ticket.status, Ticket.id),
 }
@@ -185,7 +185,10 @@ def _keyed_ids(session: Session, event_id: int, q: AttendeeQuery, limit: int, af
     there = tuple_(*[literal(v) for v in key]) if len(columns) > 1 else key[0]
     forward = after is not None
     statement = _narrow(event_id, q, backwards=not forward)
-    statement = statement.where(here > there if forward != q.descending else here < there)
+    ascending = forward != q.descending
+    statement = statement.where(here > there if ascending else here < there)
+    if len(columns) > 1:  # the same bound on the first column alone, which its index can seek to
+        statement = statement.where(columns[0] >= key[0] if ascending else columns[0] <= key[0])
     ids = list(session.exec(statement.limit(limit)).all())
     return ids if forward else ids[::-1]
 
