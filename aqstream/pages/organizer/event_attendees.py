@@ -73,8 +73,10 @@ def status(a) -> rx.Component:
     return rx.flex(
         rx.badge(rx.match(a["status"], ("valid", T("ticket.status.valid")),
                           ("cancelled", T("ticket.status.cancelled")), ("held", T("ticket.status.held")), a["status"]),
-                 color_scheme=rx.match(a["status"], ("valid", "green"), ("cancelled", "red"), "amber"), size="2"),
-        rx.cond(a["checked_in"] != "", rx.badge(T("attendee.checked_in"), color_scheme="blue", size="2"),
+                 color_scheme=rx.match(a["status"], ("valid", "green"), ("cancelled", "red"), "amber"), size="2",
+                 high_contrast=True),
+        rx.cond(a["checked_in"] != "", rx.badge(T("attendee.checked_in"), color_scheme="blue", size="2",
+                                                high_contrast=True),
                 rx.fragment()),
         spacing="1", wrap="wrap",
     )
