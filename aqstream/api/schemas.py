@@ -253,7 +253,8 @@ AnswerValue = Union[bool, str, list[str]]
 
 class TicketIn(Input):
     ticket_type_id: int = Field(ge=1, le=MAX_ID)
-    attendee_name: str = Field(default="", max_length=200, description="Defaults to the buyer's name")
+    attendee_name: str = Field(default="", max_length=200, description=(
+        "The ticket holder's name. Blank: kept blank (shown to the organizer as not given), never the buyer's"))
     attendee_email: str = Field(default="", max_length=254)
     answers: dict[str, AnswerValue] = Field(default_factory=dict, description="Question id -> answer")
 

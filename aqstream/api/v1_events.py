@@ -208,7 +208,7 @@ def export_response(principal: Principal, organization_id: int, event_id: int, f
               ("name", "email", "buyer_email", "ticket_type", "code", "status", "checked_in_at", "registered_at")}
     with session_scope() as session:
         event = events.get_event(session, principal, organization_id, event_id, VIEW_ATTENDEES)
-        export = attendees.export_rows(session, principal, organization_id, event_id, labels, query)
+        export = attendees.export_rows(session, principal, organization_id, event_id, labels, query, locale)
     body = exports.stream(export, fmt, t("export.sheet", locale))
     name = f"{event.slug}-attendees.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}

@@ -84,6 +84,10 @@ class PublicEventState(AppState):
     _recommended: list[EventCard] = []  # "you may also like": a few cards, formatted per language below
     # One key per page view: a double click or a retry of the same submission makes one order.
     form_key: str = ""
+    # Attendee 1 starts with the buyer's name and email, visibly in its fields, until the visitor changes them
+    # there: {"name": ..., "email": ...}; `first_own` names the fields the visitor has typed in themselves.
+    first_attendee: dict[str, str] = {"name": "", "email": ""}
+    first_own: list[str] = []
 
     @rx.event
     def on_load(self):
@@ -110,6 +114,7 @@ class PublicEventState(AppState):
         if (self.page_locale, self.page_locale_path) != wanted:
             self.page_locale, self.page_locale_path = wanted
         self.user_email = self._user_email()
+        self.first_attendee, self.first_own = {"name": self.user_name, "email": self.user_email}, []
         self._event_raw = event_times(event)
         self.closed_key = registration.registration_closed_reason(event) or ""
         self._set_questions(asked)
@@ -245,6 +250,25 @@ class PublicEventState(AppState):
         self.errors = {k: v for k, v in self.errors.items() if k != "tickets"}
 
     @rx.event
+    def buyer_typed(self, part: str, value: str):
+        """The buyer's name or email as typed: attendee 1 shows it too, unless its own field was changed."""
+        if part in ("name", "email") and isinstance(value, str) and part not in self.first_own:
+            self.first_attendee = {**self.first_attendee, part: value.strip()[:254]}
+
+    @rx.event
+    def first_typed(self, index: str, part: str, value: str):
+        """Attendee 1's own field was left: once it differs from the buyer's, it is the visitor's and stays."""
+        if index == "0" and part in ("name", "email") and isinstance(value, str) and part not in self.first_own \
+                and value.strip() != self.first_attendee.get(part, ""):
+            self.first_own = [*self.first_own, part]
+
+    @rx.var
+    def attendee_blocks(self) -> bool:
+        """Whether each ticket gets its own block (name, email, questions): with one ticket and no questions for
+        each attendee, the buyer's details are the attendee's."""
+        return len(self.slots) > 1 or any(q["scope"] == "attendee" for q in self.questions_raw)
+
+    @rx.event
     async def register(self, form: dict):
         if self.busy:
             return
@@ -262,6 +286,8 @@ class PublicEventState(AppState):
             )
             for slot in self.slots
         ]
+        if len(tickets) == 1 and not self.attendee_blocks:  # no block shown: the one ticket is the buyer's
+            tickets[0].attendee_name, tickets[0].attendee_email = form.get("name", ""), form.get("email", "")
         try:
             result = await asyncio.wrap_future(registration_queue.submit(
                 get_engine(),

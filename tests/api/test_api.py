@@ -213,3 +213,16 @@ def test_an_integration_sets_the_event_emails(client, login, make):
     assert changed.status_code == 200, changed.text
     assert (changed.json()["reminder_hours"], changed.json()["notify_email"]) == (0, "")
     assert client.get(f"/api/v1/events/{event['id']}", headers=auth).json()["reminder_hours"] == 0
+
+
+def test_registration_through_the_api_keeps_a_blank_attendee_name_blank(client, make):
+    """The API registers through the same service as the form: a ticket sent without a name is not given the
+    buyer's."""
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org, quantities=(3,))
+    url = f"/api/v1/public/events/{org.slug}/{event.slug}/registrations"
+    body = {"name": "Anna Petrova", "email": "anna@example.com",
+            "tickets": [{"ticket_type_id": tt.id, "attendee_name": "Anna Petrova"}, {"ticket_type_id": tt.id}]}
+    made = client.post(url, json=body)
+    assert made.status_code == 201, made.text
+    assert [t["attendee_name"] for t in made.json()["tickets"]] == ["Anna Petrova", ""]

@@ -16,7 +16,7 @@ def setup_event(make, session, n=3):
     event, (tt,) = make.event(owner, org, quantities=(20,))
     for i in range(n):
         registration.register(session, org_slug=org.slug, event_slug=event.slug, buyer_name=f"Person {i}",
-                              buyer_email=f"p{i}@example.com", tickets=[TR(tt.id)])
+                              buyer_email=f"p{i}@example.com", tickets=[TR(tt.id, f"Person {i}")])
     return owner, org, event, tt
 
 

@@ -71,6 +71,96 @@ def test_pages_cover_everyone_once(make, session):
     assert attendees.search(session, p, org.id, event.id, Q(per_page=2, page=99)).page == 3  # clamped to the last
 
 
+def many(session, make, n=23):
+    """An event with `n` tickets made quickly (names "P00".."P22", every third cancelled, two types)."""
+    owner, org = make.org()
+    event, types = make.event(owner, org, quantities=(100, 100))
+    for i in range(n):
+        result = registration.register(session, org_slug=org.slug, event_slug=event.slug, buyer_name=f"B{i:02}",
+                                       buyer_email=f"b{(i * 7) % n:02}@example.com",
+                                       tickets=[TR(types[i % 2].id, f"P{(i * 5) % n:02}")])
+        if i % 3 == 0:
+            orders.cancel_ticket(session, Principal(owner.id), org.id, result.tickets[0].id)
+    return owner, org, event, types
+
+
+@pytest.mark.parametrize("sort,descending", [("registered", True), ("registered", False), ("name", False),
+                                             ("name", True), ("email", False), ("type", False), ("status", False)])
+def test_every_page_of_every_sort_is_the_slice_of_the_whole_order(make, session, sort, descending):
+    """Pages past the middle are read from the end; each page is still exactly its slice of the full order,
+    with a count given (a page step) or not, for every sort and with filters."""
+    owner, org, event, types = many(session, make)
+    p = Principal(owner.id)
+    for extra in ({}, {"status": "valid"}, {"ticket_type_id": types[1].id}, {"search": "example.com"}):
+        whole = attendees.search(session, p, org.id, event.id, Q(sort=sort, descending=descending, per_page=200,
+                                                                 **extra))
+        expected = [r.ticket_id for r in whole.rows]
+        per_page = 4
+        pages = -(-len(expected) // per_page)
+        for page in range(1, pages + 1):
+            query = Q(sort=sort, descending=descending, per_page=per_page, page=page, **extra)
+            for total in (None, whole.total):
+                got = attendees.search(session, p, org.id, event.id, query, total=total)
+                assert (got.page, got.pages, got.total) == (page, pages, len(expected))
+                assert [r.ticket_id for r in got.rows] == expected[(page - 1) * per_page:page * per_page], (page, extra)
+        # Next and Previous by key: from each page to its neighbours, the same slices as by position.
+        shown = attendees.search(session, p, org.id, event.id, Q(sort=sort, descending=descending, per_page=per_page,
+                                                                 **extra))
+        for page in range(2, pages + 1):
+            shown = attendees.search(session, p, org.id, event.id, Q(sort=sort, descending=descending,
+                                                                     per_page=per_page, page=page, **extra),
+                                     total=whole.total, after=shown.last_key)
+            assert [r.ticket_id for r in shown.rows] == expected[(page - 1) * per_page:page * per_page], (page, extra)
+        for page in range(pages - 1, 0, -1):
+            shown = attendees.search(session, p, org.id, event.id, Q(sort=sort, descending=descending,
+                                                                     per_page=per_page, page=page, **extra),
+                                     total=whole.total, before=shown.first_key)
+            assert [r.ticket_id for r in shown.rows] == expected[(page - 1) * per_page:page * per_page], (page, extra)
+
+
+def test_a_stale_count_never_gives_an_empty_page(make, session):
+    """The count a page step passes may be a moment old (tickets cancelled since): a page read short is read
+    again after a fresh count, and a page past the real end shows the last tickets, never nothing."""
+    owner, org, event, _ = many(session, make, n=9)
+    p = Principal(owner.id)
+    valid = [r.ticket_id for r in attendees.search(session, p, org.id, event.id, Q(status="valid", per_page=50)).rows]
+    assert len(valid) == 6
+    got = attendees.search(session, p, org.id, event.id, Q(status="valid", per_page=4, page=2), total=100)
+    assert (got.total, got.page, got.pages) == (6, 2, 2) and [r.ticket_id for r in got.rows] == valid[4:]
+    got = attendees.search(session, p, org.id, event.id, Q(status="valid", per_page=4, page=3), total=11)
+    assert [r.ticket_id for r in got.rows] == valid[-3:]
+
+
+def test_next_page_by_key_skips_no_rows(make, session, monkeypatch):
+    """Stepping to the next page reads from the last row shown (by key), not from the list's start: no OFFSET."""
+    owner, org, event, _ = many(session, make, n=12)
+    p = Principal(owner.id)
+    first = attendees.search(session, p, org.id, event.id, Q(sort="name", descending=False, per_page=4))
+    monkeypatch.setattr(attendees, "_page_ids", lambda *a: pytest.fail("read by position"))
+    second = attendees.search(session, p, org.id, event.id, Q(sort="name", descending=False, per_page=4, page=2),
+                              total=first.total, after=first.last_key)
+    assert [r.attendee_name for r in second.rows] == ["P04", "P05", "P06", "P07"]
+
+
+def test_a_page_step_with_the_count_known_does_not_count_again(make, session, monkeypatch):
+    owner, org, event, _ = many(session, make, n=9)
+    calls = []
+    real = attendees.count
+    monkeypatch.setattr(attendees, "count", lambda *a: calls.append(1) or real(*a))
+    page = attendees.search(session, Principal(owner.id), org.id, event.id, Q(per_page=4, page=2), total=9)
+    assert calls == [] and len(page.rows) == 4
+
+
+def test_the_list_gives_the_attendees_own_email_and_the_buyers_apart(make, session):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org)
+    registration.register(session, org_slug=org.slug, event_slug=event.slug, buyer_name="Anna",
+                          buyer_email="anna@example.com", tickets=[TR(tt.id, "Anna"), TR(tt.id, "Guest")])
+    rows = attendees.search(session, Principal(owner.id), org.id, event.id, Q(sort="name", descending=False)).rows
+    assert [(r.attendee_name, r.attendee_email, r.buyer_email) for r in rows] == [
+        ("Anna", "", "anna@example.com"), ("Guest", "", "anna@example.com")]
+
+
 def test_bad_filters_are_refused_with_the_field_named(make, session):
     owner, org, event, _, _ = people(make, session)
     with pytest.raises(ValidationError) as err:
@@ -148,8 +238,32 @@ def test_xlsx_export_opens_with_every_row(make, session, tmp_path):
     assert zipfile.ZipFile(io.BytesIO(data)).testzip() is None
     sheet = load_workbook(io.BytesIO(data), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert len(rows) == 6 and rows[1][0] == "Анна Смирнова" and rows[1][5] == "valid"
+    assert len(rows) == 6 and rows[1][0] == "Анна Смирнова" and rows[1][5] == "Valid"
     assert isinstance(rows[1][7], datetime) and abs(rows[1][7] - datetime.now()) < timedelta(days=1)
+
+
+def test_exports_give_the_attendees_own_email_the_buyers_apart_and_status_in_words(make, session):
+    """An attendee who gave no email is not given the buyer's without saying so: the email column is theirs
+    (blank), the buyer's has a column of its own; statuses are words in the export's language, in CSV and XLSX."""
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org)
+    p = Principal(owner.id)
+    result = registration.register(session, org_slug=org.slug, event_slug=event.slug, buyer_name="Анна Петрова",
+                                   buyer_email="anna@example.com",
+                                   tickets=[TR(tt.id, "Анна Петрова", "anna.work@example.com"), TR(tt.id, "Пётр")])
+    orders.cancel_ticket(session, p, org.id, result.tickets[1].id)
+    labels = {"name": "Имя", "email": "Email", "buyer_email": "Email покупателя", "status": "Статус"}
+    export = attendees.export_rows(session, p, org.id, event.id, labels, locale="ru")
+    rows = list(csv.reader(io.StringIO(b"".join(exports.csv_chunks(export)).decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Имя", "Email", "Email покупателя"] and rows[0][5] == "Статус"
+    assert [(r[0], r[1], r[2], r[5]) for r in rows[1:]] == [
+        ("Анна Петрова", "anna.work@example.com", "anna@example.com", "Действителен"),
+        ("Пётр", "", "anna@example.com", "Отменён")]
+    book = load_workbook(io.BytesIO(b"".join(exports.xlsx_chunks(
+        attendees.export_rows(session, p, org.id, event.id, {}, locale="en")))), read_only=True)
+    got = [r[:6] for r in book.active.iter_rows(values_only=True)][1:]
+    assert [(r[1], r[2], r[5]) for r in got] == [("anna.work@example.com", "anna@example.com", "Valid"),
+                                                 (None, "anna@example.com", "Cancelled")]
 
 
 def test_xlsx_keeps_values_typed_and_quotes_what_excel_would_run():

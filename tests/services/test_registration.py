@@ -212,3 +212,18 @@ def test_a_form_with_several_mistakes_gets_every_error_at_once(make, session):
         registration.register(session, org_slug=org.slug, event_slug=event.slug, buyer_name="Ann",
                               buyer_email="ann@example.com", tickets=[TicketRequest(tt.id)])
     assert set(refused.value.errors) == {f"answers.{company.id}", f"tickets.0.answers.{meal.id}"}
+
+
+def test_a_blank_attendee_name_stays_blank_and_is_never_the_buyers(make, session):
+    """The buyer may be buying for someone else: a ticket whose name was left blank says so (the organizer sees
+    "name not given") instead of carrying the buyer's name. Tickets bought by count name nobody, so the first is
+    the buyer's own and the others have no name yet."""
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org, quantities=(10,))
+    listed = registration.register(session, org_slug=org.slug, event_slug=event.slug, buyer_name="Anna Petrova",
+                                   buyer_email="anna@example.com",
+                                   tickets=[registration.TicketRequest(tt.id, "Anna Petrova"),
+                                            registration.TicketRequest(tt.id, "   ")])
+    assert [t.attendee_name for t in listed.tickets] == ["Anna Petrova", ""]
+    by_count = reg(session, org, event, tt, quantity=2, buyer_name="Boris Orlov")
+    assert [t.attendee_name for t in by_count.tickets] == ["Boris Orlov", ""]

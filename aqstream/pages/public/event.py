@@ -39,12 +39,24 @@ def ticket_row(tt: rx.Var) -> rx.Component:
 
 def attendee_block(slot: rx.Var) -> rx.Component:
     prefix = "att." + slot["index"] + "."
+    first = slot["index"] == "0"
+
+    def prefilled(part: str) -> dict:
+        """Attendee 1's field starts with the buyer's value, shown in it (not a placeholder); `copy_buyer` keeps
+        it following the buyer's field until the visitor types something else in it."""
+        return {"default_value": rx.cond(first, S.first_attendee[part], ""),
+                "custom_attrs": {"data-copied": rx.cond(first, S.first_attendee[part], "")},
+                "on_blur": lambda value: S.first_typed(slot["index"], part, value)}
+
     return rx.card(
         rx.vstack(
             rx.heading(slot["title"], size="3", as_="h3"),
+            rx.text(rx.cond(first, T("public.attendee_first_hint"), T("public.attendee_other_hint")), size="2",
+                    color_scheme="gray"),
             var_field(T("public.attendee_name"), prefix + "name", S.errors, auto_complete="off", max_length=200,
-                      placeholder=rx.cond(slot["index"] == "0", S.user_name, "")),
-            var_field(T("public.attendee_email"), prefix + "email", S.errors, type="email", max_length=254),
+                      **prefilled("name")),
+            var_field(T("public.attendee_email"), prefix + "email", S.errors, type="email", max_length=254,
+                      **prefilled("email")),
             rx.foreach(S.attendee_questions, lambda q: question_input(q, prefix, S.errors)),
             spacing="3",
             width="100%",
@@ -52,6 +64,16 @@ def attendee_block(slot: rx.Var) -> rx.Component:
         width="100%",
         class_name="attendee-block",
     )
+
+
+def copy_buyer(part: str):
+    """Leaving the buyer's name or email field: attendee 1's shows it too, in the browser at once (no rebuild of
+    a field someone may be typing in), unless the visitor has typed something else there."""
+    target = f"f-att-0-{part}"
+    script = ("(() => { const from = document.getElementById('f-" + part + "'), to = document.getElementById('"
+              + target + "'); if (!from || !to) return; if (to.value === '' || to.value === (to.dataset.copied ?? '')) "
+              "{ to.value = from.value.trim(); to.dataset.copied = to.value; } })()")
+    return lambda value: [S.buyer_typed(part, value), rx.call_script(script)]
 
 
 def registration_form() -> rx.Component:
@@ -71,11 +93,12 @@ def registration_form() -> rx.Component:
                 S.slots.length() > 0,
                 rx.vstack(
                     rx.heading(T("public.your_details"), size="4", as_="h3"),
-                    field("field.name", "name", S.errors, auto_complete="name", max_length=200, default_value=S.user_name),
+                    field("field.name", "name", S.errors, auto_complete="name", max_length=200, default_value=S.user_name,
+                          on_blur=copy_buyer("name")),
                     field("field.email", "email", S.errors, type="email", auto_complete="email", input_mode="email",
-                          default_value=S.user_email, key=S.user_email),
+                          default_value=S.user_email, key=S.user_email, on_blur=copy_buyer("email")),
                     rx.cond(
-                        (S.slots.length() > 1) | (S.attendee_questions.length() > 0),
+                        S.attendee_blocks,
                         rx.foreach(S.slots, attendee_block),
                         rx.fragment(),
                     ),

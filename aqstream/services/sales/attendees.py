@@ -9,10 +9,11 @@ from datetime import datetime
 from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, literal, or_, tuple_
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write, session_scope
+from aqstream.i18n import t as translate
 from aqstream.models import Answer, AuditEntry, Event, Order, Question, Ticket, TicketType, User
 from aqstream.services.errors import Conflict, NotFound
 from aqstream.services.events import questions
@@ -28,7 +29,7 @@ from aqstream.services.validation import Checker
 SORTS = {
     "registered": (Ticket.id,),
     "name": (Ticket.attendee_name, Ticket.id),  # the (event_id, attendee_name) index serves this order
-    "email": (func.lower(Order.buyer_email), Ticket.id),
+    "email": (Order.buyer_email, Ticket.id),  # stored lower-case: its index gives this order
     "type": (TicketType.name, Ticket.id),
     "status": (Ticket.status, Ticket.id),
 }
@@ -53,7 +54,7 @@ class AttendeeRow:
     ticket_id: int
     order_id: int
     attendee_name: str
-    attendee_email: str  # the attendee's own address, else the buyer's
+    attendee_email: str  # the attendee's own address; "" when none was given (the buyer's is buyer_email)
     buyer_email: str
     ticket_type: str
     code: str
@@ -69,6 +70,18 @@ class AttendeePage:
     page: int
     pages: int
     per_page: int
+    # The sort key (values of SORTS[sort], the ticket id last) of the first and the last row: the next page is
+    # read as the rows after `last_key`, the previous as those before `first_key` (see `search`).
+    first_key: list = field(default_factory=list)
+    last_key: list = field(default_factory=list)
+
+
+def sort_key(row: AttendeeRow, sort: str) -> list:
+    """A row's values of its sort's columns, as SORTS lists them (the buyer's address is stored lower-case, so
+    lower() in the database gives it back as it is)."""
+    return {"registered": [row.ticket_id], "name": [row.attendee_name, row.ticket_id],
+            "email": [row.buyer_email, row.ticket_id], "type": [row.ticket_type, row.ticket_id],
+            "status": [row.status, row.ticket_id]}[sort]
 
 
 def _clean_query(q: AttendeeQuery) -> AttendeeQuery:
@@ -85,6 +98,11 @@ def _clean_query(q: AttendeeQuery) -> AttendeeQuery:
         checker.fail("sort", "attendees.filter_invalid")
     checker.raise_if_any()
     return AttendeeQuery(search, type_id, q.status, q.checked_in, q.sort, bool(q.descending), page, per_page)
+
+
+def _needs_order(q: AttendeeQuery) -> bool:
+    """Whether the query reads the order (the buyer's address): the email sort and a search by words."""
+    return q.sort == "email" or bool(q.search and not CODE_LIKE.fullmatch(q.search))
 
 
 def _filtered(statement, event_id: int, q: AttendeeQuery):
@@ -118,22 +136,100 @@ def _base():
 
 
 def _row(ticket: Ticket, type_name: str, buyer_email: str) -> AttendeeRow:
-    return AttendeeRow(ticket.id, ticket.order_id, ticket.attendee_name, ticket.attendee_email or buyer_email,
+    return AttendeeRow(ticket.id, ticket.order_id, ticket.attendee_name, ticket.attendee_email,
                        buyer_email, type_name, ticket.code, ticket.status, ticket.checked_in_at, ticket.created_at)
 
 
+def count(session: Session, event_id: int, q: AttendeeQuery) -> int:
+    """How many tickets of the event match the (cleaned) query. Reads the orders only when the search needs the
+    buyer's address; otherwise it is a count over the ticket table's (event_id, ...) indexes alone."""
+    statement = select(func.count(Ticket.id)).select_from(Ticket)
+    if q.search and not CODE_LIKE.fullmatch(q.search):
+        statement = statement.join(Order, Order.id == Ticket.order_id)
+    return session.exec(_filtered(statement, event_id, q)).one()
+
+
+def _narrow(event_id: int, q: AttendeeQuery, backwards: bool):
+    """The ids of the matching tickets in the list's order (or the opposite one), joining only what the filters
+    and the sort read."""
+    descending = q.descending != backwards
+    order = [c.desc() if descending else c.asc() for c in SORTS[q.sort]]
+    statement = select(Ticket.id).select_from(Ticket)
+    if _needs_order(q):
+        statement = statement.join(Order, Order.id == Ticket.order_id)
+    if q.sort == "type":
+        statement = statement.join(TicketType, TicketType.id == Ticket.ticket_type_id)
+    return _filtered(statement, event_id, q).order_by(*order)
+
+
+def _page_ids(session: Session, event_id: int, q: AttendeeQuery, offset: int, limit: int, total: int) -> list[int]:
+    """The ticket ids of one page, in the list's order. Only the narrow (id, sort key) rows are walked, and from
+    the nearer end: a page past the middle is read in the opposite order, so no page skips more than half the
+    matching tickets, and the last page skips none. The wide rows are read afterwards for these ids only."""
+    after = max(0, total - offset - limit)  # matching tickets after this page
+    backwards = after < offset
+    if backwards:
+        limit = min(limit, total - offset)
+    statement = _narrow(event_id, q, backwards).limit(max(0, limit))
+    ids = list(session.exec(statement.offset(after if backwards else offset)).all())
+    return ids[::-1] if backwards else ids
+
+
+def _keyed_ids(session: Session, event_id: int, q: AttendeeQuery, limit: int, after: list | None,
+               before: list | None) -> list[int]:
+    """The page next to one already shown, found by its neighbour's sort key instead of skipping rows: the rows
+    after `after` (or before `before`) in the list's order, as the sort's index or a top-N read gives them."""
+    columns = SORTS[q.sort]
+    key = after if after is not None else before
+    here = tuple_(*columns) if len(columns) > 1 else columns[0]
+    there = tuple_(*[literal(v) for v in key]) if len(columns) > 1 else key[0]
+    forward = after is not None
+    statement = _narrow(event_id, q, backwards=not forward)
+    ascending = forward != q.descending
+    statement = statement.where(here > there if ascending else here < there)
+    if len(columns) > 1:  # the same bound on the first column alone, which its index can seek to
+        statement = statement.where(columns[0] >= key[0] if ascending else columns[0] <= key[0])
+    ids = list(session.exec(statement.limit(limit)).all())
+    return ids if forward else ids[::-1]
+
+
 def search(session: Session, principal: Principal, organization_id: int, event_id: int,
-           query: AttendeeQuery | None = None) -> AttendeePage:
+           query: AttendeeQuery | None = None, *, total: int | None = None, after: list | None = None,
+           before: list | None = None) -> AttendeePage:
+    """One page of the event's attendees.
+
+    `total`: the number of matching tickets when the caller knows it already (it counted them for the same
+    filters a moment ago); the count is then skipped. `after` / `before`: when the page asked for is the one
+    after (before) a page the caller has shown with the same filters and sort, that page's `last_key`
+    (`first_key`): the page is then read from there by key, as fast deep in the list as at its start, instead
+    of skipping the rows before it. A page found short (tickets added or gone since) is read again by position
+    after a fresh count, so it always comes whole."""
     event = get_event(session, principal, organization_id, event_id, VIEW_ATTENDEES)
     q = _clean_query(query or AttendeeQuery())
-    count = select(func.count(Ticket.id)).select_from(Ticket).join(Order, Order.id == Ticket.order_id)
-    total = session.exec(_filtered(count, event.id, q)).one()
-    pages = page_count(total, q.per_page)
-    page = min(q.page, pages)
-    order = [c.desc() if q.descending else c.asc() for c in SORTS[q.sort]]
-    rows = session.exec(_filtered(_base(), event.id, q).order_by(*order)
-                        .limit(q.per_page).offset((page - 1) * q.per_page)).all()
-    return AttendeePage([_row(*r) for r in rows], total, page, pages, q.per_page)
+    counted = total is None or total < 0
+    if counted:
+        total = count(session, event.id, q)
+    anchor = after if after else before if before else None
+    if anchor is not None and len(anchor) != len(SORTS[q.sort]):
+        anchor = None  # a key of another sort: read by position
+    while True:
+        pages = page_count(total, q.per_page)
+        page = min(q.page, pages)
+        offset = (page - 1) * q.per_page
+        expected = max(0, min(q.per_page, total - offset))
+        if anchor is not None and page == q.page:
+            ids = _keyed_ids(session, event.id, q, q.per_page, after or None, None if after else before)
+            anchor = None
+            if len(ids) == expected:
+                break
+        ids = _page_ids(session, event.id, q, offset, q.per_page, total) if total else []
+        if counted or len(ids) == expected:
+            break
+        total, counted = count(session, event.id, q), True  # the given count was stale: count, read again
+    found = {r[0].id: r for r in session.exec(_base().where(Ticket.id.in_(ids))).all()} if ids else {}
+    rows = [_row(*found[i]) for i in ids if i in found]
+    keys = (sort_key(rows[0], q.sort), sort_key(rows[-1], q.sort)) if rows else ([], [])
+    return AttendeePage(rows, total, page, pages, q.per_page, *keys)
 
 
 @dataclass
@@ -231,9 +327,10 @@ EXPORT_CHUNK_SESSIONS = True
 
 
 def export_rows(session: Session, principal: Principal, organization_id: int, event_id: int,
-                labels: dict[str, str], query: AttendeeQuery | None = None) -> Export:
+                labels: dict[str, str], query: AttendeeQuery | None = None, locale: str = "en") -> Export:
     """Every ticket matching the filters, with its answers, as plain values (times in the event's zone).
-    `labels` names the fixed columns.
+    `labels` names the fixed columns; the statuses are words in `locale`. The email column is the attendee's
+    own address (blank when none was given), the buyer's is a column of its own.
 
     Access and the header are checked and read now, with `session`. The rows are read later, as they are
     consumed, EXPORT_CHUNK tickets at a time in ticket order: each chunk on a short session of its own whose
@@ -255,6 +352,7 @@ def export_rows(session: Session, principal: Principal, organization_id: int, ev
                           .join(TicketType, TicketType.id == Ticket.ticket_type_id), event.id, q)
     statement = statement.order_by(Ticket.id).limit(EXPORT_CHUNK)
     zone = ZoneInfo(event.time_zone)  # times in the event's own zone, as the organizer thinks of them
+    words = {status.value: translate(f"ticket.status.{status.value}", locale) for status in TicketStatus}
     engine = session.get_bind()
 
     def rows() -> Iterator[list[Any]]:
@@ -268,7 +366,7 @@ def export_rows(session: Session, principal: Principal, organization_id: int, ev
                     with session_scope(engine) as chunk_session:
                         found, answers = _export_read(chunk_session, statement.where(Ticket.id > after))
                 # The connection is back in the pool: the rows are made and handed out without it.
-                yield from _export_chunk(found, answers, asked, zone)
+                yield from _export_chunk(found, answers, asked, zone, words)
                 if len(found) < EXPORT_CHUNK:
                     return
                 after = found[-1].id
@@ -289,7 +387,8 @@ def _export_read(session: Session, statement) -> tuple[list, list]:
     return found, answers
 
 
-def _export_chunk(found: list, answers: list, asked: list[Question], zone: ZoneInfo) -> Iterator[list[Any]]:
+def _export_chunk(found: list, answers: list, asked: list[Question], zone: ZoneInfo,
+                  words: dict[str, str]) -> Iterator[list[Any]]:
     ticket_ids = {t.id for t in found}
     by_order: dict[int, dict[int, Any]] = {}
     by_ticket: dict[int, dict[int, Any]] = {}
@@ -301,6 +400,6 @@ def _export_chunk(found: list, answers: list, asked: list[Question], zone: ZoneI
     for t in found:
         checked_in = t.checked_in_at.astimezone(zone).replace(tzinfo=None) if t.checked_in_at else None
         given = {**by_order.get(t.order_id, {}), **by_ticket.get(t.id, {})}
-        yield [t.attendee_name, t.attendee_email or t.buyer_email, t.buyer_email, t.name, t.code, t.status, checked_in,
+        yield [t.attendee_name, t.attendee_email, t.buyer_email, t.name, t.code, words.get(t.status, t.status), checked_in,
                t.created_at.astimezone(zone).replace(tzinfo=None)] + [
             "" if given.get(q.id) is None else questions.format_value(q, given[q.id], "yes", "no") for q in asked]

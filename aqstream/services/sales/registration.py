@@ -54,7 +54,7 @@ MAX_TICKETS_PER_ORDER = 100
 
 @dataclass
 class TicketRequest:
-    """One place in an order. Attendee name defaults to the buyer's; email is optional."""
+    """One place in an order. A blank attendee name stays blank (not the buyer's); email is optional."""
 
     ticket_type_id: int | str | None
     attendee_name: str = ""
@@ -291,7 +291,11 @@ def _parse(
     lines = []
     for i, tr in enumerate(tickets[:MAX_TICKETS_PER_ORDER]):
         type_id = checker.int_range(f"tickets.{i}.ticket_type_id", tr.ticket_type_id, low=1, high=2**31 - 1)
-        attendee = checker.text(f"tickets.{i}.attendee_name", tr.attendee_name, max_len=200, required=False) or name
+        attendee = checker.text(f"tickets.{i}.attendee_name", tr.attendee_name, max_len=200, required=False) or ""
+        if simple and i == 0:
+            attendee = name  # tickets by count name no one: the first is the buyer's own
+        # A blank name stays blank ("name not given" to the organizer): never silently the buyer's, who may be
+        # buying for someone else. The forms start attendee 1 filled with the buyer's name, visibly.
         attendee_email = checker.email(f"tickets.{i}.attendee_email", tr.attendee_email, required=False)
         lines.append((type_id, attendee, attendee_email))
     checker.raise_if_any()
