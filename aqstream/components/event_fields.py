@@ -11,9 +11,9 @@ from aqstream.services.events import fields
 
 
 def event_field(name: str, errors: rx.Var, default: rx.Var | str | bool | None = None, *,
-                option_keys: dict[str, str] | None = None) -> rx.Component:
+                option_keys: dict[str, str] | None = None, **props) -> rx.Component:
     """`default`: the value shown first (for a checkbox, whether it is ticked). `option_keys`: for a choice,
-    the catalogue key naming each value."""
+    the catalogue key naming each value. `props` go to a plain input (e.g. auto_complete)."""
     attrs = fields.form_attrs(name)
     field_id = f"f-{name}"
     kind = attrs["input_type"]
@@ -51,4 +51,4 @@ def event_field(name: str, errors: rx.Var, default: rx.Var | str | bool | None =
     if kind == "number":
         limits["input_mode"] = "numeric"
     return field(attrs["label_key"], name, errors, type=kind, hint_key=attrs["hint_key"], default_value=default,
-                 **limits)
+                 **limits, **props)

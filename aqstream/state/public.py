@@ -266,7 +266,7 @@ class PublicEventState(AppState):
     def attendee_blocks(self) -> bool:
         """Whether each ticket gets its own block (name, email, questions): with one ticket and no questions for
         each attendee, the buyer's details are the attendee's."""
-        return len(self.slots) > 1 or any(q["scope"] == "attendee" for q in self.questions_raw)
+        return len(self.slots) > 1 or any(q["scope"] == "attendee" for q in self._questions_raw)
 
     @rx.event
     async def register(self, form: dict):

@@ -1,11 +1,11 @@
 """Organizer pages: the organization's events, the new-event form, and one event with its attendees."""
 import reflex as rx
 
+from aqstream.components.event_fields import event_field
 from aqstream.components.event_forms import description_with_preview, email_settings
 from aqstream.components.ui import (
     T,
     checkbox_field,
-    field,
     form_error,
     person_name,
     shell,
@@ -231,19 +231,18 @@ def new_event() -> rx.Component:
                 rx.form(
                     rx.vstack(
                         form_error(errors),
-                        field("event.title", "title", errors, max_length=200),
+                        event_field("title", errors),
                         description_with_preview(EventFormState, errors, rows="5"),
-                        field("event.venue", "venue", errors, max_length=300),
-                        field("event.online_url", "online_url", errors, type="url", hint_key="event.online_url_hint"),
-                        field("event.city", "city", errors, hint_key="event.city_hint", max_length=120,
-                              auto_complete="address-level2"),
-                        field("event.tags", "tags", errors, hint_key="event.tags_hint", max_length=300),
+                        event_field("venue", errors),
+                        event_field("online_url", errors),
+                        event_field("city", errors, auto_complete="address-level2"),
+                        event_field("tags", errors),
                         checkbox_field(T("event.listed"), "listed", default_checked=True),
                         checkbox_field(T("event.attendees_can_edit_names"), "attendees_can_edit_names",
                                        default_checked=True),
                         rx.flex(
-                            rx.box(field("event.starts_at", "starts_at", errors, type="datetime-local"), flex="1 1 220px"),
-                            rx.box(field("event.ends_at", "ends_at", errors, type="datetime-local"), flex="1 1 220px"),
+                            rx.box(event_field("starts_at", errors), flex="1 1 220px"),
+                            rx.box(event_field("ends_at", errors), flex="1 1 220px"),
                             spacing="3",
                             wrap="wrap",
                             width="100%",
@@ -251,13 +250,10 @@ def new_event() -> rx.Component:
                         tz_select("time_zone", "event.time_zone", EventFormState.org_time_zone),
                         rx.text(rx.cond(errors.contains("time_zone"), errors["time_zone"], ""), color_scheme="red",
                                 size="2", role="alert"),
-                        field("event.capacity", "capacity", errors, type="number", hint_key="event.capacity_hint",
-                              min=1, max=1000000, input_mode="numeric"),
+                        event_field("capacity", errors),
                         rx.flex(
-                            rx.box(field("event.registration_opens", "registration_opens_at", errors,
-                                         type="datetime-local"), flex="1 1 220px"),
-                            rx.box(field("event.registration_closes", "registration_closes_at", errors,
-                                         type="datetime-local"), flex="1 1 220px"),
+                            rx.box(event_field("registration_opens_at", errors), flex="1 1 220px"),
+                            rx.box(event_field("registration_closes_at", errors), flex="1 1 220px"),
                             spacing="3",
                             wrap="wrap",
                             width="100%",
