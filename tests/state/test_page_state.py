@@ -9,6 +9,8 @@ import aqstream.aqstream as app_module
 from aqstream.components.ui import T
 from aqstream.i18n import LOCALES, catalogue
 from aqstream.state.base import AppState
+from aqstream.state.event_attendees import AttendeesTabState
+from aqstream.state.event_tabs import EventEmailsState, EventOverviewState, EventSettingsState, EventTicketsState
 
 
 @pytest.fixture(scope="module")
@@ -38,11 +40,19 @@ def test_a_key_known_only_at_run_time_still_translates():
     assert "Войти" in js and str(AppState.user_name) in js
 
 
+EVENT_TABS = (EventOverviewState, EventTicketsState, EventEmailsState, EventSettingsState, AttendeesTabState)
+
+
 def test_every_page_title_follows_the_language():
     for route, page in app_module.app._unevaluated_pages.items():
         title = str(page.title)
         if route == "index":
             assert title == "AqStream"
+            continue
+        tab = next((s for s in EVENT_TABS if str(s.page_title) == title), None)
+        if tab is not None:  # a workspace tab: "<event> · <tab> · AqStream", computed by its state from the language
+            deps = tab.computed_vars["page_title"]._deps(objclass=tab)
+            assert any("lang" in names for names in deps.values()), route
             continue
         assert str(AppState.lang) in title, f"{route}: {title}"
     event_title = str(app_module.app._unevaluated_pages["e/[org]/[event]"].title)
