@@ -260,14 +260,21 @@ def create_event(session: Session, principal: Principal, organization_id: int, d
     return event
 
 
-def add_ticket_type(
-    session: Session, principal: Principal, organization_id: int, event_id: int, data: TicketTypeInput
-) -> TicketType:
+def _checked_ticket_type(session: Session, principal: Principal, organization_id: int, event_id: int,
+                         data: TicketTypeInput):
+    """The event (for a manager) and the checked ticket type input, then a write transaction begun."""
     event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
     checker = Checker()
     clean = _check_ticket_type(checker, "", data, event.time_zone)
     checker.raise_if_any()
     begin_write(session)
+    return event, clean
+
+
+def add_ticket_type(
+    session: Session, principal: Principal, organization_id: int, event_id: int, data: TicketTypeInput
+) -> TicketType:
+    event, clean = _checked_ticket_type(session, principal, organization_id, event_id, data)
     count = session.exec(select(func.count(TicketType.id)).where(TicketType.event_id == event.id)).one()
     if count >= 50:
         session.rollback()
@@ -288,11 +295,7 @@ def update_ticket_type(
     data: TicketTypeInput,
 ) -> TicketType:
     """Change a ticket type. Its quantity can shrink, but never below what is already sold."""
-    event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
-    checker = Checker()
-    clean = _check_ticket_type(checker, "", data, event.time_zone)
-    checker.raise_if_any()
-    begin_write(session)
+    event, clean = _checked_ticket_type(session, principal, organization_id, event_id, data)
     values = dict(
         name=clean.name, description=clean.description, sales_start_at=clean.sales_start_at,
         sales_end_at=clean.sales_end_at, min_per_order=clean.min_per_order, max_per_order=clean.max_per_order,
