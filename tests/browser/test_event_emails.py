@@ -61,7 +61,7 @@ def test_organizer_sets_the_event_emails_and_a_registration_uses_them(app_url, a
     visitor = new_page(PHONE, is_mobile=True, has_touch=True)
     visitor.goto(public_url)
     visitor.get_by_label("Your name").fill("Vera Visitor")
-    visitor.get_by_label("Email").fill("vera@example.com")
+    visitor.get_by_label("Email").fill("vera.emails@example.com")
     visitor.get_by_role("button", name="Register").click()
     expect(visitor.get_by_text("You are registered")).to_be_visible()
 
@@ -73,10 +73,10 @@ def test_organizer_sets_the_event_emails_and_a_registration_uses_them(app_url, a
     try:
         with Session(engine) as session:
             rows = session.exec(select(OutboxMessage).where(OutboxMessage.recipient.in_(
-                ["vera@example.com", "desk@example.com", "boss@example.com"])).order_by(OutboxMessage.id)).all()
+                ["vera.emails@example.com", "desk@example.com", "boss@example.com"])).order_by(OutboxMessage.id)).all()
             # The confirmation, and a notice to each of the organizer's two addresses.
             assert sorted((m.kind, m.recipient) for m in rows) == [
-                ("email.registration_confirmation", "vera@example.com"),
+                ("email.registration_confirmation", "vera.emails@example.com"),
                 ("email.registration_notice", "boss@example.com"), ("email.registration_notice", "desk@example.com")]
             queued = {m.kind: m for m in rows}
             confirmation = email_render.render(session, queued["email.registration_confirmation"])
@@ -85,7 +85,7 @@ def test_organizer_sets_the_event_emails_and_a_registration_uses_them(app_url, a
         engine.dispose()
     text = confirmation.get_body(("plain",)).get_content()
     assert "A message from Email Evenings\nEnter from the courtyard.\nBring a laptop." in text
-    assert "Vera Visitor <vera@example.com>" in notice.get_body(("plain",)).get_content()
+    assert "Vera Visitor <vera.emails@example.com>" in notice.get_body(("plain",)).get_content()
 
     # The Emails tab on a phone.
     phone = new_page(PHONE, is_mobile=True, has_touch=True, storage_state=page.context.storage_state())

@@ -136,7 +136,7 @@ def test_overview_tickets_emails_and_settings_tabs(app_url, app_data, new_page):
     expect(page.locator("#f-notify_email-error")).to_have_text(
         "Enter valid email addresses separated by commas, like name@example.com, desk@example.com.")
     expect(page.get_by_label("Your words in the confirmation email")).to_have_value("Enter from the courtyard.")
-    page.get_by_label("Email each new registration to").fill("desk@example.com")
+    page.get_by_label("Email each new registration to").fill("office.workspace@example.com")
     page.get_by_role("button", name="Save email settings").click()
     expect(page.get_by_text("Email settings saved.")).to_be_visible()
     page.reload()

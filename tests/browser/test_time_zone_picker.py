@@ -73,7 +73,7 @@ def test_event_zone_found_by_typing_moscow_in_russian_phone(app_url, new_page):
     page.get_by_role("button", name="Сохранить черновик").click()
     expect(page.get_by_text("вт, 20 мая 2031 г., 19:00 – 22:00 (Москва)")).to_be_visible()
 
-    page.get_by_role("link", name="Изменить", exact=True).click()
+    page.get_by_role("navigation", name="Разделы события").get_by_role("link", name="Настройки").click()
     saved = page.get_by_label("Часовой пояс", exact=True)
     expect(saved).to_have_value("Europe/Moscow")
     expect(saved.locator("option:checked")).to_have_text("UTC+03:00 · Москва (Россия)")

@@ -281,10 +281,8 @@ def attendees_tab() -> rx.Component:
     return workspace(
         S,
         "attendees",
-        rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert", width="100%"), rx.fragment()),
-        rx.cond(S.notice != "", rx.callout(S.notice, color_scheme="green", role="status", width="100%"),
-                rx.fragment()),
-        filters(),
+        filters(),  # the tab's error and notice are shown by the workspace frame, above
+
         rx.flex(
             rx.cond(S.can_manage & ~S.adding,
                     rx.button(rx.icon("user-plus"), T("attendee.add"), on_click=S.toggle_add, min_height="44px"),
