@@ -8,7 +8,20 @@ from fastapi.routing import APIRoute
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException
 
-from aqstream.api import browser_auth, share, v1, v1_catalog, v1_events, v1_mail, v1_team
+from aqstream.api import (
+    attendees,
+    auth,
+    browser_auth,
+    catalog,
+    deps,
+    events,
+    mail,
+    organizations,
+    public,
+    questions,
+    share,
+    ticket_types,
+)
 from aqstream.api.errors import (
     database_unavailable_handler,
     domain_error_handler,
@@ -22,8 +35,10 @@ from aqstream.api.schemas import ErrorOut
 from aqstream.services.errors import DomainError
 from aqstream.services.events import media
 
-API_PREFIX = "/api/v1"
-ROUTERS = [v1.router, v1_team.router, v1_events.router, v1_events.browser_router, v1_catalog.router, v1_mail.router,
+API_PREFIX = deps.PREFIX
+# One module a resource, named by the first words of its URLs (docs/architecture.md, "The HTTP edge").
+ROUTERS = [auth.router, organizations.router, events.router, ticket_types.router, questions.router,
+           attendees.router, attendees.browser_router, public.router, catalog.router, mail.router,
            browser_auth.router, share.router]
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
@@ -89,7 +104,7 @@ def _needs_token(route: APIRoute) -> bool:
     pending = [route.dependant]
     while pending:
         dependant = pending.pop()
-        if dependant.call in (v1.identity, v1.identity_closed, v1.account):
+        if dependant.call in (deps.identity, deps.identity_closed, deps.account):
             return True
         pending.extend(dependant.dependencies)
     return False

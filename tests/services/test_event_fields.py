@@ -10,7 +10,8 @@ import pytest
 from pydantic import ValidationError as PydanticError
 from pydantic import create_model
 
-from aqstream.api import schemas, v1_events
+from aqstream.api import events as api_events
+from aqstream.api import schemas
 from aqstream.i18n import catalogue
 from aqstream.models import Event
 from aqstream.services.errors import ValidationError
@@ -57,7 +58,7 @@ def at_most(f: fields.EventField) -> str:
     return "x" * f.max_len
 
 
-REQUESTS = [schemas.EventIn, v1_events.EventUpdateIn]
+REQUESTS = [schemas.EventIn, api_events.EventUpdateIn]
 LENGTHS = [f for f in fields.FIELDS if f.max_len is not None and f.kind not in (fields.TIME_ZONE, fields.TAGS)]
 RANGES = [f for f in fields.FIELDS if f.kind == fields.INT]
 

@@ -594,7 +594,7 @@ def test_every_team_settings_and_audit_text_is_translated():
     root = Path(__file__).resolve().parents[2] / "aqstream"
     files = [root / "services" / "org" / "team.py", root / "services" / "org" / "organizations.py",
              root / "services" / "reports" / "audit.py",
-             root / "state" / "team.py", root / "pages" / "organizer" / "team.py", root / "api" / "v1_team.py"]
+             root / "state" / "team.py", root / "pages" / "organizer" / "team.py", root / "api" / "organizations.py"]
     used = set()
     for path in files:
         text = re.sub(r"action=[^,\n]*", "", path.read_text(encoding="utf-8"))

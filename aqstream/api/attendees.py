@@ -1,44 +1,34 @@
-"""REST API v1, organizer side of an event after creation: edit, unpublish, cancel, duplicate, archive,
-cover; the attendee list, one attendee, adding one by hand, resending a confirmation; exports."""
+"""An event's people, for its organizer: /api/v1/events/{event_id}/orders and /attendees (the list, adding one by
+hand, the CSV and Excel exports), /api/v1/orders/{order_id}/... (cancel, resend the confirmation) and
+/api/v1/tickets/{ticket_id}/... (one attendee, cancel); and the organizer page's export links, /export/...,
+signed in by the browser's cookie."""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal, Optional
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
-from aqstream import config
 from aqstream.api import schemas
-from aqstream.api.v1 import _event_out, _org_slug, db, identity, identity_closed
+from aqstream.api.deps import PREFIX, db, identity, identity_closed
+from aqstream.api.outputs import order_out
 from aqstream.db import session_scope
 from aqstream.i18n import t
 from aqstream.services.accounts import accounts
 from aqstream.services.errors import Unauthenticated
-from aqstream.services.events import event_lifecycle, events
-from aqstream.services.events import fields as event_fields
+from aqstream.services.events import events, questions
 from aqstream.services.org.api_tokens import ApiIdentity
 from aqstream.services.org.permissions import VIEW_ATTENDEES, Principal, access_by_slug
 from aqstream.services.reports import exports
-from aqstream.services.sales import attendees
+from aqstream.services.sales import attendees, orders
 
-router = APIRouter(prefix="/api/v1", tags=["events"])
+router = APIRouter(prefix=PREFIX)
+ORDERS = ["orders"]
+ATTENDEES = ["events", "attendees"]
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-# The event's own fields, as declared in services/events/fields.py (ticket types have their own routes).
-EventUpdateIn = create_model("EventUpdateIn", __base__=schemas.Input, __module__=__name__,
-                             **schemas.event_request_fields())
-
-
-class CancelEventIn(schemas.Input):
-    message: str = Field(max_length=5000, description="Sent to every attendee")
-
-
-class DuplicateIn(schemas.Input):
-    title: Optional[str] = Field(default=None, max_length=event_fields.get("title").max_len)
 
 
 class AttendeeOut(BaseModel):
@@ -86,53 +76,42 @@ def _attendee_out(row: attendees.AttendeeRow) -> AttendeeOut:
     return AttendeeOut(**{name: getattr(row, name) for name in AttendeeOut.model_fields})
 
 
-@router.put("/events/{event_id}")
-def update_event(event_id: schemas.Id, body: EventUpdateIn, who: ApiIdentity = Depends(identity),
+# --- orders and tickets ----------------------------------------------------------------------------------
+
+@router.get("/events/{event_id}/orders", response_model=list[schemas.OrderOut], tags=ORDERS)
+def list_orders(
+    event_id: schemas.Id,
+    limit: int = Query(default=100, ge=1, le=500),
+    offset: int = Query(default=0, ge=0, le=10_000_000),
+    who: ApiIdentity = Depends(identity),
+    session: Session = Depends(db),
+):
+    rows = events.list_orders(session, who.principal, who.organization_id, event_id, limit=limit, offset=offset)
+    answers = questions.answers_by_order(session, [order.id for order, _ in rows])
+    return [order_out(order, tickets, answers[order.id]) for order, tickets in rows]
+
+
+@router.post("/orders/{order_id}/cancel", response_model=schemas.CancelOut, tags=ORDERS)
+def cancel_order(order_id: schemas.Id, body: schemas.CancelIn | None = None, who: ApiIdentity = Depends(identity),
                  session: Session = Depends(db)):
-    data = events.input_from_api(body.model_dump())
-    event = event_lifecycle.update_event(session, who.principal, who.organization_id, event_id, data)
-    return _event_out(session, event, _org_slug(session, who))
+    ids = orders.cancel_order(session, who.principal, who.organization_id, order_id, reason=body.reason if body else "")
+    return schemas.CancelOut(cancelled_ticket_ids=ids)
 
 
-@router.post("/events/{event_id}/unpublish")
-def unpublish_event(event_id: schemas.Id, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
-    event = event_lifecycle.unpublish_event(session, who.principal, who.organization_id, event_id)
-    return _event_out(session, event, _org_slug(session, who))
+@router.post("/tickets/{ticket_id}/cancel", response_model=schemas.CancelOut, tags=ORDERS)
+def cancel_ticket(ticket_id: schemas.Id, body: schemas.CancelIn | None = None, who: ApiIdentity = Depends(identity),
+                  session: Session = Depends(db)):
+    ids = orders.cancel_ticket(session, who.principal, who.organization_id, ticket_id, reason=body.reason if body else "")
+    return schemas.CancelOut(cancelled_ticket_ids=ids)
 
 
-@router.post("/events/{event_id}/cancel")
-def cancel_event(event_id: schemas.Id, body: CancelEventIn, who: ApiIdentity = Depends(identity),
-                 session: Session = Depends(db)):
-    event = event_lifecycle.cancel_event(session, who.principal, who.organization_id, event_id, body.message)
-    return _event_out(session, event, _org_slug(session, who))
+@router.post("/orders/{order_id}/resend-confirmation", status_code=202, tags=ATTENDEES)
+def resend_confirmation(order_id: schemas.Id, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
+    attendees.resend_confirmation(session, who.principal, who.organization_id, order_id)
+    return {"queued": True}
 
 
-@router.post("/events/{event_id}/archive")
-def archive_event(event_id: schemas.Id, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
-    event = event_lifecycle.archive_event(session, who.principal, who.organization_id, event_id)
-    return _event_out(session, event, _org_slug(session, who))
-
-
-@router.post("/events/{event_id}/duplicate", status_code=201)
-def duplicate_event(event_id: schemas.Id, body: DuplicateIn | None = None, who: ApiIdentity = Depends(identity),
-                    session: Session = Depends(db)):
-    event = event_lifecycle.duplicate_event(session, who.principal, who.organization_id, event_id,
-                                            body.title if body else None)
-    return _event_out(session, event, _org_slug(session, who))
-
-
-@router.put("/events/{event_id}/cover")
-async def set_cover(event_id: schemas.Id, image: UploadFile = File(...), who: ApiIdentity = Depends(identity),
-                    session: Session = Depends(db)):
-    data = await image.read(config.max_upload_bytes() + 1)  # one byte more is enough to say "too large"
-    event = event_lifecycle.set_cover(session, who.principal, who.organization_id, event_id, data)
-    return {"cover_url": f"/media/{event.cover_path}"}
-
-
-@router.delete("/events/{event_id}/cover", status_code=204)
-def remove_cover(event_id: schemas.Id, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
-    event_lifecycle.set_cover(session, who.principal, who.organization_id, event_id, None)
-
+# --- the attendee list -----------------------------------------------------------------------------------
 
 def _query(search: str, ticket_type_id: Optional[int], status: str, checked_in: str, sort: str, order: str,
            page: int, per_page: int) -> attendees.AttendeeQuery:
@@ -152,7 +131,7 @@ class Filters:
         self.query = _query(search, ticket_type_id, status, checked_in, sort, order, page, per_page)
 
 
-@router.get("/events/{event_id}/attendees", response_model=AttendeePageOut, tags=["attendees"])
+@router.get("/events/{event_id}/attendees", response_model=AttendeePageOut, tags=ATTENDEES)
 def list_attendees(event_id: schemas.Id, filters: Filters = Depends(), who: ApiIdentity = Depends(identity),
                    session: Session = Depends(db)):
     found = attendees.search(session, who.principal, who.organization_id, event_id, filters.query)
@@ -160,7 +139,7 @@ def list_attendees(event_id: schemas.Id, filters: Filters = Depends(), who: ApiI
                            pages=found.pages, per_page=found.per_page)
 
 
-@router.get("/tickets/{ticket_id}", response_model=AttendeeDetailOut, tags=["attendees"])
+@router.get("/tickets/{ticket_id}", response_model=AttendeeDetailOut, tags=ATTENDEES)
 def read_attendee(ticket_id: schemas.Id, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
     seen = attendees.detail(session, who.principal, who.organization_id, ticket_id)
     return AttendeeDetailOut(**_attendee_out(seen.row).model_dump(), buyer_name=seen.order.buyer_name,
@@ -169,7 +148,7 @@ def read_attendee(ticket_id: schemas.Id, who: ApiIdentity = Depends(identity), s
                              history=[HistoryOut(at=h.at, action=h.action, actor=h.actor) for h in seen.history])
 
 
-@router.post("/events/{event_id}/attendees", status_code=201, tags=["attendees"])
+@router.post("/events/{event_id}/attendees", status_code=201, tags=ATTENDEES)
 def add_attendee(event_id: schemas.Id, body: AddAttendeeIn, who: ApiIdentity = Depends(identity),
                  session: Session = Depends(db)):
     result = attendees.add_attendee(session, who.principal, who.organization_id, event_id, name=body.name,
@@ -177,11 +156,7 @@ def add_attendee(event_id: schemas.Id, body: AddAttendeeIn, who: ApiIdentity = D
     return {"order_id": result.order.id, "ticket_id": result.tickets[0].id, "code": result.tickets[0].code}
 
 
-@router.post("/orders/{order_id}/resend-confirmation", status_code=202, tags=["attendees"])
-def resend_confirmation(order_id: schemas.Id, who: ApiIdentity = Depends(identity), session: Session = Depends(db)):
-    attendees.resend_confirmation(session, who.principal, who.organization_id, order_id)
-    return {"queued": True}
-
+# --- exports ---------------------------------------------------------------------------------------------
 
 class ExportResponse(StreamingResponse):
     """An export streamed from its ExportStream, which is closed however the response ends (sent, the client gone,
@@ -215,7 +190,7 @@ def export_response(principal: Principal, organization_id: int, event_id: int, f
     return ExportResponse(body, media_type=EXPORT_TYPES[fmt], headers=headers)
 
 
-@router.get("/events/{event_id}/attendees.{fmt}", tags=["attendees"], response_class=Response, responses={
+@router.get("/events/{event_id}/attendees.{fmt}", tags=ATTENDEES, response_class=Response, responses={
     200: {"description": "The attendee list as a file (CSV in UTF-8 with a byte-order mark, or XLSX)",
           "content": {"text/csv": {"schema": {"type": "string"}},
                       XLSX_TYPE: {"schema": {"type": "string", "format": "binary"}}}}})

@@ -1,4 +1,5 @@
-"""REST API v1: an organization's mail log (what was sent, what waits, what failed) and "send again".
+"""/api/v1/organizations/{slug}/mail: an organization's mail log (what was sent, what waits, what failed) and
+"send again".
 
 A token speaks for the organization it was issued for; another organization's slug is a 404 (a platform
 admin's token may name any organization)."""
@@ -11,15 +12,15 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from aqstream.api.deps import PREFIX, db, identity
 from aqstream.api.errors import request_locale
 from aqstream.api.schemas import Id
-from aqstream.api.v1 import db, identity
 from aqstream.services.errors import NotFound
 from aqstream.services.org.api_tokens import ApiIdentity
 from aqstream.services.org.permissions import VIEW_MAIL, access_by_slug, is_platform_admin
 from aqstream.services.reports import mail_log
 
-router = APIRouter(prefix="/api/v1", tags=["mail"])
+router = APIRouter(prefix=PREFIX, tags=["mail"])
 
 
 class MailMessageOut(BaseModel):

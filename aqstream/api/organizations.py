@@ -1,4 +1,5 @@
-"""REST API v1: the team (members, invitations), the organization's settings and its audit log.
+"""/api/v1/orgs, /api/v1/orgs/current/... and /api/v1/invitations/{token}: creating an organization, its team
+(members, invitations, joining), its settings and its audit log.
 
 "Current" is the organization the bearer token was issued for."""
 from __future__ import annotations
@@ -6,21 +7,23 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Optional
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlmodel import Session
 
 from aqstream import config
 from aqstream.api import schemas_team as schemas
-from aqstream.api.schemas import DateTime, Id
-from aqstream.api.v1 import db, identity
+from aqstream.api.deps import PREFIX, account, db, identity
+from aqstream.api.errors import request_locale
+from aqstream.api.schemas import DateTime, Id, OrganizationCreatedOut, OrganizationIn
 from aqstream.models import Organization
 from aqstream.services.errors import ValidationError
 from aqstream.services.events import media
-from aqstream.services.org import organizations, team
+from aqstream.services.org import api_tokens, organizations, team
 from aqstream.services.org.api_tokens import ApiIdentity
+from aqstream.services.org.permissions import Principal
 from aqstream.services.reports import audit
 
-router = APIRouter(prefix="/api/v1", tags=["team"])
+router = APIRouter(prefix=PREFIX, tags=["team"])
 
 
 def _member_out(m: team.MemberView) -> schemas.MemberOut:
@@ -38,6 +41,19 @@ def _settings_out(org: Organization) -> schemas.SettingsOut:
         time_zone=org.time_zone, contact_email=org.contact_email,
         logo_url=config.public_base_url() + media.url(org.logo_path) if org.logo_path else None,
     )
+
+
+@router.post("/orgs", response_model=OrganizationCreatedOut, status_code=201)
+def create_organization(body: OrganizationIn, request: Request, who: Principal = Depends(account),
+                        session: Session = Depends(db)):
+    """Create an organization with the caller as its owner, as the "New organization" page does. Any token of
+    the account will do; the answer carries a token for the new organization."""
+    org = organizations.create_organization(session, who, name=body.name, slug=body.slug, time_zone=body.time_zone,
+                                            default_locale=body.default_locale or request_locale(request),
+                                            currency=body.currency)
+    issued = api_tokens.organization_token(session, who, org)
+    return OrganizationCreatedOut(access_token=issued.access_token, expires_in=issued.expires_in,
+                                  organization=org.slug, name=org.name, slug=org.slug)
 
 
 @router.get("/orgs/current/members", response_model=list[schemas.MemberOut])

@@ -1,4 +1,5 @@
-"""REST API v1, public and without authentication: the event catalog and an organization's public page."""
+"""/api/v1/public/catalog and /api/v1/public/organizations/{slug}, without a token: the event catalogue and an
+organization's public page."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,11 +10,11 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from aqstream import config
-from aqstream.api.v1 import db
+from aqstream.api.deps import PREFIX, db
 from aqstream.services.errors import ValidationError
 from aqstream.services.events import catalog
 
-router = APIRouter(prefix="/api/v1/public", tags=["public"])
+router = APIRouter(prefix=f"{PREFIX}/public", tags=["public"])
 
 
 class EventCardOut(BaseModel):
