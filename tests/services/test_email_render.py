@@ -116,6 +116,21 @@ def test_english_order_gets_english_and_a_cancelled_ticket_is_left_out(make, ses
     assert len(inline) == 1 and org.name in text and org.name in html
 
 
+def test_a_ticket_without_a_name_shows_its_type_alone(make, session):
+    """A ticket sent without a name keeps none (not the buyer's): its block in the confirmation has no empty
+    name line and no dangling dash."""
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org)
+    done = registration.register(session, org_slug=org.slug, event_slug=event.slug, buyer_name="Ann",
+                                 buyer_email="ann-blank@example.com", tickets=[TR(tt.id, "Ann"), TR(tt.id, "")])
+    assert [t.attendee_name for t in done.tickets] == ["Ann", ""]
+    text, html, _, _ = parts(email_render.render(session, outbox(session, registration.CONFIRMATION_EMAIL,
+                                                                  "ann-blank@example.com")))
+    assert f"{tt.name} — Ann\n" in text
+    assert f"\n{tt.name}\n" in text and f"{tt.name} — \n" not in text
+    assert f"<strong>{tt.name}</strong><br><span" in html
+
+
 def test_language_falls_back_to_the_event_then_the_organization(make, session):
     owner, org = make.org()
     event, (tt,) = make.event(owner, org)

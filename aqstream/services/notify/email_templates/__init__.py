@@ -92,11 +92,13 @@ class Mail:
     def ticket(self, title: str, attendee: str, code_label: str, code: str, qr_png: bytes) -> None:
         """One ticket: its type, who it is for, the code, and the code's QR image (HTML part only)."""
         src = self.image(qr_png, "png")
-        self.text.append(f"{title} — {attendee}\n{code_label}: {code}")
+        # A ticket whose holder gave no name shows its type alone (no dangling dash, no invented name).
+        self.text.append((f"{title} — {attendee}" if attendee else title) + f"\n{code_label}: {code}")
         self.html.append(
             '<table role="presentation" style="border:1px solid #ddd;border-radius:8px;margin:0 0 16px;'
             'border-collapse:separate;width:100%"><tr>'
-            f'<td style="padding:12px;vertical-align:top"><strong>{escape(title)}</strong><br>{escape(attendee)}'
+            f'<td style="padding:12px;vertical-align:top"><strong>{escape(title)}</strong>'
+            + (f"<br>{escape(attendee)}" if attendee else "") +
             f'<br><span style="font-size:12px;color:#555">{escape(code_label)}:</span><br>'
             f'<code style="font-size:12px;word-break:break-all">{escape(code)}</code></td>'
             f'<td style="padding:12px;width:160px"><img src="{src}" width="160" height="160" '
