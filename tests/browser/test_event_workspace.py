@@ -168,7 +168,7 @@ def test_overview_tickets_emails_and_settings_tabs(app_url, app_data, new_page):
     with sqlite3.connect(f"{app_data}/aqstream.db") as db:
         kept = db.execute("select reminder_hours, notify_email from event where title = 'Rust & Python night' "
                           "and organization_id = (select id from organization where name = 'Workspace Club')").fetchone()
-    assert kept == (3, "desk@example.com")  # the editor keeps the Emails tab's settings
+    assert kept == (3, "office.workspace@example.com")  # the editor keeps the Emails tab's settings
 
     # The editor's old address still opens it.
     page.goto(event_url + "/edit")

@@ -57,13 +57,13 @@ def test_organizer_runs_an_event_from_the_browser(app_url, new_page):
     assert data.startswith("\ufeffName".encode()), data[:40]
     assert "Анна Каренина" in data.decode("utf-8-sig") and data.decode("utf-8-sig").count("\n") == 4
 
-    # A ticket type edited in place: not below what is taken, then more places.
-    page.goto(event_url)
+    # A ticket type edited in place (Tickets and questions tab): not below what is taken, then more places.
+    page.goto(event_url + "/tickets")
     page.get_by_role("button", name="Edit ticket type: Entry").click()
     edit = page.locator("form").filter(has=page.get_by_role("button", name="Save ticket type"))
     edit.get_by_label("Quantity").fill("2")
     edit.get_by_role("button", name="Save ticket type").click()
-    expect(edit.locator("#f-et_quantity-error")).to_have_text(
+    expect(edit.locator("#f-tt_quantity-error")).to_have_text(
         "More tickets of this type are already taken than this quantity.")
     edit.get_by_label("Quantity").fill("40")
     edit.get_by_role("button", name="Save ticket type").click()
@@ -85,9 +85,9 @@ def test_organizer_runs_an_event_from_the_browser(app_url, new_page):
     expect(page).to_have_url(re.compile(r"/attendees$"))
     page.goto(event_url)
 
-    # The editor: a refused field keeps what was typed and says why, right there.
-    page.get_by_role("link", name="Edit").click()
-    expect(page.get_by_role("heading", name="Edit event")).to_be_visible()
+    # The editor (the Settings tab): a refused field keeps what was typed and says why, right there.
+    page.get_by_role("navigation", name="Event sections").get_by_role("link", name="Settings").click()
+    expect(page).to_have_url(re.compile(r"/settings$"))
     # The editor opens with the saved values: what is typed next is not rebuilt away by a late read.
     expect(page.get_by_label("Title")).to_have_value("Rust & Python evening")
     page.get_by_label("Title").fill("")
@@ -100,12 +100,12 @@ def test_organizer_runs_an_event_from_the_browser(app_url, new_page):
     shot(page, "event-editor-error-desktop")
     page.get_by_label("Title").fill("Rust & Python night")
     page.get_by_role("button", name="Save changes").click()
-    expect(page.get_by_role("heading", name="Rust & Python night")).to_be_visible()
+    expect(page.get_by_role("heading", name="Rust & Python night", level=1)).to_be_visible()
 
+    page.goto(event_url)
     page.get_by_role("button", name="Duplicate").click()
     expect(page.get_by_role("heading", name="Rust & Python night (copy)")).to_be_visible()
     expect(page.get_by_text("Draft", exact=True)).to_be_visible()
-    expect(page.get_by_text("Page 1 of 1 · 0 tickets")).to_be_visible()
 
     # The copy is a draft: its organizer previews it, with a cover image, before anyone else can see it.
     copy_url = page.url
@@ -154,8 +154,9 @@ def test_organizer_runs_an_event_from_the_browser(app_url, new_page):
     expect(phone.get_by_text("Page 1 of 1 · 3 tickets")).to_be_visible()
     assert no_horizontal_scroll(phone)
     shot(phone, "attendees-phone")
-    phone.goto(event_url + "/edit")
-    expect(phone.get_by_role("heading", name="Edit event")).to_be_visible()
-    expect(phone.get_by_label("Title")).to_have_value("Rust & Python night")
+    phone.goto(event_url + "/edit")  # the Settings tab: a cancelled event is not edited any more
+    expect(phone.get_by_role("heading", name="Rust & Python night", level=1)).to_be_visible()
+    expect(phone.get_by_text('A cancelled or archived event cannot be changed.')).to_be_visible()
+    expect(phone.get_by_label("Title")).to_have_count(0)
     assert no_horizontal_scroll(phone)
     shot(phone, "event-editor-phone")
