@@ -1,0 +1,88 @@
+"""An event's analytics for integrations: /api/v1/events/{event_id}/analytics, the same aggregates as the
+organizer's Analytics tab (services/reports/analytics.py), days cut in the event's time zone."""
+from __future__ import annotations
+
+from typing import Optional
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from aqstream.api import schemas
+from aqstream.api.deps import PREFIX, db, identity
+from aqstream.services.org.api_tokens import ApiIdentity
+from aqstream.services.reports import analytics
+
+router = APIRouter(prefix=PREFIX)
+TAGS = ["events", "analytics"]
+
+
+class PeriodOut(BaseModel):
+    start: str  # ISO date, the event's zone, included
+    end: str
+
+
+class TilesOut(BaseModel):
+    tickets: int
+    orders: int
+    capacity: Optional[int]
+    capacity_left: Optional[int]
+    today: int
+    last_7_days: int
+    cancelled: int
+    revenue: dict[str, int]
+
+
+class TypeOut(BaseModel):
+    id: int
+    name: str
+    quantity: int
+
+
+class DayOut(BaseModel):
+    day: str  # ISO date
+    orders: int
+    tickets: int
+    cancelled: int
+    net: int
+    by_type: dict[str, int]  # ticket type id -> tickets registered that day (zeros omitted)
+    cumulative: int
+
+
+class AnalyticsOut(BaseModel):
+    event_id: int
+    title: str
+    time_zone: str
+    period: PeriodOut
+    tiles: TilesOut
+    types: list[TypeOut]
+    days: list[DayOut]
+
+
+def analytics_out(result: analytics.EventAnalytics) -> AnalyticsOut:
+    tiles = result.tiles
+    return AnalyticsOut(
+        event_id=result.event_id, title=result.title, time_zone=result.time_zone,
+        period=PeriodOut(start=result.period.start.isoformat(), end=result.period.end.isoformat()),
+        tiles=TilesOut(tickets=tiles.tickets, orders=tiles.orders, capacity=tiles.capacity,
+                       capacity_left=tiles.capacity_left, today=tiles.today, last_7_days=tiles.last_7_days,
+                       cancelled=tiles.cancelled, revenue=dict(tiles.revenue)),
+        types=[TypeOut(id=i, name=name, quantity=quantity) for i, name, quantity in result.types],
+        days=[DayOut(day=d.day.isoformat(), orders=d.orders, tickets=d.tickets, cancelled=d.cancelled, net=d.net,
+                     by_type={str(k): v for k, v in d.by_type.items()}, cumulative=d.cumulative)
+              for d in result.days],
+    )
+
+
+@router.get("/events/{event_id}/analytics", response_model=AnalyticsOut, tags=TAGS)
+def event_analytics(
+    event_id: schemas.Id,
+    range_key: str = Query(default="30d", alias="range", max_length=10,
+                           description="7d, 30d, all (since the event was created) or custom (with start and end)"),
+    start: Optional[str] = Query(default=None, max_length=10, description="custom range: first day, YYYY-MM-DD"),
+    end: Optional[str] = Query(default=None, max_length=10, description="custom range: last day, YYYY-MM-DD"),
+    who: ApiIdentity = Depends(identity),
+    session: Session = Depends(db),
+):
+    result = analytics.event_analytics(session, who.principal, who.organization_id, event_id, range_key, start, end)
+    return analytics_out(result)
