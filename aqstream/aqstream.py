@@ -11,6 +11,7 @@ from aqstream.pages.admin.mail import platform_mail_page
 from aqstream.pages.auth import forgot_password, reset_password, sign_in, sign_up
 from aqstream.pages.home import home, new_organization
 from aqstream.pages.not_found import not_found_page
+from aqstream.pages.organizer.event_analytics import analytics_tab
 from aqstream.pages.organizer.event_attendees import attendees_tab
 from aqstream.pages.organizer.event_tabs import emails_tab, overview_tab, settings_tab, tickets_tab
 from aqstream.pages.organizer.events import attendee_page, dashboard, new_event
@@ -24,6 +25,7 @@ from aqstream.state.account import MyTicketsState, ProfileState, VerifyState
 from aqstream.state.auth import AuthFormState, ForgotState, ResetState
 from aqstream.state.base import AppState
 from aqstream.state.catalog import CatalogState, OrgPublicState
+from aqstream.state.event_analytics import EventAnalyticsState
 from aqstream.state.event_attendees import AttendeesTabState
 from aqstream.state.event_tabs import EventEmailsState, EventOverviewState, EventSettingsState, EventTicketsState
 from aqstream.state.home import CreateOrgState, HomeState
@@ -79,6 +81,8 @@ app.add_page(attendee_page, route="/o/[org]/tickets/[ticket_id]", title=titled("
              on_load=AttendeeState.on_load)
 app.add_page(attendees_tab, route="/o/[org]/events/[event_id]/attendees", title=AttendeesTabState.page_title,
              on_load=AttendeesTabState.on_load)
+app.add_page(analytics_tab, route="/o/[org]/events/[event_id]/analytics", title=EventAnalyticsState.page_title,
+             on_load=EventAnalyticsState.on_load)
 app.add_page(event_page, route="/e/[org]/[event]", title=event_page_title(), on_load=PublicEventState.on_load)
 app.add_page(catalog_page, route="/events", title=titled("nav.catalog"), on_load=CatalogState.on_load)
 app.add_page(org_page, route="/org/[org]", title=titled("page_title.organizer"), on_load=OrgPublicState.on_load)

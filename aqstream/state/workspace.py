@@ -20,6 +20,7 @@ TABS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
     ("overview", "", "workspace.tab.overview", VIEW_ATTENDEES),
     ("attendees", "/attendees", "workspace.tab.attendees", VIEW_ATTENDEES),
     ("tickets", "/tickets", "workspace.tab.tickets", VIEW_ATTENDEES),
+    ("analytics", "/analytics", "workspace.tab.analytics", VIEW_ATTENDEES),
     ("emails", "/emails", "workspace.tab.emails", MANAGE_EVENTS),
     ("settings", "/settings", "workspace.tab.settings", MANAGE_EVENTS),
 )

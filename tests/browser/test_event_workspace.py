@@ -50,7 +50,7 @@ def test_overview_tickets_emails_and_settings_tabs(app_url, app_data, new_page):
     # Overview: the event's title and the tab in the browser's title; the tabs; today's numbers.
     expect(page).to_have_title(f"{TITLE} · Overview · AqStream")
     expect(tabs(page).get_by_role("link")).to_have_text(
-        ["Overview", "Attendees", "Tickets and questions", "Emails", "Settings"])
+        ["Overview", "Attendees", "Tickets and questions", "Analytics", "Emails", "Settings"])
     expect(tabs(page).get_by_role("link", name="Overview")).to_have_attribute("aria-current", "page")
     expect(page.get_by_role("table", name="By ticket type").get_by_role("row", name=re.compile("Entry"))).to_contain_text(
         "0 / 30")
@@ -274,7 +274,7 @@ def test_check_in_member_sees_no_emails_or_settings(app_url, app_data, new_page)
                    "'checkin', current_timestamp from user_account u, organization o "
                    "where u.email = 'dmitri-ws@example.com' and o.name = 'Door Club'")
     door.goto(event_url)
-    expect(tabs(door).get_by_role("link")).to_have_text(["Overview", "Attendees", "Tickets and questions"])
+    expect(tabs(door).get_by_role("link")).to_have_text(["Overview", "Attendees", "Tickets and questions", "Analytics"])
     expect(door.get_by_role("button", name="Publish")).to_have_count(0)
     expect(door.get_by_role("button", name="Duplicate")).to_have_count(0)
     shot(door, "workspace-overview-checkin-desktop")

@@ -1,0 +1,98 @@
+"""The Analytics tab: the range, the tiles, three charts (Plotly's basic bundle, loaded only here), each with a
+one-line summary and its numbers as a table, and the days as CSV."""
+import reflex as rx
+
+from aqstream.components.ui import T, error_text, labelled_select
+from aqstream.components.workspace import workspace
+from aqstream.state.event_analytics import EventAnalyticsState as S
+
+RANGES = (("7d", "analytics.range.7d"), ("30d", "analytics.range.30d"), ("all", "analytics.range.all"),
+          ("custom", "analytics.range.custom"))
+
+
+def range_form() -> rx.Component:
+    e = S.range_errors
+    return rx.form(
+        rx.flex(
+            rx.box(labelled_select("f-range", T("analytics.range"), *[rx.el.option(T(k), value=v) for v, k in RANGES],
+                                   name="range", default_value=S.range_key, key=S.range_key), flex="1 1 180px"),
+            *[rx.box(rx.vstack(
+                rx.el.label(T(f"analytics.range_{part}"), html_for=f"f-range_{part}", style={"font_weight": "500"}),
+                rx.input(id=f"f-range_{part}", name=part, type="date", size="3", width="100%",
+                         default_value=getattr(S, f"range_{part}"), key=getattr(S, f"range_{part}"),
+                         aria_describedby=f"f-range_{part}-error",
+                         aria_invalid=rx.cond(e.contains(f"range_{part}"), "true", "false")),
+                error_text(e, f"range_{part}", f"f-range_{part}"),
+                spacing="1", width="100%"), flex="1 1 160px") for part in ("start", "end")],
+            rx.button(T("analytics.apply"), type="submit", min_height="44px", align_self="end"),
+            spacing="3", wrap="wrap", width="100%",
+        ),
+        rx.cond(e.contains("range"), rx.text(e["range"], color_scheme="red", size="2", role="alert"), rx.fragment()),
+        on_submit=S.set_range,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+def tiles() -> rx.Component:
+    return rx.grid(
+        rx.foreach(S.tiles, lambda tile: rx.card(rx.vstack(
+            rx.text(tile["label"], size="2", color_scheme="gray"),
+            rx.text(tile["value"], size="6", weight="bold"), spacing="1"))),
+        columns=rx.breakpoints(initial="2", sm="4"),
+        spacing="3",
+        width="100%",
+        id="analytics-tiles",
+        aria_live="polite",
+    )
+
+
+def days_table(columns: tuple[tuple[str, str], ...]) -> rx.Component:
+    return rx.box(
+        rx.table.root(
+            rx.table.header(rx.table.row(*[rx.table.column_header_cell(T(key)) for _, key in columns])),
+            rx.table.body(rx.foreach(S.rows, lambda r: rx.table.row(
+                rx.table.row_header_cell(r[columns[0][0]]), *[rx.table.cell(r[c]) for c, _ in columns[1:]]))),
+            size="1", width="100%",
+        ),
+        max_height="320px", overflow_y="auto", width="100%",
+    )
+
+
+def chart(title_key: str, figure, summary_key: str, columns) -> rx.Component:
+    return rx.vstack(
+        rx.heading(T(title_key), size="4", as_="h2"),
+        rx.text(S.summary[summary_key], size="2", color_scheme="gray"),
+        rx.box(
+            rx.plotly.basic(data=figure, config={"displayModeBar": False, "responsive": True},
+                            use_resize_handler=True, width="100%", height="280px"),
+            width="100%", aria_hidden="true",  # the summary above and the table below say what it shows
+        ),
+        rx.el.details(
+            rx.el.summary(T("analytics.show_table"), style={"cursor": "pointer", "min_height": "44px",
+                                                             "padding": "10px 0"}),
+            days_table(columns),
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
+DAY = ("day", "analytics.col.day")
+
+
+def analytics_tab() -> rx.Component:
+    return workspace(
+        S,
+        "analytics",
+        rx.box(on_mount=S.watch, on_unmount=S.stop_watching),
+        range_form(),
+        tiles(),
+        chart("analytics.chart.regs_title", S.fig_regs, "regs",
+              (DAY, ("orders", "analytics.col.orders"), ("tickets", "analytics.col.tickets"))),
+        chart("analytics.chart.total_title", S.fig_total, "total", (DAY, ("cumulative", "analytics.col.cumulative"))),
+        chart("analytics.chart.cancel_title", S.fig_cancel, "cancel",
+              (DAY, ("cancelled", "analytics.col.cancelled"), ("net", "analytics.col.net"))),
+        rx.button(rx.icon("download"), T("analytics.download_csv"), variant="outline", on_click=S.download_csv,
+                  min_height="44px"),
+    )

@@ -1,0 +1,190 @@
+"""The Analytics tab: tiles, registrations per day by ticket type, the running total against capacity,
+cancellations and net, over a range of days in the event's zone; live while the tab is open. The numbers are
+the service's (services/reports/analytics.py); this state turns them into what the page shows, once."""
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+from datetime import datetime, timezone
+
+import plotly.graph_objects as go
+import reflex as rx
+from babel.numbers import get_currency_precision
+
+from aqstream.db import session_scope
+from aqstream.i18n import format_number
+from aqstream.services.errors import DomainError
+from aqstream.services.org.permissions import VIEW_ATTENDEES, Principal
+from aqstream.services.reports import analytics, analytics_live
+from aqstream.state.workspace import EventTabState
+
+LIVE_SECONDS = 2.0  # how often an open tab asks for fresh numbers
+LIVE_FOR = 4 * 3600  # a tab left open stops refreshing after this long (a reload starts it again)
+PALETTE = ("#3e63dd", "#30a46c", "#f76b15", "#8e4ec6", "#e54666", "#12a594", "#ffc53d", "#5b5bd6")
+
+
+class EventAnalyticsState(EventTabState):
+    range_key: str = "30d"
+    range_start: str = ""
+    range_end: str = ""
+    range_errors: dict[str, str] = {}
+    tiles: list[dict[str, str]] = []  # label, value
+    rows: list[dict[str, str]] = []  # the per-day table: day, orders, tickets, cancelled, net, cumulative
+    summary: dict[str, str] = {}  # registrations, cumulative, cancellations: one sentence each, for everyone
+    fig_regs: go.Figure = go.Figure()
+    fig_total: go.Figure = go.Figure()
+    fig_cancel: go.Figure = go.Figure()
+    watching: bool = False
+    _csv: dict[str, str] = {}
+    _version: str = ""  # what the figures were built from: an unchanged tick sends nothing
+
+    def _read(self) -> None:
+        """Read (or take the tick's shared read of) the event's numbers for the chosen range and show them."""
+        now = datetime.now(timezone.utc)
+        key = (self.event_id, self.range_key, self.range_start, self.range_end, now.strftime("%Y-%m-%d"))
+
+        def read():
+            with session_scope() as session:
+                return analytics.event_analytics(session, Principal(self._user_id), self._org_id, self.event_id,
+                                                 self.range_key, self.range_start or None, self.range_end or None,
+                                                 now=now)
+        try:
+            got = analytics_live.shared(key, read)
+        except DomainError as exc:
+            self.range_errors = self._errors_text(exc)
+            return
+        self.range_errors = {}
+        version = repr((got.tiles, got.days, got.types, self.lang))
+        if version != self._version:
+            self._version = version
+            self._show(got)
+
+    def _show(self, got) -> None:
+        lang = self.lang
+        n = lambda v: format_number(v, lang)  # noqa: E731
+        t = got.tiles
+        cap = "—" if t.capacity is None else n(t.capacity_left)
+        revenue = ", ".join(f"{n(v / 10 ** get_currency_precision(c))} {c}" for c, v in sorted(t.revenue.items())) or "0"
+        self.tiles = [
+            {"label": self.t("analytics.tile.tickets"), "value": n(t.tickets)},
+            {"label": self.t("analytics.tile.orders"), "value": n(t.orders)},
+            {"label": self.t("analytics.tile.capacity_left"), "value": cap},
+            {"label": self.t("analytics.tile.today"), "value": n(t.today)},
+            {"label": self.t("analytics.tile.last_7_days"), "value": n(t.last_7_days)},
+            {"label": self.t("analytics.tile.cancelled"), "value": n(t.cancelled)},
+            {"label": self.t("analytics.tile.revenue"), "value": revenue},
+        ]
+        days = [d.day.isoformat() for d in got.days]
+        label = (lambda d: d.strftime("%d.%m")) if lang == "ru" else (lambda d: d.strftime("%b %d"))
+        self.rows = [{"day": label(d.day), "orders": n(d.orders), "tickets": n(d.tickets),
+                      "cancelled": n(d.cancelled), "net": n(d.net), "cumulative": n(d.cumulative)} for d in got.days]
+        layout = dict(margin=dict(l=40, r=10, t=10, b=40), height=280, barmode="stack", showlegend=True,
+                      legend=dict(orientation="h", y=-0.2), separators=", " if lang == "ru" else ".,",
+                      xaxis=dict(type="date", tickformat="%d.%m" if lang == "ru" else "%b %d"),
+                      yaxis=dict(rangemode="tozero", tickformat="d"), paper_bgcolor="rgba(0,0,0,0)",
+                      plot_bgcolor="rgba(0,0,0,0)", font=dict(family="system-ui, sans-serif", size=12))
+        def whole(fig: go.Figure, top: int) -> go.Figure:
+            """Whole numbers on the y axis (people, not fractions of them), at most about 6 ticks."""
+            fig.update_yaxes(tick0=0, dtick=max(1, -(-top // 5)), range=[min(0, -0.01), max(top, 1) * 1.1])
+            return fig
+
+        regs = go.Figure(layout=layout)
+        for i, (type_id, name, _quantity) in enumerate(got.types):
+            regs.add_bar(x=days, y=[d.by_type.get(type_id, 0) for d in got.days], name=name,
+                         marker_color=PALETTE[i % len(PALETTE)])
+        self.fig_regs = whole(regs, max((d.tickets for d in got.days), default=0))
+        total = go.Figure(layout={**layout, "barmode": "group"})
+        total.add_scatter(x=days, y=[d.cumulative for d in got.days], mode="lines+markers",
+                          name=self.t("analytics.chart.cumulative"), line=dict(color=PALETTE[0]))
+        if t.capacity is not None:
+            total.add_scatter(x=days, y=[t.capacity] * len(days), mode="lines", name=self.t("analytics.chart.capacity"),
+                              line=dict(color="#8b8d98", dash="dash"))
+        self.fig_total = whole(total, max([d.cumulative for d in got.days] + [t.capacity or 0]))
+        cancel = go.Figure(layout={**layout, "barmode": "group"})
+        cancel.add_bar(x=days, y=[d.cancelled for d in got.days], name=self.t("analytics.chart.cancelled"),
+                       marker_color="#e54666")
+        cancel.add_scatter(x=days, y=[d.net for d in got.days], mode="lines+markers", name=self.t("analytics.chart.net"),
+                           line=dict(color=PALETTE[1]))
+        low = min((d.net for d in got.days), default=0)
+        cancel = whole(cancel, max([d.cancelled for d in got.days] + [d.net for d in got.days] + [0]))
+        if low < 0:
+            cancel.update_yaxes(range=[low * 1.1, cancel.layout.yaxis.range[1]])
+        self.fig_cancel = cancel
+        registered = sum(d.tickets for d in got.days)
+        cancelled = sum(d.cancelled for d in got.days)
+        busiest = max(got.days, key=lambda d: d.tickets, default=None)
+        period = f"{label(got.period.start)} – {label(got.period.end)}"
+        self.summary = {
+            "regs": self.t("analytics.summary.regs", count=n(registered), period=period,
+                           best=label(busiest.day) if busiest and busiest.tickets else "—",
+                           best_count=n(busiest.tickets) if busiest else "0"),
+            "total": self.t("analytics.summary.total", count=n(got.days[-1].cumulative if got.days else t.tickets),
+                            capacity="—" if t.capacity is None else n(t.capacity)),
+            "cancel": self.t("analytics.summary.cancel", cancelled=n(cancelled), net=n(registered - cancelled)),
+        }
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["day", "orders", "tickets", "cancelled", "net", "cumulative",
+                         *[f"tickets: {name}" for _, name, _ in got.types]])
+        for d in got.days:
+            writer.writerow([d.day.isoformat(), d.orders, d.tickets, d.cancelled, d.net, d.cumulative,
+                             *[d.by_type.get(type_id, 0) for type_id, _, _ in got.types]])
+        self._csv = {"days": out.getvalue()}
+
+    @rx.event
+    def on_load(self):
+        self.tiles, self.rows, self.summary, self.range_errors, self._version = [], [], {}, {}, ""
+        query = self.router.url.query_parameters
+        self.range_key = query.get("range", "30d") if query.get("range", "30d") in analytics.RANGES else "30d"
+        self.range_start, self.range_end = query.get("start", "")[:10], query.get("end", "")[:10]
+        redirect, event = self._enter(VIEW_ATTENDEES)
+        if redirect:
+            return redirect
+        if event is not None:
+            self._read()
+
+    @rx.var
+    def page_title(self) -> str:
+        return self._tab_title("workspace.tab.analytics")
+
+    @rx.event
+    def set_range(self, form: dict):
+        key = form.get("range", "30d")
+        self.range_key = key if key in analytics.RANGES else "30d"
+        self.range_start = (form.get("start") or "")[:10] if self.range_key == "custom" else ""
+        self.range_end = (form.get("end") or "")[:10] if self.range_key == "custom" else ""
+        if not self._load_user() or self._open_event(VIEW_ATTENDEES) is None:
+            return
+        self._version = ""
+        self._read()
+
+    @rx.event
+    def download_csv(self):
+        return rx.download(data=self._csv.get("days", ""), filename=f"analytics-{self.event_id}.csv")
+
+    @rx.event
+    def stop_watching(self):
+        self.watching = False
+
+    @rx.event(background=True)
+    async def watch(self):
+        """While the tab is open: new registrations and cancellations show within a few seconds."""
+        async with self:
+            if self.watching:
+                return  # one loop per open tab
+            self.watching = True
+        started, ticks = asyncio.get_running_loop().time(), 0
+        while asyncio.get_running_loop().time() - started < LIVE_FOR:
+            await asyncio.sleep(LIVE_SECONDS)
+            ticks += 1
+            async with self:
+                if not self.watching or not self.found or not self.event_id:
+                    return
+                # Every half minute: still signed in, still allowed (a removed member stops seeing numbers).
+                if ticks % 15 == 0 and (not self._load_user() or self._open_event(VIEW_ATTENDEES) is None):
+                    self.watching = False
+                    return
+                self._read()
+        async with self:
+            self.watching = False
