@@ -9,6 +9,7 @@ import aqstream.aqstream as app_module
 from aqstream.components.ui import T
 from aqstream.i18n import LOCALES, catalogue
 from aqstream.state.base import AppState
+from aqstream.state.event_analytics import EventAnalyticsState
 from aqstream.state.event_attendees import AttendeesTabState
 from aqstream.state.event_tabs import EventEmailsState, EventOverviewState, EventSettingsState, EventTicketsState
 
@@ -40,7 +41,8 @@ def test_a_key_known_only_at_run_time_still_translates():
     assert "Войти" in js and str(AppState.user_name) in js
 
 
-EVENT_TABS = (EventOverviewState, EventTicketsState, EventEmailsState, EventSettingsState, AttendeesTabState)
+EVENT_TABS = (EventOverviewState, EventTicketsState, EventEmailsState, EventSettingsState, AttendeesTabState,
+              EventAnalyticsState)
 
 
 def test_every_page_title_follows_the_language():

@@ -23,7 +23,7 @@ from aqstream.services.events.events import get_event, list_ticket_types
 from aqstream.services.lifecycle import OrderStatus, TicketStatus
 from aqstream.services.org.permissions import VIEW_ATTENDEES, Principal
 
-RANGES = ("7d", "30d", "all", "custom")  # "all": since the event was created (publication time is not stored)
+RANGES = ("7d", "30d", "all", "custom")  # "all": since publication (a draft's: since it was created)
 MAX_DAYS = 366
 EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)  # custom dates outside are refused as invalid
 
@@ -92,7 +92,7 @@ def period(event, range_key: str, start: str | None, end: str | None, today: dat
     if range_key == "30d":
         return Period(today - timedelta(days=29), today)
     if range_key == "all":
-        created = _as_utc(event.created_at).astimezone(ZoneInfo(event.time_zone)).date()
+        created = _as_utc(event.published_at or event.created_at).astimezone(ZoneInfo(event.time_zone)).date()
         first = max(min(created, today), today - timedelta(days=MAX_DAYS - 1))  # a long-lived event: its last year
         return Period(first, today)
     if range_key != "custom":
