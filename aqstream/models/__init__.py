@@ -5,6 +5,7 @@ from aqstream.models.tables import (
     DomainEvent,
     DomainEventDelivery,
     Event,
+    EventTraffic,
     Invitation,
     LoginAttempt,
     LoginTicket,
@@ -19,6 +20,7 @@ from aqstream.models.tables import (
     TicketType,
     User,
     UserSession,
+    VisitorSeen,
 )
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "DomainEvent",
     "DomainEventDelivery",
     "Event",
+    "EventTraffic",
     "Invitation",
     "LoginAttempt",
     "LoginTicket",
@@ -41,4 +44,5 @@ __all__ = [
     "TicketType",
     "User",
     "UserSession",
+    "VisitorSeen",
 ]

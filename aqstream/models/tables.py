@@ -1,7 +1,7 @@
 """Table definitions. Times are aware UTC datetimes (docs/architecture.md, invariant 5); money is integer minor units."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Optional
 
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
@@ -359,3 +359,43 @@ class DomainEventDelivery(SQLModel, table=True):
     next_attempt_at: datetime
     last_error: str = Field(default="", max_length=2000)
     done_at: Optional[datetime] = None
+
+
+class EventTraffic(SQLModel, table=True):
+    """Visitors of an event's public page and how far they got, counted per day (in the event's zone) and source,
+    one row per (event, day, source, utm_source, utm_medium, utm_campaign): a million views are a few rows
+    (services/reports/traffic.py). Nothing here names or identifies a visitor."""
+
+    __tablename__ = "event_traffic"
+    __table_args__ = (
+        UniqueConstraint("event_id", "day", "source", "utm_source", "utm_medium", "utm_campaign",
+                         name="uq_event_traffic_key"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True)
+    day: date
+    source: str = Field(default="", max_length=100)  # referrer domain, lower-case, no "www."; "" direct
+    utm_source: str = Field(default="", max_length=100)
+    utm_medium: str = Field(default="", max_length=100)
+    utm_campaign: str = Field(default="", max_length=100)
+    visitors: int = Field(default=0)
+    form_started: int = Field(default=0)
+    submitted: int = Field(default=0)
+    confirmed: int = Field(default=0)
+
+
+class VisitorSeen(SQLModel, table=True):
+    """That a visitor was counted at a step today: a keyed hash that changes daily (no address, agent or cookie),
+    with the source of their view so later steps are credited to it. Kept for a day (the `traffic-prune` job)."""
+
+    __tablename__ = "visitor_seen"
+
+    day: date = Field(primary_key=True)
+    event_id: int = Field(primary_key=True)
+    step: str = Field(primary_key=True, max_length=20)
+    digest: str = Field(primary_key=True, max_length=32)  # hex of the first 16 bytes of an HMAC-SHA256
+    source: str = Field(default="", max_length=100)
+    utm_source: str = Field(default="", max_length=100)
+    utm_medium: str = Field(default="", max_length=100)
+    utm_campaign: str = Field(default="", max_length=100)

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from aqstream import config
 from aqstream.db import session_scope
 from aqstream.services.notify import domain_events, reminders
+from aqstream.services.reports import traffic
 from aqstream.services.sales import pending_orders
 from aqstream.services.scheduler import job
 
@@ -37,3 +38,11 @@ def run_deferred_handlers(engine: Engine, now: datetime) -> str:
     with session_scope(engine) as session:
         ran = domain_events.run_deferred(session, now)
     return f"ran {ran} deferred domain-event handlers" if ran else ""
+
+
+@job("traffic-prune", every=timedelta(hours=1))
+def prune_visitor_hashes(engine: Engine, now: datetime) -> str:
+    """The day hashes of event-page visitors are forgotten once their day is over (services/reports/traffic.py)."""
+    with session_scope(engine) as session:
+        removed = traffic.prune_seen(session, now)
+    return f"forgot {removed} visitor hashes" if removed else ""

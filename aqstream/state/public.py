@@ -13,12 +13,15 @@ import segno
 
 from aqstream.db import get_engine, session_scope
 from aqstream.i18n import format_datetime, format_money, format_number, format_range, local_time, t
+from aqstream.services import clock
 from aqstream.services.accounts import accounts
 from aqstream.services.errors import DomainError, NotFound
 from aqstream.services.events import calendar, catalog, event_lifecycle, media, questions
 from aqstream.services.events.catalog import EventCard
 from aqstream.services.events.events import get_public_event, places_left
+from aqstream.services.lifecycle import OrderStatus
 from aqstream.services.org.permissions import Principal
+from aqstream.services.reports import traffic
 from aqstream.services.sales import orders, registration, registration_queue
 from aqstream.services.sales.registration import TicketRequest
 from aqstream.services.validation import valid_time_zones
@@ -88,6 +91,12 @@ class PublicEventState(AppState):
     # there: {"name": ..., "email": ...}; `first_own` names the fields the visitor has typed in themselves.
     first_attendee: dict[str, str] = {"name": "", "email": ""}
     first_own: list[str] = []
+    # Visitor counting (services/reports/traffic.py): the event counted, the link's utm tags and the page's
+    # referrer, and whether this page view's form start was counted.
+    _traffic_event: int = 0
+    _traffic_utm: dict[str, str] = {}
+    _traffic_referrer: str = ""
+    _form_counted: bool = False
 
     @rx.event
     def on_load(self):
@@ -97,7 +106,7 @@ class PublicEventState(AppState):
         params = self.router.page.params
         self.org_slug, self.event_slug = params.get("org", ""), params.get("event", "")
         self.unlock_code = (self.router.url.query_parameters.get("code") or "")[:64]
-        self.preview = False
+        self.preview, self._traffic_event, self._form_counted = False, 0, False
         try:
             with session_scope() as session:
                 org, event, types = self._find(session)
@@ -122,8 +131,37 @@ class PublicEventState(AppState):
         buyable = [tt for tt in self._types_raw if tt["left"] > 0 and not tt["reason"]]
         # With one kind of ticket, one ticket is already chosen: the visitor only types name and email.
         self.quantities = {str(buyable[0]["id"]): buyable[0]["min"]} if len(buyable) == 1 else {}
-        return rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone",
-                              callback=PublicEventState.set_viewer_tz)
+        query = self.router.url.query_parameters
+        self._traffic_event = 0 if self.preview else event.id
+        self._traffic_utm = {key: str(query.get(key) or "")[:200] for key in traffic.UTM_KEYS}
+        # The view is counted after the page is shown, with the referrer only the browser knows.
+        return [rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone",
+                               callback=PublicEventState.set_viewer_tz),
+                rx.call_script("document.referrer", callback=PublicEventState.count_view)]
+
+    def _count(self, step: str) -> None:
+        """Count this visitor at a step of the event's funnel; whatever happens, the page goes on."""
+        if not self._traffic_event:
+            return
+        try:
+            with session_scope() as session:
+                traffic.count(session, self._traffic_event, step, client_ip=self._client_address(),
+                              user_agent=self.router.headers.user_agent, referrer=self._traffic_referrer,
+                              utm=self._traffic_utm, now=clock.utcnow(), user_id=self._user_id or None)
+        except Exception:
+            log.exception("counting a %s failed", step)
+
+    @rx.event
+    def count_view(self, referrer: str = ""):
+        self._traffic_referrer = referrer[:2000] if isinstance(referrer, str) else ""
+        self._count("view")
+
+    @rx.event
+    def form_started(self):
+        """The visitor's first step into the registration form, counted once a page view."""
+        if not self._form_counted:
+            self._form_counted = True
+            self._count("form_started")
 
     def _user_email(self) -> str:
         if not self._user_id:
@@ -305,6 +343,8 @@ class PublicEventState(AppState):
         except DomainError as exc:
             self.errors = {form_field_name(k): v for k, v in self._errors_text(exc).items()}
             self.busy = False
+            yield  # the visitor sees the refusal; then it is counted
+            await asyncio.to_thread(self._count, "submitted")
             if exc.code == "sold_out":
                 self._refresh_counts()
             elif exc.code == "validation_error":
@@ -318,6 +358,9 @@ class PublicEventState(AppState):
         self.errors = {}
         self.busy = False
         yield rx.redirect(f"/order/{result.order.access_token}")
+        await asyncio.to_thread(self._count, "submitted")  # after the answer: counting never delays it
+        if result.order.status == OrderStatus.CONFIRMED:
+            await asyncio.to_thread(self._count, "confirmed")
 
     def _refresh_questions(self) -> None:
         try:

@@ -94,9 +94,10 @@ def registration_form() -> rx.Component:
                 rx.vstack(
                     rx.heading(T("public.your_details"), size="4", as_="h3"),
                     field("field.name", "name", S.errors, auto_complete="name", max_length=200, default_value=S.user_name,
-                          on_blur=copy_buyer("name")),
+                          on_blur=copy_buyer("name"), on_focus=S.form_started),
                     field("field.email", "email", S.errors, type="email", auto_complete="email", input_mode="email",
-                          default_value=S.user_email, key=S.user_email, on_blur=copy_buyer("email")),
+                          default_value=S.user_email, key=S.user_email, on_blur=copy_buyer("email"),
+                          on_focus=S.form_started),
                     rx.cond(
                         S.attendee_blocks,
                         rx.foreach(S.slots, attendee_block),
