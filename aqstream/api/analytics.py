@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from aqstream.api import schemas
@@ -49,6 +49,19 @@ class DayOut(BaseModel):
     cumulative: int
 
 
+class FunnelStepOut(BaseModel):
+    step: str  # view, form_started, submitted, confirmed
+    count: int
+    rate: Optional[float] = Field(description="This step's count over the previous step's; null for the first")
+
+
+class SourceOut(BaseModel):
+    label: str = Field(description='A domain, "utm_source / utm_medium / utm_campaign", "" (direct) or "other"')
+    visitors: int
+    confirmed: int
+    conversion: Optional[float]
+
+
 class AnalyticsOut(BaseModel):
     event_id: int
     title: str
@@ -57,6 +70,8 @@ class AnalyticsOut(BaseModel):
     tiles: TilesOut
     types: list[TypeOut]
     days: list[DayOut]
+    funnel: list[FunnelStepOut]
+    sources: list[SourceOut]
 
 
 def analytics_out(result: analytics.EventAnalytics) -> AnalyticsOut:
@@ -71,6 +86,9 @@ def analytics_out(result: analytics.EventAnalytics) -> AnalyticsOut:
         days=[DayOut(day=d.day.isoformat(), orders=d.orders, tickets=d.tickets, cancelled=d.cancelled, net=d.net,
                      by_type={str(k): v for k, v in d.by_type.items()}, cumulative=d.cumulative)
               for d in result.days],
+        funnel=[FunnelStepOut(step=f.step, count=f.count, rate=f.rate) for f in result.funnel],
+        sources=[SourceOut(label=r.label, visitors=r.visitors, confirmed=r.confirmed, conversion=r.conversion)
+                 for r in result.sources],
     )
 
 

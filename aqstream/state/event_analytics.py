@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 
 import plotly.graph_objects as go
 import reflex as rx
-from babel.numbers import get_currency_precision
+from babel.numbers import format_percent, get_currency_precision
 
 from aqstream.db import session_scope
 from aqstream.i18n import format_number
@@ -32,6 +32,8 @@ class EventAnalyticsState(EventTabState):
     tiles: list[dict[str, str]] = []  # label, value
     rows: list[dict[str, str]] = []  # the per-day table: day, orders, tickets, cancelled, net, cumulative
     summary: dict[str, str] = {}  # registrations, cumulative, cancellations: one sentence each, for everyone
+    funnel: list[dict[str, str]] = []  # step, count, rate ("" for the first step)
+    sources: list[dict[str, str]] = []  # label, visitors, confirmed, conversion
     fig_regs: go.Figure = go.Figure()
     fig_total: go.Figure = go.Figure()
     fig_cancel: go.Figure = go.Figure()
@@ -55,7 +57,7 @@ class EventAnalyticsState(EventTabState):
             self.range_errors = self._errors_text(exc)
             return
         self.range_errors = {}
-        version = repr((got.tiles, got.days, got.types, self.lang))
+        version = repr((got.tiles, got.days, got.types, got.funnel, got.sources, self.lang))
         if version != self._version:
             self._version = version
             self._show(got)
@@ -65,6 +67,9 @@ class EventAnalyticsState(EventTabState):
         n = lambda v: format_number(v, lang)  # noqa: E731
         t = got.tiles
         cap = "—" if t.capacity is None else n(t.capacity_left)
+        pct = lambda v: "—" if v is None else format_percent(v, locale=lang, format="#,##0.#%")  # noqa: E731
+        steps = {f.step: f.count for f in got.funnel}
+        conversion = steps["confirmed"] / steps["view"] if steps.get("view") else None
         revenue = ", ".join(f"{n(v / 10 ** get_currency_precision(c))} {c}" for c, v in sorted(t.revenue.items())) or "0"
         self.tiles = [
             {"label": self.t("analytics.tile.tickets"), "value": n(t.tickets)},
@@ -74,7 +79,14 @@ class EventAnalyticsState(EventTabState):
             {"label": self.t("analytics.tile.last_7_days"), "value": n(t.last_7_days)},
             {"label": self.t("analytics.tile.cancelled"), "value": n(t.cancelled)},
             {"label": self.t("analytics.tile.revenue"), "value": revenue},
+            {"label": self.t("analytics.tile.conversion"), "value": pct(conversion)},
         ]
+        self.funnel = [{"step": self.t(f"analytics.funnel.{f.step}"), "count": n(f.count),
+                        "rate": pct(f.rate) if f.rate is not None else ""} for f in got.funnel]
+        self.sources = [{"label": r.label if r.label not in ("", "other") else
+                         self.t("analytics.source.direct" if r.label == "" else "analytics.source.other"),
+                         "visitors": n(r.visitors), "confirmed": n(r.confirmed), "conversion": pct(r.conversion)}
+                        for r in got.sources]
         days = [d.day.isoformat() for d in got.days]
         label = (lambda d: d.strftime("%d.%m")) if lang == "ru" else (lambda d: d.strftime("%b %d"))
         self.rows = [{"day": label(d.day), "orders": n(d.orders), "tickets": n(d.tickets),

@@ -23,6 +23,8 @@ def test_analytics_as_json(client, login, make, session):
     assert [d["day"] for d in body["days"]] == [(today - timedelta(days=6 - i)).isoformat() for i in range(7)]
     assert body["days"][-1] == {"day": today.isoformat(), "orders": 1, "tickets": 2, "cancelled": 0, "net": 2,
                                 "by_type": {str(a.id): 1, str(b.id): 1}, "cumulative": 2}
+    assert [f["step"] for f in body["funnel"]] == ["view", "form_started", "submitted", "confirmed"]
+    assert body["sources"] == []  # nobody visited the event page in this test
     custom = client.get(f"/api/v1/events/{event.id}/analytics", headers=login(owner),
                         params={"range": "custom", "start": "2031-01-01", "end": "2031-01-31"}).json()
     assert len(custom["days"]) == 31 and custom["days"][0]["day"] == date(2031, 1, 1).isoformat()

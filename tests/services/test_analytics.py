@@ -159,3 +159,21 @@ def test_other_tenants_and_roles(make, session):
     assert analytics.event_analytics(session, member(session, org, "checkin"), org.id, event.id).event_id == event.id
     with pytest.raises(Forbidden):
         analytics.event_analytics(session, member(session, org, "guest"), org.id, event.id)
+
+
+def test_the_funnel_and_sources_of_the_period_come_with_the_numbers(make, session):
+    """The tab's funnel and sources are the event page's privacy-first counts over the same days."""
+    from aqstream.services.reports import traffic
+
+    owner, org, event, a, b = berlin_event(make, session)
+    now = datetime.now(UTC)
+    browser = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
+    for i, referrer in enumerate(["https://t.me/some/post", "https://t.me/other", None]):
+        assert traffic.count(session, event, "view", client_ip=f"203.0.113.{i}", user_agent=browser,
+                             referrer=referrer, now=now)
+    assert traffic.count(session, event, "confirmed", client_ip="203.0.113.0", user_agent=browser, now=now)
+    result = analytics.event_analytics(session, Principal(owner.id), org.id, event.id, "7d", now=now)
+    assert [(f.step, f.count) for f in result.funnel] == [("view", 3), ("form_started", 0), ("submitted", 0),
+                                                        ("confirmed", 1)]
+    by_label = {r.label: (r.visitors, r.confirmed) for r in result.sources}
+    assert by_label == {"t.me": (2, 1), traffic.DIRECT: (1, 0)}

@@ -81,6 +81,24 @@ def chart(title_key: str, figure, summary_key: str, columns) -> rx.Component:
 DAY = ("day", "analytics.col.day")
 
 
+def small_table(caption_key: str, rows, columns: tuple[tuple[str, str], ...], empty_key: str) -> rx.Component:
+    return rx.vstack(
+        rx.heading(T(caption_key), size="4", as_="h2"),
+        rx.cond(
+            rows.length() > 0,
+            rx.box(rx.table.root(
+                rx.el.caption(T(caption_key), class_name="sr-only"),
+                rx.table.header(rx.table.row(*[rx.table.column_header_cell(T(k)) for _, k in columns])),
+                rx.table.body(rx.foreach(rows, lambda r: rx.table.row(
+                    rx.table.row_header_cell(r[columns[0][0]]), *[rx.table.cell(r[c]) for c, _ in columns[1:]]))),
+                size="1", width="100%"), width="100%", overflow_x="auto"),
+            rx.text(T(empty_key), color_scheme="gray", size="2"),
+        ),
+        spacing="2",
+        width="100%",
+    )
+
+
 def analytics_tab() -> rx.Component:
     return workspace(
         S,
@@ -93,6 +111,11 @@ def analytics_tab() -> rx.Component:
         chart("analytics.chart.total_title", S.fig_total, "total", (DAY, ("cumulative", "analytics.col.cumulative"))),
         chart("analytics.chart.cancel_title", S.fig_cancel, "cancel",
               (DAY, ("cancelled", "analytics.col.cancelled"), ("net", "analytics.col.net"))),
+        small_table("analytics.funnel.title", S.funnel, (("step", "analytics.col.step"), ("count", "analytics.col.people"),
+                    ("rate", "analytics.col.rate")), "analytics.funnel.none"),
+        small_table("analytics.sources.title", S.sources, (("label", "analytics.col.source"),
+                    ("visitors", "analytics.col.visitors"), ("confirmed", "analytics.col.registered"),
+                    ("conversion", "analytics.col.conversion")), "analytics.sources.none"),
         rx.button(rx.icon("download"), T("analytics.download_csv"), variant="outline", on_click=S.download_csv,
                   min_height="44px"),
     )

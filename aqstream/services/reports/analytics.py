@@ -9,7 +9,7 @@ PostgreSQL. A registration is a ticket of a confirmed order or of one cancelled 
 pending order and those of an expired one are neither registrations nor cancellations."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from aqstream.services.errors import ValidationError
 from aqstream.services.events.events import get_event, list_ticket_types
 from aqstream.services.lifecycle import OrderStatus, TicketStatus
 from aqstream.services.org.permissions import VIEW_ATTENDEES, Principal
+from aqstream.services.reports import traffic
 
 RANGES = ("7d", "30d", "all", "custom")  # "all": since publication (a draft's: since it was created)
 MAX_DAYS = 366
@@ -69,6 +70,9 @@ class EventAnalytics:
     tiles: Tiles
     types: list[tuple[int, str, int]]  # (ticket type id, name, quantity), in the event's order
     days: list[Day]  # every day of the period, zero days included, oldest first
+    # Over the period, from the event page's privacy-first counts (services/reports/traffic.py):
+    funnel: list[traffic.FunnelStep] = field(default_factory=list)  # view, form started, submitted, confirmed
+    sources: list[traffic.SourceRow] = field(default_factory=list)  # top 10 and "other"
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -205,4 +209,6 @@ def event_analytics(session: Session, principal: Principal, organization_id: int
     tiles = Tiles(tickets_now or 0, orders_now or 0, capacity, left, today_count or 0, week_count or 0,
                   cancelled_all or 0, revenue)
     return EventAnalytics(event.id, event.title, event.time_zone, span, tiles,
-                          [(t.id, t.name, t.quantity) for t in types], out)
+                          [(t.id, t.name, t.quantity) for t in types], out,
+                          traffic.funnel(session, event.id, span.start, span.end),
+                          traffic.sources(session, event.id, span.start, span.end))
