@@ -62,6 +62,11 @@ class SourceOut(BaseModel):
     conversion: Optional[float]
 
 
+class ArrivalOut(BaseModel):
+    at: str = Field(description="Start of the quarter hour, ISO 8601 with the event's UTC offset")
+    count: int
+
+
 class AnalyticsOut(BaseModel):
     event_id: int
     title: str
@@ -72,6 +77,8 @@ class AnalyticsOut(BaseModel):
     days: list[DayOut]
     funnel: list[FunnelStepOut]
     sources: list[SourceOut]
+    checked_in: int
+    arrivals: list[ArrivalOut]
 
 
 def analytics_out(result: analytics.EventAnalytics) -> AnalyticsOut:
@@ -89,6 +96,8 @@ def analytics_out(result: analytics.EventAnalytics) -> AnalyticsOut:
         funnel=[FunnelStepOut(step=f.step, count=f.count, rate=f.rate) for f in result.funnel],
         sources=[SourceOut(label=r.label, visitors=r.visitors, confirmed=r.confirmed, conversion=r.conversion)
                  for r in result.sources],
+        checked_in=result.checked_in,
+        arrivals=[ArrivalOut(at=at.isoformat(), count=n) for at, n in result.arrivals],
     )
 
 

@@ -37,6 +37,8 @@ class EventAnalyticsState(EventTabState):
     fig_regs: go.Figure = go.Figure()
     fig_total: go.Figure = go.Figure()
     fig_cancel: go.Figure = go.Figure()
+    fig_arrivals: go.Figure = go.Figure()
+    arrivals: list[dict[str, str]] = []  # time, count: the arrivals chart's table (empty: nobody checked in yet)
     watching: bool = False
     _csv: dict[str, str] = {}
     _version: str = ""  # what the figures were built from: an unchanged tick sends nothing
@@ -57,7 +59,7 @@ class EventAnalyticsState(EventTabState):
             self.range_errors = self._errors_text(exc)
             return
         self.range_errors = {}
-        version = repr((got.tiles, got.days, got.types, got.funnel, got.sources, self.lang))
+        version = repr((got.tiles, got.days, got.types, got.funnel, got.sources, got.arrivals, self.lang))
         if version != self._version:
             self._version = version
             self._show(got)
@@ -80,6 +82,7 @@ class EventAnalyticsState(EventTabState):
             {"label": self.t("analytics.tile.cancelled"), "value": n(t.cancelled)},
             {"label": self.t("analytics.tile.revenue"), "value": revenue},
             {"label": self.t("analytics.tile.conversion"), "value": pct(conversion)},
+            {"label": self.t("analytics.tile.show_up"), "value": pct(got.checked_in / t.tickets if t.tickets else None)},
         ]
         self.funnel = [{"step": self.t(f"analytics.funnel.{f.step}"), "count": n(f.count),
                         "rate": pct(f.rate) if f.rate is not None else ""} for f in got.funnel]
@@ -123,6 +126,16 @@ class EventAnalyticsState(EventTabState):
         if low < 0:
             cancel.update_yaxes(range=[low * 1.1, cancel.layout.yaxis.range[1]])
         self.fig_cancel = cancel
+        self.arrivals = [{"time": at.strftime("%d.%m %H:%M" if lang == "ru" else "%b %d %H:%M"), "count": n(c)}
+                         for at, c in got.arrivals]
+        # One bar per quarter hour with arrivals, named by its start (a category axis: a lone slot is one bar,
+        # not a bar stretched over the whole axis).
+        door = go.Figure(layout={**layout, "barmode": "group", "xaxis": dict(type="category")})
+        door.add_bar(x=[a["time"] for a in self.arrivals], y=[c for _, c in got.arrivals],
+                     name=self.t("analytics.chart.arrivals"), marker_color=PALETTE[2])
+        pad = max(0.0, (8 - len(got.arrivals)) / 2)  # a few slots keep the width of eight: bars stay bars
+        door.update_xaxes(range=[-0.5 - pad, len(got.arrivals) - 0.5 + pad])
+        self.fig_arrivals = whole(door, max((c for _, c in got.arrivals), default=0))
         registered = sum(d.tickets for d in got.days)
         cancelled = sum(d.cancelled for d in got.days)
         busiest = max(got.days, key=lambda d: d.tickets, default=None)
@@ -134,6 +147,8 @@ class EventAnalyticsState(EventTabState):
             "total": self.t("analytics.summary.total", count=n(got.days[-1].cumulative if got.days else t.tickets),
                             capacity="—" if t.capacity is None else n(t.capacity)),
             "cancel": self.t("analytics.summary.cancel", cancelled=n(cancelled), net=n(registered - cancelled)),
+            "door": self.t("analytics.summary.door", checked_in=n(got.checked_in), tickets=n(t.tickets))
+            if got.checked_in else self.t("analytics.summary.no_door"),
         }
         out = io.StringIO()
         writer = csv.writer(out)

@@ -25,6 +25,7 @@ def test_analytics_as_json(client, login, make, session):
                                 "by_type": {str(a.id): 1, str(b.id): 1}, "cumulative": 2}
     assert [f["step"] for f in body["funnel"]] == ["view", "form_started", "submitted", "confirmed"]
     assert body["sources"] == []  # nobody visited the event page in this test
+    assert body["checked_in"] == 0 and body["arrivals"] == []  # nobody at the door yet
     custom = client.get(f"/api/v1/events/{event.id}/analytics", headers=login(owner),
                         params={"range": "custom", "start": "2031-01-01", "end": "2031-01-31"}).json()
     assert len(custom["days"]) == 31 and custom["days"][0]["day"] == date(2031, 1, 1).isoformat()

@@ -1,6 +1,8 @@
 """The Analytics tab in the browser: tiles and charts from real registrations, updated live while the tab is
 open (a registration made in another browser shows within 5 seconds), a refused range said next to its field,
 each chart with its summary and table, the days as CSV; desktop (1280) and phone (390), English and Russian."""
+import sqlite3
+
 import pytest
 from playwright.sync_api import expect
 
@@ -25,7 +27,7 @@ def register(new_page, public_url, name, email):
 
 
 @pytest.mark.parametrize("viewport, label", [(DESKTOP, "desktop"), (PHONE, "phone")])
-def test_the_tab_follows_registrations_live(app_url, new_page, viewport, label):
+def test_the_tab_follows_registrations_live(app_url, app_data, new_page, viewport, label):
     page = new_page(DESKTOP)
     sign_up(page, app_url, "Ana Lytics", f"ana-{label}@example.com")
     create_org_and_event(page, app_url, f"Numbers Club {label}", quantity="20")
@@ -41,11 +43,18 @@ def test_the_tab_follows_registrations_live(app_url, new_page, viewport, label):
     expect(tile(watcher, "Tickets registered")).to_contain_text("1")
     expect(tile(watcher, "Places left")).to_contain_text("19")
     expect(watcher.get_by_text("1 tickets registered from", exact=False)).to_be_visible()
+    expect(watcher.get_by_text("No one has checked in yet.")).to_be_visible()
 
     # Live: a registration made elsewhere shows in the tiles and in the chart's table without a reload.
     register(new_page, public_url, "Second Visitor", f"second-{label}@example.com")
     expect(tile(watcher, "Tickets registered")).to_contain_text("2", timeout=5000)
     expect(tile(watcher, "Places left")).to_contain_text("18", timeout=5000)
+    # Someone arrives at the door (the check-in issue will do this from the scanner): the door's chart follows.
+    with sqlite3.connect(f"{app_data}/aqstream.db") as db:
+        db.execute("update ticket set checked_in_at = datetime('now') where attendee_name = 'First Visitor' and "
+                   "order_id in (select id from ticket_order where buyer_email = ?)", (f"first-{label}@example.com",))
+    expect(watcher.get_by_text("1 of 2 tickets checked in.")).to_be_visible(timeout=5000)
+    expect(tile(watcher, "Checked in")).to_contain_text("50")
     watcher.get_by_text("Show as a table").first.click()
     expect(watcher.get_by_role("table").first.get_by_role("row").last).to_contain_text("2")
     assert no_horizontal_scroll(watcher)

@@ -177,3 +177,29 @@ def test_the_funnel_and_sources_of_the_period_come_with_the_numbers(make, sessio
                                                         ("confirmed", 1)]
     by_label = {r.label: (r.visitors, r.confirmed) for r in result.sources}
     assert by_label == {"t.me": (2, 1), traffic.DIRECT: (1, 0)}
+
+
+def test_arrivals_per_quarter_hour_in_the_event_zone_and_only_of_valid_tickets(make, session):
+    owner, org, event, a, b = berlin_event(make, session)
+    now = datetime.now(UTC)
+    tickets = [buy(session, org, event, [a.id], now - timedelta(hours=2)) for _ in range(4)]
+    ids = [t.tickets[0].id for t in tickets]
+    door = [local("Europe/Berlin", "2031-06-01T18:59"), local("Europe/Berlin", "2031-06-01T19:00"),
+            local("Europe/Berlin", "2031-06-01T19:14"), local("Europe/Berlin", "2031-06-01T19:15")]
+    for ticket_id, at in zip(ids, door):
+        session.exec(update(Ticket).where(Ticket.id == ticket_id).values(checked_in_at=at))
+    session.commit()
+    before = analytics.event_analytics(session, Principal(owner.id), org.id, event.id, "7d", now=now)
+    assert before.checked_in == 4
+    assert [(at.strftime("%H:%M"), n) for at, n in before.arrivals] == [("18:45", 1), ("19:00", 2), ("19:15", 1)]
+    # A cancelled ticket no longer counts as arrived.
+    orders.cancel_ticket(session, Principal(owner.id), org.id, ids[3])
+    after = analytics.event_analytics(session, Principal(owner.id), org.id, event.id, "7d", now=now)
+    assert after.checked_in == 3 and [n for _, n in after.arrivals] == [1, 2]
+
+
+def test_no_arrivals_before_anyone_checks_in(make, session):
+    owner, org, event, a, b = berlin_event(make, session)
+    buy(session, org, event, [a.id], datetime.now(UTC) - timedelta(hours=1))
+    result = analytics.event_analytics(session, Principal(owner.id), org.id, event.id, "7d")
+    assert result.checked_in == 0 and result.arrivals == []

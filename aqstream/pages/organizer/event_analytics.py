@@ -111,6 +111,32 @@ def analytics_tab() -> rx.Component:
         chart("analytics.chart.total_title", S.fig_total, "total", (DAY, ("cumulative", "analytics.col.cumulative"))),
         chart("analytics.chart.cancel_title", S.fig_cancel, "cancel",
               (DAY, ("cancelled", "analytics.col.cancelled"), ("net", "analytics.col.net"))),
+        rx.vstack(
+            rx.heading(T("analytics.chart.arrivals_title"), size="4", as_="h2"),
+            rx.text(S.summary["door"], size="2", color_scheme="gray"),
+            rx.cond(
+                S.arrivals.length() > 0,
+                rx.vstack(
+                    rx.box(rx.plotly.basic(data=S.fig_arrivals, config={"displayModeBar": False, "responsive": True},
+                                           use_resize_handler=True, width="100%", height="280px"),
+                           width="100%", aria_hidden="true"),
+                    rx.el.details(
+                        rx.el.summary(T("analytics.show_table"), style={"cursor": "pointer", "min_height": "44px",
+                                                                         "padding": "10px 0"}),
+                        rx.table.root(
+                            rx.table.header(rx.table.row(rx.table.column_header_cell(T("analytics.col.quarter")),
+                                                         rx.table.column_header_cell(T("analytics.col.arrived")))),
+                            rx.table.body(rx.foreach(S.arrivals, lambda a: rx.table.row(
+                                rx.table.row_header_cell(a["time"]), rx.table.cell(a["count"])))),
+                            size="1"),
+                    ),
+                    width="100%",
+                ),
+                rx.fragment(),
+            ),
+            spacing="2",
+            width="100%",
+        ),
         small_table("analytics.funnel.title", S.funnel, (("step", "analytics.col.step"), ("count", "analytics.col.people"),
                     ("rate", "analytics.col.rate")), "analytics.funnel.none"),
         small_table("analytics.sources.title", S.sources, (("label", "analytics.col.source"),

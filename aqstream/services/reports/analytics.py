@@ -73,6 +73,10 @@ class EventAnalytics:
     # Over the period, from the event page's privacy-first counts (services/reports/traffic.py):
     funnel: list[traffic.FunnelStep] = field(default_factory=list)  # view, form started, submitted, confirmed
     sources: list[traffic.SourceRow] = field(default_factory=list)  # top 10 and "other"
+    # At the door, whatever the period: valid tickets checked in, and arrivals per quarter hour (local start
+    # of each 15 minutes with someone arriving, oldest first). Empty until someone has checked in.
+    checked_in: int = 0
+    arrivals: list[tuple[datetime, int]] = field(default_factory=list)
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -208,7 +212,24 @@ def event_analytics(session: Session, principal: Principal, organization_id: int
                        by_type[index], holding))
     tiles = Tiles(tickets_now or 0, orders_now or 0, capacity, left, today_count or 0, week_count or 0,
                   cancelled_all or 0, revenue)
+    checked_in, arrivals = _arrivals(session, event.id, zone)
     return EventAnalytics(event.id, event.title, event.time_zone, span, tiles,
                           [(t.id, t.name, t.quantity) for t in types], out,
                           traffic.funnel(session, event.id, span.start, span.end),
-                          traffic.sources(session, event.id, span.start, span.end))
+                          traffic.sources(session, event.id, span.start, span.end), checked_in, arrivals)
+
+
+ARRIVAL_MINUTES = 15
+
+
+def _arrivals(session: Session, event_id: int, zone: ZoneInfo) -> tuple[int, list[tuple[datetime, int]]]:
+    """Valid tickets checked in, and how many arrived in each quarter hour (in the event's zone)."""
+    slots: dict[datetime, int] = {}
+    seen = 0
+    for (at,) in session.execute(select(Ticket.checked_in_at).where(
+            Ticket.event_id == event_id, Ticket.status == TicketStatus.VALID, Ticket.checked_in_at.is_not(None))):
+        local = _as_utc(at).astimezone(zone)
+        slot = local.replace(minute=local.minute - local.minute % ARRIVAL_MINUTES, second=0, microsecond=0)
+        slots[slot] = slots.get(slot, 0) + 1
+        seen += 1
+    return seen, sorted(slots.items())
