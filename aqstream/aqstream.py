@@ -16,6 +16,7 @@ from aqstream.pages.organizer.event_attendees import attendees_tab
 from aqstream.pages.organizer.event_tabs import emails_tab, overview_tab, settings_tab, tickets_tab
 from aqstream.pages.organizer.events import attendee_page, dashboard, new_event
 from aqstream.pages.organizer.mail import mail_page
+from aqstream.pages.organizer.org_analytics import org_analytics_page
 from aqstream.pages.organizer.team import audit_page, invite_page, settings_page, team_page
 from aqstream.pages.public.catalog import catalog_page, org_page
 from aqstream.pages.public.event import event_page
@@ -30,6 +31,7 @@ from aqstream.state.event_attendees import AttendeesTabState
 from aqstream.state.event_tabs import EventEmailsState, EventOverviewState, EventSettingsState, EventTicketsState
 from aqstream.state.home import CreateOrgState, HomeState
 from aqstream.state.mail import MailLogState
+from aqstream.state.org_analytics import OrgAnalyticsState
 from aqstream.state.organizer import AttendeeState, DashboardState, EventFormState
 from aqstream.state.public import OrderState, PublicEventState
 from aqstream.state.team import AuditState, InviteState, SettingsState, TeamState
@@ -93,6 +95,8 @@ app.add_page(verify_email, route="/verify/[token]", title=titled("verify.title")
 app.add_page(team_page, route="/o/[org]/team", title=titled("team.title"), on_load=TeamState.on_load)
 app.add_page(settings_page, route="/o/[org]/settings", title=titled("org.settings.title"), on_load=SettingsState.on_load)
 app.add_page(audit_page, route="/o/[org]/audit", title=titled("audit.title"), on_load=AuditState.on_load)
+app.add_page(org_analytics_page, route="/o/[org]/analytics", title=OrgAnalyticsState.page_title,
+             on_load=OrgAnalyticsState.on_load)
 app.add_page(mail_page, route="/o/[org]/mail", title=titled("mail.title"), on_load=MailLogState.on_load)
 app.add_page(platform_mail_page, route="/admin/mail", title=titled("mail.platform.title"),
              on_load=MailLogState.on_load_platform)

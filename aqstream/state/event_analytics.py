@@ -4,24 +4,22 @@ the service's (services/reports/analytics.py); this state turns them into what t
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 from datetime import datetime, timezone
 
 import plotly.graph_objects as go
 import reflex as rx
-from babel.numbers import format_percent, get_currency_precision
 
 from aqstream.db import session_scope
-from aqstream.i18n import format_number
+from aqstream.i18n import format_number, tn
 from aqstream.services.errors import DomainError
 from aqstream.services.org.permissions import VIEW_ATTENDEES, Principal
-from aqstream.services.reports import analytics, analytics_live
+from aqstream.services.reports import analytics, analytics_live, traffic
+from aqstream.state import charts
 from aqstream.state.workspace import EventTabState
 
 LIVE_SECONDS = 2.0  # how often an open tab asks for fresh numbers
 LIVE_FOR = 4 * 3600  # a tab left open stops refreshing after this long (a reload starts it again)
-PALETTE = ("#3e63dd", "#30a46c", "#f76b15", "#8e4ec6", "#e54666", "#12a594", "#ffc53d", "#5b5bd6")
+CSV_NAMES = ("registrations", "total", "cancellations", "arrivals", "funnel", "sources")
 
 
 class EventAnalyticsState(EventTabState):
@@ -39,6 +37,7 @@ class EventAnalyticsState(EventTabState):
     fig_cancel: go.Figure = go.Figure()
     fig_arrivals: go.Figure = go.Figure()
     arrivals: list[dict[str, str]] = []  # time, count: the arrivals chart's table (empty: nobody checked in yet)
+    plot_config: dict = {}  # Plotly's config with the reader's locale (state/charts.py)
     watching: bool = False
     _csv: dict[str, str] = {}
     _version: str = ""  # what the figures were built from: an unchanged tick sends nothing
@@ -67,62 +66,52 @@ class EventAnalyticsState(EventTabState):
     def _show(self, got) -> None:
         lang = self.lang
         n = lambda v: format_number(v, lang)  # noqa: E731
+        pct = lambda v: charts.percent(v, lang)  # noqa: E731
         t = got.tiles
-        cap = "—" if t.capacity is None else n(t.capacity_left)
-        pct = lambda v: "—" if v is None else format_percent(v, locale=lang, format="#,##0.#%")  # noqa: E731
         steps = {f.step: f.count for f in got.funnel}
-        conversion = steps["confirmed"] / steps["view"] if steps.get("view") else None
-        revenue = ", ".join(f"{n(v / 10 ** get_currency_precision(c))} {c}" for c, v in sorted(t.revenue.items())) or "0"
+        conversion = min(1.0, steps["confirmed"] / steps["view"]) if steps.get("view") else None
+        self.plot_config = charts.plot_config(lang)
         self.tiles = [
             {"label": self.t("analytics.tile.tickets"), "value": n(t.tickets)},
             {"label": self.t("analytics.tile.orders"), "value": n(t.orders)},
-            {"label": self.t("analytics.tile.capacity_left"), "value": cap},
+            {"label": self.t("analytics.tile.capacity_left"), "value": "—" if t.capacity is None else n(t.capacity_left)},
             {"label": self.t("analytics.tile.today"), "value": n(t.today)},
             {"label": self.t("analytics.tile.last_7_days"), "value": n(t.last_7_days)},
             {"label": self.t("analytics.tile.cancelled"), "value": n(t.cancelled)},
-            {"label": self.t("analytics.tile.revenue"), "value": revenue},
+            {"label": self.t("analytics.tile.revenue"), "value": charts.money(t.revenue, lang)},
             {"label": self.t("analytics.tile.conversion"), "value": pct(conversion)},
             {"label": self.t("analytics.tile.show_up"), "value": pct(got.checked_in / t.tickets if t.tickets else None)},
         ]
         self.funnel = [{"step": self.t(f"analytics.funnel.{f.step}"), "count": n(f.count),
                         "rate": pct(f.rate) if f.rate is not None else ""} for f in got.funnel]
-        self.sources = [{"label": r.label if r.label not in ("", "other") else
-                         self.t("analytics.source.direct" if r.label == "" else "analytics.source.other"),
-                         "visitors": n(r.visitors), "confirmed": n(r.confirmed), "conversion": pct(r.conversion)}
-                        for r in got.sources]
+        source_name = lambda label: label if label not in (traffic.DIRECT, traffic.OTHER) else self.t(  # noqa: E731
+            "analytics.source.direct" if label == traffic.DIRECT else "analytics.source.other")
+        self.sources = [{"label": source_name(r.label), "visitors": n(r.visitors), "confirmed": n(r.confirmed),
+                         "conversion": pct(r.conversion)} for r in got.sources]
         days = [d.day.isoformat() for d in got.days]
         label = (lambda d: d.strftime("%d.%m")) if lang == "ru" else (lambda d: d.strftime("%b %d"))
         self.rows = [{"day": label(d.day), "orders": n(d.orders), "tickets": n(d.tickets),
                       "cancelled": n(d.cancelled), "net": n(d.net), "cumulative": n(d.cumulative)} for d in got.days]
-        layout = dict(margin=dict(l=40, r=10, t=10, b=40), height=280, barmode="stack", showlegend=True,
-                      legend=dict(orientation="h", y=-0.2), separators=", " if lang == "ru" else ".,",
-                      xaxis=dict(type="date", tickformat="%d.%m" if lang == "ru" else "%b %d"),
-                      yaxis=dict(rangemode="tozero", tickformat="d"), paper_bgcolor="rgba(0,0,0,0)",
-                      plot_bgcolor="rgba(0,0,0,0)", font=dict(family="system-ui, sans-serif", size=12))
-        def whole(fig: go.Figure, top: int) -> go.Figure:
-            """Whole numbers on the y axis (people, not fractions of them), at most about 6 ticks."""
-            fig.update_yaxes(tick0=0, dtick=max(1, -(-top // 5)), range=[min(0, -0.01), max(top, 1) * 1.1])
-            return fig
-
+        layout = charts.layout(lang)
         regs = go.Figure(layout=layout)
         for i, (type_id, name, _quantity) in enumerate(got.types):
             regs.add_bar(x=days, y=[d.by_type.get(type_id, 0) for d in got.days], name=name,
-                         marker_color=PALETTE[i % len(PALETTE)])
-        self.fig_regs = whole(regs, max((d.tickets for d in got.days), default=0))
+                         marker_color=charts.PALETTE[i % len(charts.PALETTE)])
+        self.fig_regs = charts.whole(regs, max((d.tickets for d in got.days), default=0))
         total = go.Figure(layout={**layout, "barmode": "group"})
         total.add_scatter(x=days, y=[d.cumulative for d in got.days], mode="lines+markers",
-                          name=self.t("analytics.chart.cumulative"), line=dict(color=PALETTE[0]))
+                          name=self.t("analytics.chart.cumulative"), line=dict(color=charts.PALETTE[0]))
         if t.capacity is not None:
             total.add_scatter(x=days, y=[t.capacity] * len(days), mode="lines", name=self.t("analytics.chart.capacity"),
                               line=dict(color="#8b8d98", dash="dash"))
-        self.fig_total = whole(total, max([d.cumulative for d in got.days] + [t.capacity or 0]))
+        self.fig_total = charts.whole(total, max([d.cumulative for d in got.days] + [t.capacity or 0]))
         cancel = go.Figure(layout={**layout, "barmode": "group"})
         cancel.add_bar(x=days, y=[d.cancelled for d in got.days], name=self.t("analytics.chart.cancelled"),
                        marker_color="#e54666")
         cancel.add_scatter(x=days, y=[d.net for d in got.days], mode="lines+markers", name=self.t("analytics.chart.net"),
-                           line=dict(color=PALETTE[1]))
+                           line=dict(color=charts.PALETTE[1]))
         low = min((d.net for d in got.days), default=0)
-        cancel = whole(cancel, max([d.cancelled for d in got.days] + [d.net for d in got.days] + [0]))
+        cancel = charts.whole(cancel, max([d.cancelled for d in got.days] + [d.net for d in got.days] + [0]))
         if low < 0:
             cancel.update_yaxes(range=[low * 1.1, cancel.layout.yaxis.range[1]])
         self.fig_cancel = cancel
@@ -132,32 +121,46 @@ class EventAnalyticsState(EventTabState):
         # not a bar stretched over the whole axis).
         door = go.Figure(layout={**layout, "barmode": "group", "xaxis": dict(type="category")})
         door.add_bar(x=[a["time"] for a in self.arrivals], y=[c for _, c in got.arrivals],
-                     name=self.t("analytics.chart.arrivals"), marker_color=PALETTE[2])
+                     name=self.t("analytics.chart.arrivals"), marker_color=charts.PALETTE[2])
         pad = max(0.0, (8 - len(got.arrivals)) / 2)  # a few slots keep the width of eight: bars stay bars
         door.update_xaxes(range=[-0.5 - pad, len(got.arrivals) - 0.5 + pad])
-        self.fig_arrivals = whole(door, max((c for _, c in got.arrivals), default=0))
+        self.fig_arrivals = charts.whole(door, max((c for _, c in got.arrivals), default=0))
         registered = sum(d.tickets for d in got.days)
         cancelled = sum(d.cancelled for d in got.days)
         busiest = max(got.days, key=lambda d: d.tickets, default=None)
         period = f"{label(got.period.start)} – {label(got.period.end)}"
         self.summary = {
-            "regs": self.t("analytics.summary.regs", count=n(registered), period=period,
+            "regs": tn("analytics.summary.regs", registered, lang, period=period,
                            best=label(busiest.day) if busiest and busiest.tickets else "—",
                            best_count=n(busiest.tickets) if busiest else "0"),
-            "total": self.t("analytics.summary.total", count=n(got.days[-1].cumulative if got.days else t.tickets),
+            "total": tn("analytics.summary.total", got.days[-1].cumulative if got.days else t.tickets, lang,
                             capacity="—" if t.capacity is None else n(t.capacity)),
             "cancel": self.t("analytics.summary.cancel", cancelled=n(cancelled), net=n(registered - cancelled)),
             "door": self.t("analytics.summary.door", checked_in=n(got.checked_in), tickets=n(t.tickets))
             if got.checked_in else self.t("analytics.summary.no_door"),
         }
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(["day", "orders", "tickets", "cancelled", "net", "cumulative",
-                         *[f"tickets: {name}" for _, name, _ in got.types]])
-        for d in got.days:
-            writer.writerow([d.day.isoformat(), d.orders, d.tickets, d.cancelled, d.net, d.cumulative,
-                             *[d.by_type.get(type_id, 0) for type_id, _, _ in got.types]])
-        self._csv = {"days": out.getvalue()}
+        # Each chart's data as CSV, in plain figures (ISO dates, rates as fractions) for a spreadsheet.
+        names = [name for _, name, _ in got.types]
+        self._csv = {
+            "registrations": charts.csv_text(
+                ["day", "orders", "tickets", *[f"tickets: {name}" for name in names]],
+                [[d.day.isoformat(), d.orders, d.tickets, *[d.by_type.get(i, 0) for i, _, _ in got.types]]
+                 for d in got.days]),
+            "total": charts.csv_text(["day", "registered in all", "capacity"],
+                                     [[d.day.isoformat(), d.cumulative, "" if t.capacity is None else t.capacity]
+                                      for d in got.days]),
+            "cancellations": charts.csv_text(["day", "cancelled", "net"],
+                                             [[d.day.isoformat(), d.cancelled, d.net] for d in got.days]),
+            "arrivals": charts.csv_text(["quarter hour from", "arrived"],
+                                        [[at.isoformat(), c] for at, c in got.arrivals]),
+            "funnel": charts.csv_text(["step", "people", "of the step before"],
+                                      [[f.step, f.count, "" if f.rate is None else round(f.rate, 4)]
+                                       for f in got.funnel]),
+            "sources": charts.csv_text(["source", "visitors", "registered", "conversion"],
+                                       [[r.label or "direct", r.visitors, r.confirmed,
+                                         "" if r.conversion is None else round(r.conversion, 4)]
+                                        for r in got.sources]),
+        }
 
     @rx.event
     def on_load(self):
@@ -187,8 +190,11 @@ class EventAnalyticsState(EventTabState):
         self._read()
 
     @rx.event
-    def download_csv(self):
-        return rx.download(data=self._csv.get("days", ""), filename=f"analytics-{self.event_id}.csv")
+    def download_csv(self, chart: str):
+        """One chart's data (CSV_NAMES) as a CSV file named after the event and the chart."""
+        if chart not in CSV_NAMES or chart not in self._csv:
+            return
+        return rx.download(data=self._csv[chart], filename=f"analytics-{self.event_id}-{chart}.csv")
 
     @rx.event
     def stop_watching(self):

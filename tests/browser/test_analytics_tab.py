@@ -1,6 +1,7 @@
 """The Analytics tab in the browser: tiles and charts from real registrations, updated live while the tab is
 open (a registration made in another browser shows within 5 seconds), a refused range said next to its field,
 each chart with its summary and table, the days as CSV; desktop (1280) and phone (390), English and Russian."""
+import re
 import sqlite3
 
 import pytest
@@ -42,7 +43,7 @@ def test_the_tab_follows_registrations_live(app_url, app_data, new_page, viewpor
     expect(watcher).to_have_title("Rust & Python evening · Analytics · AqStream")
     expect(tile(watcher, "Tickets registered")).to_contain_text("1")
     expect(tile(watcher, "Places left")).to_contain_text("19")
-    expect(watcher.get_by_text("1 tickets registered from", exact=False)).to_be_visible()
+    expect(watcher.get_by_text("1 ticket registered from", exact=False)).to_be_visible()
     expect(watcher.get_by_text("No one has checked in yet.")).to_be_visible()
 
     # Live: a registration made elsewhere shows in the tiles and in the chart's table without a reload.
@@ -68,11 +69,18 @@ def test_the_tab_follows_registrations_live(app_url, app_data, new_page, viewpor
     expect(watcher.locator("#f-range_end-error")).not_to_be_empty()
     expect(tile(watcher, "Tickets registered")).to_contain_text("2")
 
-    # The days as CSV, as served.
+    # Each chart's data as CSV, as served; the buttons are named by their chart.
     with watcher.expect_download() as download:
-        watcher.get_by_role("button", name="Download the days as CSV").click()
+        watcher.get_by_role("button", name="Download as CSV: Registrations per day, by ticket type").click()
     text = open(download.value.path(), encoding="utf-8").read()
-    assert text.startswith("day,orders,tickets,cancelled,net,cumulative")
+    assert text.startswith("day,orders,tickets,tickets: Entry") and text.strip().endswith(",2,2,2")
+    with watcher.expect_download() as download:
+        watcher.get_by_role("button", name="Download as CSV: Cancellations and net registrations per day").click()
+    assert open(download.value.path(), encoding="utf-8").read().startswith("day,cancelled,net")
+    with watcher.expect_download() as download:
+        watcher.get_by_role("button", name="Download as CSV: Arrivals at the door, per 15 minutes").click()
+    arrivals = open(download.value.path(), encoding="utf-8").read().splitlines()
+    assert arrivals[0] == "quarter hour from,arrived" and arrivals[1].endswith(",1")
 
 
 def test_the_tab_in_russian(app_url, new_page):
@@ -86,6 +94,9 @@ def test_the_tab_in_russian(app_url, new_page):
     expect(page).to_have_title("Rust & Python evening · Аналитика · AqStream")
     expect(page.get_by_role("heading", name="Регистрации по дням и типам билетов")).to_be_visible()
     expect(tile(page, "Зарегистрировано билетов")).to_contain_text("0")
+    # Plotly speaks Russian: the months on the date axis are Russian words.
+    ticks = page.locator(".js-plotly-plot .xtick text").first
+    expect(ticks).to_have_text(re.compile(r"^\d{1,2} [а-я]+\.?$"))
     shot(page, "analytics-ru-desktop")
     phone = new_page(PHONE, is_mobile=True, has_touch=True, storage_state=page.context.storage_state())
     phone.goto(event_url + "/analytics")

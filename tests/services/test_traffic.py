@@ -108,9 +108,31 @@ def test_funnel_rates_and_later_steps_credited_to_the_view_source(make, session)
         ("view", 0, None), ("form_started", 0, None), ("submitted", 0, None), ("confirmed", 0, None)]
     by = {(r.source, r.utm_source): (r.visitors, r.form_started, r.submitted, r.confirmed) for r in rows(session, event.id)}
     assert by == {("", "newsletter"): (4, 4, 4, 2), ("t.me", ""): (6, 1, 0, 0)}
-    # A step without a view today keeps its own origin.
-    visit(session, event, "submitted", ip="10.9.9.9", referrer="https://example.org/")
-    assert any(r.source == "example.org" and r.submitted == 1 and r.visitors == 0 for r in rows(session, event.id))
+    # A step without a view today keeps its own origin, and counts the steps before it: whoever sends the form
+    # today visited today (a view just before midnight, the form sent after it).
+    assert visit(session, event, "submitted", ip="10.9.9.9", referrer="https://example.org/")
+    assert any((r.source, r.visitors, r.form_started, r.submitted, r.confirmed) == ("example.org", 1, 1, 1, 0)
+               for r in rows(session, event.id))
+    assert not visit(session, event, "form_started", ip="10.9.9.9")  # already counted with the form
+    assert visit(session, event, "confirmed", ip="10.9.9.9")
+    steps = traffic.funnel(session, event.id, DAY, DAY)
+    assert [s.count for s in steps] == [11, 6, 5, 3] and all(s.rate is None or s.rate <= 1 for s in steps)
+
+
+def test_no_rate_or_conversion_above_one_when_visitors_register_after_midnight(make, session):
+    _owner, event = new_event(make)
+    late = NOW.replace(hour=20, minute=59)  # 23:59 in Moscow
+    after = late + timedelta(minutes=2)  # 00:01, the next day
+    for i in range(3):
+        visit(session, event, ip=f"10.4.0.{i}", referrer="https://vk.com/wall", now=late)
+        for step in ("form_started", "submitted", "confirmed"):
+            visit(session, event, step, ip=f"10.4.0.{i}", now=after)
+    both = traffic.funnel(session, event.id, DAY, DAY + timedelta(days=1))
+    assert [s.count for s in both] == [6, 3, 3, 3] and all(s.rate <= 1 for s in both[1:])
+    for row in traffic.sources(session, event.id, DAY, DAY + timedelta(days=1)):
+        assert row.confirmed <= row.visitors and (row.conversion is None or row.conversion <= 1)
+    next_day = traffic.funnel(session, event.id, DAY + timedelta(days=1), DAY + timedelta(days=1))
+    assert [s.count for s in next_day] == [3, 3, 3, 3]
 
 
 def test_sources_top_ten_then_other_with_conversion(make, session):

@@ -1,5 +1,5 @@
 """The Analytics tab: the range, the tiles, three charts (Plotly's basic bundle, loaded only here), each with a
-one-line summary and its numbers as a table, and the days as CSV."""
+one-line summary, its numbers as a table and its data as CSV."""
 import reflex as rx
 
 from aqstream.components.ui import T, error_text, labelled_select
@@ -59,20 +59,35 @@ def days_table(columns: tuple[tuple[str, str], ...]) -> rx.Component:
     )
 
 
-def chart(title_key: str, figure, summary_key: str, columns) -> rx.Component:
+def plot(figure) -> rx.Component:
+    """A chart drawn by Plotly's basic bundle in the reader's language. Hidden from screen readers: the summary
+    above it and the table below it say what it shows."""
+    return rx.box(rx.plotly.basic(data=figure, config=S.plot_config, use_resize_handler=True, width="100%",
+                                  height="280px"), width="100%", aria_hidden="true")
+
+
+def download(chart_name: str, title_key: str) -> rx.Component:
+    """The chart's data as CSV; the button's name says which chart (several sit on one page)."""
+    return rx.button(rx.icon("download", aria_hidden="true"), T("analytics.download_csv"), variant="ghost", size="2",
+                     on_click=S.download_csv(chart_name), min_height="44px",
+                     aria_label=T("analytics.download_csv") + ": " + T(title_key))
+
+
+def as_table(*children) -> rx.Component:
+    return rx.el.details(
+        rx.el.summary(T("analytics.show_table"), style={"cursor": "pointer", "min_height": "44px",
+                                                         "padding": "10px 0"}),
+        *children,
+    )
+
+
+def chart(title_key: str, figure, summary_key: str, columns, csv_name: str) -> rx.Component:
     return rx.vstack(
         rx.heading(T(title_key), size="4", as_="h2"),
         rx.text(S.summary[summary_key], size="2", color_scheme="gray"),
-        rx.box(
-            rx.plotly.basic(data=figure, config={"displayModeBar": False, "responsive": True},
-                            use_resize_handler=True, width="100%", height="280px"),
-            width="100%", aria_hidden="true",  # the summary above and the table below say what it shows
-        ),
-        rx.el.details(
-            rx.el.summary(T("analytics.show_table"), style={"cursor": "pointer", "min_height": "44px",
-                                                             "padding": "10px 0"}),
-            days_table(columns),
-        ),
+        plot(figure),
+        rx.flex(as_table(days_table(columns)), download(csv_name, title_key), justify="between", align="start",
+                wrap="wrap", width="100%"),
         spacing="2",
         width="100%",
     )
@@ -81,7 +96,8 @@ def chart(title_key: str, figure, summary_key: str, columns) -> rx.Component:
 DAY = ("day", "analytics.col.day")
 
 
-def small_table(caption_key: str, rows, columns: tuple[tuple[str, str], ...], empty_key: str) -> rx.Component:
+def small_table(caption_key: str, rows, columns: tuple[tuple[str, str], ...], empty_key: str,
+                csv_name: str) -> rx.Component:
     return rx.vstack(
         rx.heading(T(caption_key), size="4", as_="h2"),
         rx.cond(
@@ -91,7 +107,7 @@ def small_table(caption_key: str, rows, columns: tuple[tuple[str, str], ...], em
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(T(k)) for _, k in columns])),
                 rx.table.body(rx.foreach(rows, lambda r: rx.table.row(
                     rx.table.row_header_cell(r[columns[0][0]]), *[rx.table.cell(r[c]) for c, _ in columns[1:]]))),
-                size="1", width="100%"), width="100%", overflow_x="auto"),
+                size="1", width="100%"), download(csv_name, caption_key), width="100%", overflow_x="auto"),
             rx.text(T(empty_key), color_scheme="gray", size="2"),
         ),
         spacing="2",
@@ -107,28 +123,27 @@ def analytics_tab() -> rx.Component:
         range_form(),
         tiles(),
         chart("analytics.chart.regs_title", S.fig_regs, "regs",
-              (DAY, ("orders", "analytics.col.orders"), ("tickets", "analytics.col.tickets"))),
-        chart("analytics.chart.total_title", S.fig_total, "total", (DAY, ("cumulative", "analytics.col.cumulative"))),
+              (DAY, ("orders", "analytics.col.orders"), ("tickets", "analytics.col.tickets")), "registrations"),
+        chart("analytics.chart.total_title", S.fig_total, "total", (DAY, ("cumulative", "analytics.col.cumulative")),
+              "total"),
         chart("analytics.chart.cancel_title", S.fig_cancel, "cancel",
-              (DAY, ("cancelled", "analytics.col.cancelled"), ("net", "analytics.col.net"))),
+              (DAY, ("cancelled", "analytics.col.cancelled"), ("net", "analytics.col.net")), "cancellations"),
         rx.vstack(
             rx.heading(T("analytics.chart.arrivals_title"), size="4", as_="h2"),
             rx.text(S.summary["door"], size="2", color_scheme="gray"),
             rx.cond(
                 S.arrivals.length() > 0,
                 rx.vstack(
-                    rx.box(rx.plotly.basic(data=S.fig_arrivals, config={"displayModeBar": False, "responsive": True},
-                                           use_resize_handler=True, width="100%", height="280px"),
-                           width="100%", aria_hidden="true"),
-                    rx.el.details(
-                        rx.el.summary(T("analytics.show_table"), style={"cursor": "pointer", "min_height": "44px",
-                                                                         "padding": "10px 0"}),
-                        rx.table.root(
+                    plot(S.fig_arrivals),
+                    rx.flex(
+                        as_table(rx.table.root(
                             rx.table.header(rx.table.row(rx.table.column_header_cell(T("analytics.col.quarter")),
                                                          rx.table.column_header_cell(T("analytics.col.arrived")))),
                             rx.table.body(rx.foreach(S.arrivals, lambda a: rx.table.row(
                                 rx.table.row_header_cell(a["time"]), rx.table.cell(a["count"])))),
-                            size="1"),
+                            size="1")),
+                        download("arrivals", "analytics.chart.arrivals_title"),
+                        justify="between", align="start", wrap="wrap", width="100%",
                     ),
                     width="100%",
                 ),
@@ -138,10 +153,8 @@ def analytics_tab() -> rx.Component:
             width="100%",
         ),
         small_table("analytics.funnel.title", S.funnel, (("step", "analytics.col.step"), ("count", "analytics.col.people"),
-                    ("rate", "analytics.col.rate")), "analytics.funnel.none"),
+                    ("rate", "analytics.col.rate")), "analytics.funnel.none", "funnel"),
         small_table("analytics.sources.title", S.sources, (("label", "analytics.col.source"),
                     ("visitors", "analytics.col.visitors"), ("confirmed", "analytics.col.registered"),
-                    ("conversion", "analytics.col.conversion")), "analytics.sources.none"),
-        rx.button(rx.icon("download"), T("analytics.download_csv"), variant="outline", on_click=S.download_csv,
-                  min_height="44px"),
+                    ("conversion", "analytics.col.conversion")), "analytics.sources.none", "sources"),
     )

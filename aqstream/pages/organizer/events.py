@@ -141,7 +141,7 @@ def dashboard() -> rx.Component:
             s.found,
             rx.vstack(
                 org_switcher(),
-                rx.cond((s.role == "owner") | (s.role == "admin"), org_nav(s, "events"), rx.fragment()),
+                org_nav(s, "events"),
                 rx.flex(
                     rx.heading(T("dashboard.title"), size="7", as_="h1"),
                     rx.spacer(),

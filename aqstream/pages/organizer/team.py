@@ -23,7 +23,8 @@ LOGO_TYPES = {"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"], "image/web
 
 
 def org_nav(state, current: str) -> rx.Component:
-    """Links between the organization's pages; the current one is marked for screen readers."""
+    """Links between the organization's pages the caller's role opens; the current one is marked for screen
+    readers."""
     base = "/o/" + state.org_slug
 
     def link(key: str, path: str, name: str) -> rx.Component:
@@ -34,10 +35,17 @@ def org_nav(state, current: str) -> rx.Component:
     return rx.el.nav(
         rx.flex(
             link("dashboard.title", "", "events"),
-            link("team.title", "/team", "team"),
-            link("org.settings.title", "/settings", "settings"),
-            link("audit.title", "/audit", "audit"),
-            link("mail.title", "/mail", "mail"),
+            link("workspace.tab.analytics", "/analytics", "analytics"),
+            rx.cond(  # the team's pages are for owners and admins; analytics for everyone who sees attendees
+                (state.role == "owner") | (state.role == "admin"),
+                rx.fragment(
+                    link("team.title", "/team", "team"),
+                    link("org.settings.title", "/settings", "settings"),
+                    link("audit.title", "/audit", "audit"),
+                    link("mail.title", "/mail", "mail"),
+                ),
+                rx.fragment(),
+            ),
             spacing="4",
             wrap="wrap",
         ),

@@ -12,7 +12,10 @@ What is kept, and what is not:
 - The day is the event's own calendar day (its time zone), for the salt, the dedup and the counts alike, so
   "once a day" means the same day everywhere.
 - A later step (form started, submitted, confirmed) is credited to the source of the visitor's view that day
-  (kept with the view's hash); without a view today, to the step's own referrer and tags.
+  (kept with the view's hash); without a view today, to the step's own referrer and tags, and the earlier
+  steps are counted with it (a visitor who registers today visited today), so the funnel never widens.
+- The funnel follows the event page. Registrations through the REST API (another site's form, an integration)
+  have no page visit: they are in the tiles and charts, not in the funnel.
 
 Bots (by user agent, and requests without one) and the event's own organizers are not counted. `count` never
 raises: a failure is logged and the page goes on."""
@@ -152,18 +155,24 @@ def _count(session: Session, event: Event, step: str, client_ip: str, user_agent
             VisitorSeen.digest == digest)).first()
         if view is not None:
             origin = {"source": view.source, **{key: getattr(view, key) for key in UTM_KEYS}}
-    seen = _insert(session, VisitorSeen.__table__).values(
-        day=day, event_id=event.id, step=step, digest=digest, **origin).on_conflict_do_nothing().returning(
-        VisitorSeen.__table__.c.digest)
-    if session.execute(seen).first() is None:  # seen at this step today already
+    # A later step implies the earlier ones that day (whoever sends the form today is on the page today, say
+    # after a view just before midnight): each step's count never exceeds the one before, per source and day,
+    # so no rate or conversion is above 100%.
+    added = []
+    for each in STEPS[:STEPS.index(step) + 1]:
+        seen = _insert(session, VisitorSeen.__table__).values(
+            day=day, event_id=event.id, step=each, digest=digest, **origin).on_conflict_do_nothing().returning(
+            VisitorSeen.__table__.c.digest)
+        if session.execute(seen).first() is not None:
+            added.append(_COLUMN[each])
+    if _COLUMN[step] not in added:  # seen at this step today already
         session.rollback()
         return False
-    column = _COLUMN[step]
     table = EventTraffic.__table__
-    counts = {name: int(name == column) for name in _COLUMN.values()}
+    counts = {name: int(name in added) for name in _COLUMN.values()}
     upsert = _insert(session, table).values(event_id=event.id, day=day, **origin, **counts).on_conflict_do_update(
         index_elements=["event_id", "day", "source", *UTM_KEYS],
-        set_={column: table.c[column] + 1},
+        set_={column: table.c[column] + 1 for column in added},
     )
     session.execute(upsert)
     session.commit()
