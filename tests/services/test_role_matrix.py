@@ -8,7 +8,7 @@ from aqstream.models import AuditEntry
 from aqstream.services.errors import Forbidden, NotFound
 from aqstream.services.events import event_emails, events, overview, questions
 from aqstream.services.org.permissions import Principal
-from aqstream.services.reports import analytics
+from aqstream.services.reports import analytics, org_analytics
 from aqstream.services.sales import attendees, orders, registration
 from tests.services.test_event_lifecycle import member
 
@@ -54,6 +54,7 @@ ACTIONS = {
     "attendee detail": (READ, lambda s, p, w: attendees.detail(s, p, w["org"].id, w["bought"].tickets[0].id)),
     "export attendees": (READ, lambda s, p, w: list(attendees.export_rows(s, p, w["org"].id, w["event"].id, {}).rows)),
     "event analytics": (READ, lambda s, p, w: analytics.event_analytics(s, p, w["org"].id, w["event"].id, "30d")),
+    "organization analytics": (READ, lambda s, p, w: org_analytics.org_analytics(s, p, w["org"].id)),
 }
 
 
