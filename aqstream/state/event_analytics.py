@@ -36,6 +36,8 @@ class EventAnalyticsState(EventTabState):
     fig_total: go.Figure = go.Figure()
     fig_cancel: go.Figure = go.Figure()
     fig_arrivals: go.Figure = go.Figure()
+    fig_funnel: go.Figure = go.Figure()
+    funnel_summary: str = ""  # "" while nobody visited in the period: no funnel chart then
     arrivals: list[dict[str, str]] = []  # time, count: the arrivals chart's table (empty: nobody checked in yet)
     plot_config: dict = {}  # Plotly's config with the reader's locale (state/charts.py)
     watching: bool = False
@@ -86,6 +88,21 @@ class EventAnalyticsState(EventTabState):
                         "rate": pct(f.rate) if f.rate is not None else ""} for f in got.funnel]
         source_name = lambda label: label if label not in (traffic.DIRECT, traffic.OTHER) else self.t(  # noqa: E731
             "analytics.source.direct" if label == traffic.DIRECT else "analytics.source.other")
+        views = steps.get("view", 0)
+        self.funnel_summary = tn("analytics.funnel.summary", views, lang, registered=n(
+            steps.get("confirmed", 0)), rate=pct(conversion)) if views else ""
+        # The funnel as bars, widest on top, each labelled with its people and the share of the step before.
+        shown = list(reversed(got.funnel))
+        funnel = go.Figure(layout=charts.layout(lang, barmode="group", showlegend=False, height=220,
+                                                margin=dict(l=10, r=10, t=10, b=30),
+                                                xaxis=dict(rangemode="tozero", tickformat="d"),
+                                                yaxis=dict(type="category", automargin=True)))
+        funnel.add_bar(y=[self.t(f"analytics.funnel.{f.step}") for f in shown], x=[f.count for f in shown],
+                       orientation="h", marker_color=charts.PALETTE[0], textposition="auto",
+                       text=[n(f.count) + ("" if f.rate is None else f" · {pct(f.rate)}") for f in shown])
+        top = max((f.count for f in got.funnel), default=0)
+        funnel.update_xaxes(tick0=0, dtick=max(1, -(-top // 5)), range=[0, max(top, 1) * 1.05])
+        self.fig_funnel = funnel
         self.sources = [{"label": source_name(r.label), "visitors": n(r.visitors), "confirmed": n(r.confirmed),
                          "conversion": pct(r.conversion)} for r in got.sources]
         days = [d.day.isoformat() for d in got.days]

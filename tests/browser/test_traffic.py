@@ -59,7 +59,7 @@ def wait_for(condition, timeout=15.0):
     return condition()
 
 
-def test_a_visitor_is_counted_through_the_funnel_and_a_bot_is_not(traffic_event, app_data, new_page):
+def test_a_visitor_is_counted_through_the_funnel_and_a_bot_is_not(traffic_event, app_url, app_data, new_page):
     url, event_id = traffic_event["url"], traffic_event["id"]
     bot = new_page(DESKTOP, locale="en-US")  # Chromium headless says "HeadlessChrome": a bot
     bot.goto(url + "?utm_source=bot-link")
@@ -81,3 +81,17 @@ def test_a_visitor_is_counted_through_the_funnel_and_a_bot_is_not(traffic_event,
     shot(page, "traffic-registered-phone")
     assert wait_for(lambda: counts(app_data, event_id) == [("news.example", "newsletter", "email", 1, 1, 1, 1)]), \
         counts(app_data, event_id)
+
+    # The organizer's Analytics tab: the funnel as a chart with its summary, the source with its conversion.
+    owner = new_page(DESKTOP, locale="en-US")
+    owner.goto(f"{app_url}/signin?next=/o/counting-club/events/{event_id}/analytics")
+    owner.get_by_label("Email").fill("traffic-owner@example.com")
+    owner.get_by_label("Password").fill("a-good-long-passphrase")
+    owner.get_by_role("button", name="Sign in").click()
+    expect(owner.get_by_text("1 visitor in the period, 1 of them registered (100%).")).to_be_visible()
+    funnel = owner.get_by_role("heading", name="From visit to registration").locator("xpath=..")
+    expect(funnel.locator(".js-plotly-plot .main-svg").first).to_be_attached()
+    expect(funnel.get_by_role("row").filter(has_text="Sent the form")).to_contain_text("100%")
+    sources = owner.get_by_role("heading", name="Where visitors came from").locator("xpath=..")
+    expect(sources.get_by_role("row").filter(has_text="newsletter / email")).to_contain_text("100%")
+    shot(owner, "analytics-funnel-desktop")

@@ -97,9 +97,12 @@ DAY = ("day", "analytics.col.day")
 
 
 def small_table(caption_key: str, rows, columns: tuple[tuple[str, str], ...], empty_key: str,
-                csv_name: str) -> rx.Component:
+                csv_name: str, figure=None) -> rx.Component:
     return rx.vstack(
         rx.heading(T(caption_key), size="4", as_="h2"),
+        rx.cond(S.funnel_summary != "", rx.vstack(rx.text(S.funnel_summary, size="2", color_scheme="gray"),
+                                                  plot(figure), width="100%"), rx.fragment())
+        if figure is not None else rx.fragment(),
         rx.cond(
             rows.length() > 0,
             rx.box(rx.table.root(
@@ -153,7 +156,7 @@ def analytics_tab() -> rx.Component:
             width="100%",
         ),
         small_table("analytics.funnel.title", S.funnel, (("step", "analytics.col.step"), ("count", "analytics.col.people"),
-                    ("rate", "analytics.col.rate")), "analytics.funnel.none", "funnel"),
+                    ("rate", "analytics.col.rate")), "analytics.funnel.none", "funnel", S.fig_funnel),
         small_table("analytics.sources.title", S.sources, (("label", "analytics.col.source"),
                     ("visitors", "analytics.col.visitors"), ("confirmed", "analytics.col.registered"),
                     ("conversion", "analytics.col.conversion")), "analytics.sources.none", "sources"),
