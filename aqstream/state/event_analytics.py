@@ -4,6 +4,7 @@ the service's (services/reports/analytics.py); this state turns them into what t
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime, timezone
 
 import plotly.graph_objects as go
@@ -17,7 +18,8 @@ from aqstream.services.reports import analytics, analytics_live, traffic
 from aqstream.state import charts
 from aqstream.state.workspace import EventTabState
 
-LIVE_SECONDS = 2.0  # how often an open tab asks for fresh numbers
+LIVE_SECONDS = 1.0  # how often an open tab asks whether the numbers changed (a cheap, shared probe)
+FULL_READ_SECONDS = 15  # and reads everything again at least this often (visits, arrivals at the door)
 LIVE_FOR = 4 * 3600  # a tab left open stops refreshing after this long (a reload starts it again)
 CSV_NAMES = ("registrations", "total", "cancellations", "arrivals", "funnel", "sources")
 
@@ -45,17 +47,26 @@ class EventAnalyticsState(EventTabState):
     _version: str = ""  # what the figures were built from: an unchanged tick sends nothing
 
     def _read(self) -> None:
-        """Read (or take the tick's shared read of) the event's numbers for the chosen range and show them."""
+        """Show the event's numbers for the chosen range: read again only when the event's change stamp moved
+        (a registration, a cancellation) or every FULL_READ_SECONDS (visits, arrivals), and share both the
+        stamp and the read with everyone watching the same event in this process (services/reports/
+        analytics_live.py)."""
         now = datetime.now(timezone.utc)
-        key = (self.event_id, self.range_key, self.range_start, self.range_end, now.strftime("%Y-%m-%d"))
+
+        def stamp():
+            with session_scope() as session:
+                return analytics.change_stamp(session, self._org_id, self.event_id)
 
         def read():
             with session_scope() as session:
                 return analytics.event_analytics(session, Principal(self._user_id), self._org_id, self.event_id,
                                                  self.range_key, self.range_start or None, self.range_end or None,
                                                  now=now)
+        mark = analytics_live.shared(("stamp", self._org_id, self.event_id), stamp, ttl=analytics_live.PROBE_TICK)
+        key = (self._org_id, self.event_id, self.range_key, self.range_start, self.range_end,
+               now.strftime("%Y-%m-%d"), mark, int(time.monotonic() // FULL_READ_SECONDS))
         try:
-            got = analytics_live.shared(key, read)
+            got = analytics_live.shared(key, read, ttl=FULL_READ_SECONDS)
         except DomainError as exc:
             self.range_errors = self._errors_text(exc)
             return
@@ -232,7 +243,7 @@ class EventAnalyticsState(EventTabState):
                 if not self.watching or not self.found or not self.event_id:
                     return
                 # Every half minute: still signed in, still allowed (a removed member stops seeing numbers).
-                if ticks % 15 == 0 and (not self._load_user() or self._open_event(VIEW_ATTENDEES) is None):
+                if ticks % 30 == 0 and (not self._load_user() or self._open_event(VIEW_ATTENDEES) is None):
                     self.watching = False
                     return
                 self._read()

@@ -59,11 +59,11 @@ def days_table(columns: tuple[tuple[str, str], ...]) -> rx.Component:
     )
 
 
-def plot(figure) -> rx.Component:
+def plot(figure, height: str = "280px") -> rx.Component:
     """A chart drawn by Plotly's basic bundle in the reader's language. Hidden from screen readers: the summary
     above it and the table below it say what it shows."""
     return rx.box(rx.plotly.basic(data=figure, config=S.plot_config, use_resize_handler=True, width="100%",
-                                  height="280px"), width="100%", aria_hidden="true")
+                                  height=height), width="100%", aria_hidden="true")
 
 
 def download(chart_name: str, title_key: str) -> rx.Component:
@@ -101,7 +101,7 @@ def small_table(caption_key: str, rows, columns: tuple[tuple[str, str], ...], em
     return rx.vstack(
         rx.heading(T(caption_key), size="4", as_="h2"),
         rx.cond(S.funnel_summary != "", rx.vstack(rx.text(S.funnel_summary, size="2", color_scheme="gray"),
-                                                  plot(figure), width="100%"), rx.fragment())
+                                                  plot(figure, "220px"), width="100%"), rx.fragment())
         if figure is not None else rx.fragment(),
         rx.cond(
             rows.length() > 0,
