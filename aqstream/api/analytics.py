@@ -1,5 +1,7 @@
-"""An event's analytics for integrations: /api/v1/events/{event_id}/analytics, the same aggregates as the
-organizer's Analytics tab (services/reports/analytics.py), days cut in the event's time zone."""
+"""Analytics for integrations: /api/v1/events/{event_id}/analytics, the same aggregates as the organizer's
+Analytics tab (services/reports/analytics.py), days cut in the event's time zone; and
+/api/v1/orgs/current/analytics, the organization's view (services/reports/org_analytics.py), weeks cut in the
+organization's zone."""
 from __future__ import annotations
 
 from typing import Optional
@@ -11,7 +13,7 @@ from sqlmodel import Session
 from aqstream.api import schemas
 from aqstream.api.deps import PREFIX, db, identity
 from aqstream.services.org.api_tokens import ApiIdentity
-from aqstream.services.reports import analytics
+from aqstream.services.reports import analytics, org_analytics
 
 router = APIRouter(prefix=PREFIX)
 TAGS = ["events", "analytics"]
@@ -113,3 +115,51 @@ def event_analytics(
 ):
     result = analytics.event_analytics(session, who.principal, who.organization_id, event_id, range_key, start, end)
     return analytics_out(result)
+
+
+class OrgEventOut(BaseModel):
+    event_id: int
+    title: str
+    status: str
+    starts_at: schemas.DateTime
+    tickets: int = Field(description="Tickets holding a place now (the event's own tile)")
+    capacity: Optional[int] = Field(description="The event's capacity, else its ticket types' quantities")
+    fill: Optional[float] = Field(description="tickets / capacity; null without a capacity")
+    visitors: int = Field(description="Event page visitors, all time, each counted once a day")
+    registered_visitors: int
+    conversion: Optional[float] = Field(description="registered_visitors / visitors; null without visitors")
+    revenue: dict[str, int] = Field(description="Currency -> minor units of confirmed paid orders")
+    in_period: int = Field(description="Tickets registered in the weeks returned")
+
+
+class WeekOut(BaseModel):
+    start: str = Field(description="The week's Monday, YYYY-MM-DD, in the organization's time zone")
+    tickets: int
+    cancelled: int
+
+
+class OrgAnalyticsOut(BaseModel):
+    time_zone: str
+    weeks: list[WeekOut]
+    events: list[OrgEventOut] = Field(description="Upcoming events first (soonest first), then past ones")
+    top: list[int] = Field(description="Ids of the events that registered most in these weeks, most first")
+
+
+@router.get("/orgs/current/analytics", response_model=OrgAnalyticsOut, tags=["analytics"])
+def organization_analytics(
+    weeks: int = Query(default=12, ge=1, le=org_analytics.MAX_WEEKS,
+                       description="How many weeks, the current one included"),
+    who: ApiIdentity = Depends(identity),
+    session: Session = Depends(db),
+):
+    """The organization's analytics: one row per event and tickets registered per week across all events."""
+    result = org_analytics.org_analytics(session, who.principal, who.organization_id, weeks)
+    return OrgAnalyticsOut(
+        time_zone=result.time_zone,
+        weeks=[WeekOut(start=w.start.isoformat(), tickets=w.tickets, cancelled=w.cancelled) for w in result.weeks],
+        events=[OrgEventOut(event_id=e.event_id, title=e.title, status=e.status, starts_at=e.starts_at,
+                            tickets=e.tickets, capacity=e.capacity, fill=e.fill, visitors=e.visitors,
+                            registered_visitors=e.registered_visitors, conversion=e.conversion,
+                            revenue=dict(e.revenue), in_period=e.in_period) for e in result.events],
+        top=[e.event_id for e in result.top],
+    )

@@ -51,3 +51,25 @@ def test_another_tenants_event_is_a_404(client, login, make):
     response = client.get(f"/api/v1/events/{event.id}/analytics", headers=login(stranger))
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
     assert client.get(f"/api/v1/events/{event.id}/analytics").status_code == 401
+
+
+def test_the_organization_view_as_json(client, login, make, session):
+    owner, org = make.org()
+    event, (a,) = make.event(owner, org, quantities=(10,), time_zone="UTC")
+    quiet, _ = make.event(owner, org, quantities=(4,), time_zone="UTC")
+    registration.register(session, org_slug=org.slug, event_slug=event.slug, buyer_name="Ann",
+                          buyer_email="ann@example.com", tickets=[TR(a.id, "Ann"), TR(a.id, "Bob")])
+    stranger, theirs = make.org()
+    make.event(stranger, theirs)
+    response = client.get("/api/v1/orgs/current/analytics", params={"weeks": 4}, headers=login(owner))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert len(body["weeks"]) == 4 and body["weeks"][-1]["tickets"] == 2
+    rows = {e["event_id"]: e for e in body["events"]}
+    assert set(rows) == {event.id, quiet.id}  # never another tenant's events
+    assert (rows[event.id]["tickets"], rows[event.id]["capacity"], rows[event.id]["fill"]) == (2, 10, 0.2)
+    assert rows[quiet.id]["conversion"] is None and body["top"] == [event.id]
+    for bad in ("0", "105", "x", "-3"):
+        refused = client.get("/api/v1/orgs/current/analytics", params={"weeks": bad}, headers=login(owner))
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == "validation_error"
+    assert client.get("/api/v1/orgs/current/analytics").status_code == 401
