@@ -95,7 +95,7 @@ app.add_page(verify_email, route="/verify/[token]", title=titled("verify.title")
 app.add_page(team_page, route="/o/[org]/team", title=titled("team.title"), on_load=TeamState.on_load)
 app.add_page(settings_page, route="/o/[org]/settings", title=titled("org.settings.title"), on_load=SettingsState.on_load)
 app.add_page(audit_page, route="/o/[org]/audit", title=titled("audit.title"), on_load=AuditState.on_load)
-app.add_page(org_analytics_page, route="/o/[org]/analytics", title=OrgAnalyticsState.page_title,
+app.add_page(org_analytics_page, route="/o/[org]/analytics", title=titled("workspace.tab.analytics"),
              on_load=OrgAnalyticsState.on_load)
 app.add_page(mail_page, route="/o/[org]/mail", title=titled("mail.title"), on_load=MailLogState.on_load)
 app.add_page(platform_mail_page, route="/admin/mail", title=titled("mail.platform.title"),

@@ -89,10 +89,6 @@ class OrgAnalyticsState(OrgState):
         return rx.download(data=data, filename=f"analytics-{self.org_slug}-{name}.csv")
 
     @rx.var
-    def page_title(self) -> str:
-        return f"{self.org_name} · {self.t('workspace.tab.analytics')} · AqStream" if self.org_name else "AqStream"
-
-    @rx.var
     def weeks_error(self) -> str:
         return self.t("analytics.org.weeks_invalid") if self.weeks_refused else ""
 

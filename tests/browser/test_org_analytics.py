@@ -28,7 +28,7 @@ def test_the_organization_view(app_url, new_page):
 
     page.goto(app_url + org_path)
     page.get_by_role("navigation", name="Organization pages").get_by_role("link", name="Analytics").click()
-    expect(page).to_have_title("Weekly Numbers · Analytics · AqStream")
+    expect(page).to_have_title("Analytics · AqStream")
     expect(tile(page, "Tickets holding a place")).to_contain_text("1")
     expect(tile(page, "Registered in these weeks")).to_contain_text("1")
     expect(tile(page, "Upcoming events")).to_contain_text("1")
