@@ -15,6 +15,7 @@ from aqstream.services import errors
 STATUS = {
     errors.NotFound: 404,
     errors.Forbidden: 403,
+    errors.OrganizationSuspended: 403,
     errors.Unauthenticated: 401,
     errors.ValidationError: 422,
     errors.IllegalTransition: 409,

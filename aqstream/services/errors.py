@@ -75,3 +75,11 @@ class ExportsBusy(DomainError):
 
     code = "exports_busy"
     message_key = "export.busy"
+
+
+class OrganizationSuspended(DomainError):
+    """The organization is suspended by the platform's admins: its members may read, not change anything, and
+    its events take no registrations (services/org/permissions.py, services/platform/tenants.py)."""
+
+    code = "organization_suspended"
+    message_key = "org.suspended.refused"

@@ -1,7 +1,10 @@
 """Who may do what in an organization. Every service that touches tenant data goes through here.
 
 A person outside the organization gets NotFound, not Forbidden: one tenant must not learn what another
-has. A member whose role is too small gets Forbidden."""
+has. A member whose role is too small gets Forbidden. Each need says whether it changes the organization's data
+(`Need.writes`): while the organization is suspended, needs that write are refused (OrganizationSuspended) and
+those that read still work. A platform admin who is not a member gets the SUPPORT role for needs that read (the
+support view, audited by the page that opens it) and NotFound for the rest: no silent owner rights."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -9,21 +12,42 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from aqstream.models import Membership, Organization, User
-from aqstream.services.errors import Forbidden, NotFound
+from aqstream.services.errors import Forbidden, NotFound, OrganizationSuspended
 
 OWNER, ADMIN, STAFF, CHECKIN = "owner", "admin", "staff", "checkin"
 ROLES = (OWNER, ADMIN, STAFF, CHECKIN)
+SUPPORT = "support"  # a platform admin looking at an organization they are not a member of: read only
+ACTIVE, SUSPENDED = "active", "suspended"  # an organization's status
 
-# What each action needs. Later issues add team, settings, check-in actions.
-MANAGE_EVENTS = frozenset({OWNER, ADMIN, STAFF})
-VIEW_ATTENDEES = frozenset({OWNER, ADMIN, STAFF, CHECKIN})
+
+class Need(frozenset):
+    """The roles allowed to do something, and whether doing it changes the organization's data."""
+
+    writes: bool
+
+    def __new__(cls, roles, *, writes: bool):
+        need = super().__new__(cls, roles)
+        need.writes = writes
+        return need
+
+
+def writes(allowed: frozenset[str]) -> bool:
+    """A plain set of roles counts as a write: a need that forgets to say is refused while suspended."""
+    return getattr(allowed, "writes", True)
+
+
+# What each action needs.
+MANAGE_EVENTS = Need({OWNER, ADMIN, STAFF}, writes=True)
+VIEW_ATTENDEES = Need({OWNER, ADMIN, STAFF, CHECKIN}, writes=False)
 # The team, the organization's settings and its audit log are for owners and admins only; among them,
 # only an owner may make, change or remove an owner (services/org/team.py).
-MANAGE_TEAM = frozenset({OWNER, ADMIN})
-MANAGE_SETTINGS = frozenset({OWNER, ADMIN})
-VIEW_AUDIT = frozenset({OWNER, ADMIN})
+MANAGE_TEAM = Need({OWNER, ADMIN}, writes=True)
+MANAGE_SETTINGS = Need({OWNER, ADMIN}, writes=True)
+VIEW_AUDIT = Need({OWNER, ADMIN}, writes=False)
 # The mail log (what was sent, what failed, "send again") shows recipients' addresses and whole emails.
-VIEW_MAIL = frozenset({OWNER, ADMIN})
+VIEW_MAIL = Need({OWNER, ADMIN}, writes=False)
+# Leaving an organization is every member's right, suspended or not.
+LEAVE = Need(ROLES, writes=False)
 
 
 @dataclass(frozen=True)
@@ -47,14 +71,16 @@ def access(session: Session, principal: Principal, organization_id: int, allowed
         .where(Organization.id == organization_id, Membership.user_id == principal.user_id)
     ).first()
     if row is None:
-        if is_platform_admin(session, principal):
+        if not writes(allowed) and is_platform_admin(session, principal):
             org = session.get(Organization, organization_id)
             if org is not None:
-                return OrgAccess(org, OWNER)
+                return OrgAccess(org, SUPPORT)
         raise NotFound()
     org, role = row
     if role not in allowed:
         raise Forbidden()
+    if org.status == SUSPENDED and writes(allowed):
+        raise OrganizationSuspended()
     return OrgAccess(org, role)
 
 
@@ -68,3 +94,10 @@ def access_by_slug(session: Session, principal: Principal, slug: str, allowed: f
 def is_platform_admin(session: Session, principal: Principal) -> bool:
     """Platform admins run the installation: they may see every organization and the platform's own mail."""
     return bool(session.exec(select(User.is_platform_admin).where(User.id == principal.user_id)).first())
+
+
+def require_platform_admin(session: Session, principal: Principal) -> None:
+    """The platform's own pages and API routes: NotFound to anyone else, owners of organizations included (they
+    must not even learn that the page exists)."""
+    if not is_platform_admin(session, principal):
+        raise NotFound()

@@ -25,7 +25,7 @@ from aqstream.models import Invitation, Membership, Organization, User
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, Forbidden, NotFound, ValidationError
 from aqstream.services.notify import domain_events, email_kinds
-from aqstream.services.org.permissions import MANAGE_TEAM, OWNER, ROLES, Principal, access
+from aqstream.services.org.permissions import LEAVE, MANAGE_TEAM, OWNER, ROLES, Principal, access
 from aqstream.services.validation import Checker
 
 INVITATION_EMAIL = email_kinds.TEAM_INVITATION
@@ -204,7 +204,7 @@ def remove_member(session: Session, principal: Principal, organization_id: int, 
     """Take someone out of the organization; any member may also leave it themselves. An owner is removed
     only by an owner, and the last owner cannot go."""
     leaving = user_id == principal.user_id
-    allowed = frozenset(ROLES) if leaving else MANAGE_TEAM
+    allowed = LEAVE if leaving else MANAGE_TEAM
     access(session, principal, organization_id, allowed)
     with _write(session):
         target = _locked_member(session, principal, organization_id, user_id, allowed, None)
