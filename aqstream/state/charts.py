@@ -45,7 +45,16 @@ def plot_config(lang: str) -> dict:
     return config
 
 
+def empty() -> go.Figure:
+    """A state's figure before it is read. Not go.Figure(): that carries Plotly's default template (about 7 KB
+    of JSON), and every state's default values are compiled into the JavaScript of every page, the public
+    event page included. The chart component sets its own light or dark template when it draws."""
+    return go.Figure(layout_template="none")
+
+
 def layout(lang: str, **extra) -> dict:
+    """The charts' layout. Template "none": the chart component adds its own light or dark one, so Plotly's
+    default (about 7 KB) would only be sent again with every update of every chart."""
     lang = _lang(lang)
     base = dict(margin=dict(l=40, r=10, t=10, b=40), height=280, barmode="stack", showlegend=True,
                 legend=dict(orientation="h", y=-0.2),
@@ -53,7 +62,7 @@ def layout(lang: str, **extra) -> dict:
                     "\xa0", " "),
                 xaxis=dict(type="date", tickformat=DAY_TICK[lang]),
                 yaxis=dict(rangemode="tozero", tickformat="d"), paper_bgcolor="rgba(0,0,0,0)",
-                plot_bgcolor="rgba(0,0,0,0)", font=dict(family="system-ui, sans-serif", size=12))
+                plot_bgcolor="rgba(0,0,0,0)", font=dict(family="system-ui, sans-serif", size=12), template="none")
     base.update(extra)
     return base
 

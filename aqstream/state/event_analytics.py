@@ -34,11 +34,11 @@ class EventAnalyticsState(EventTabState):
     summary: dict[str, str] = {}  # registrations, cumulative, cancellations: one sentence each, for everyone
     funnel: list[dict[str, str]] = []  # step, count, rate ("" for the first step)
     sources: list[dict[str, str]] = []  # label, visitors, confirmed, conversion
-    fig_regs: go.Figure = go.Figure()
-    fig_total: go.Figure = go.Figure()
-    fig_cancel: go.Figure = go.Figure()
-    fig_arrivals: go.Figure = go.Figure()
-    fig_funnel: go.Figure = go.Figure()
+    fig_regs: go.Figure = charts.empty()
+    fig_total: go.Figure = charts.empty()
+    fig_cancel: go.Figure = charts.empty()
+    fig_arrivals: go.Figure = charts.empty()
+    fig_funnel: go.Figure = charts.empty()
     funnel_summary: str = ""  # "" while nobody visited in the period: no funnel chart then
     arrivals: list[dict[str, str]] = []  # time, count: the arrivals chart's table (empty: nobody checked in yet)
     plot_config: dict = {}  # Plotly's config with the reader's locale (state/charts.py)
