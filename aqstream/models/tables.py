@@ -10,6 +10,11 @@ from sqlmodel import Field, SQLModel
 
 class Organization(SQLModel, table=True):
     __tablename__ = "organization"
+    __table_args__ = (
+        # The platform admins' list of organizations: filtered by status, sorted by creation or last activity.
+        Index("ix_organization_status_created", "status", "created_at"),
+        Index("ix_organization_last_activity", "last_activity_at"),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
     slug: str = Field(max_length=63, unique=True, index=True)
@@ -21,6 +26,15 @@ class Organization(SQLModel, table=True):
     contact_email: str = Field(default="", max_length=254)
     logo_path: str = Field(default="", max_length=300)  # file name under the media directory
     created_at: datetime
+    # Set by the platform admins (services/platform/tenants.py): while suspended, members read but change
+    # nothing and its events take no registrations.
+    suspended_at: Optional[datetime] = None
+    suspension_reason: str = Field(default="", max_length=500)
+    # Optional limits (None: none): published events at once, places per event.
+    max_published_events: Optional[int] = None
+    max_tickets_per_event: Optional[int] = None
+    # The last domain event of the organization, kept to the hour (services/notify/domain_events.py).
+    last_activity_at: Optional[datetime] = None
 
 
 class User(SQLModel, table=True):

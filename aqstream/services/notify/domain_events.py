@@ -30,7 +30,7 @@ from sqlalchemy import Text, cast, insert, or_, update
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write
-from aqstream.models import DomainEvent, DomainEventDelivery
+from aqstream.models import DomainEvent, DomainEventDelivery, Organization
 from aqstream.services.clock import utcnow
 
 log = logging.getLogger(__name__)
@@ -180,8 +180,25 @@ def record_all(session: Session, events: list[New]) -> list[DomainEvent]:
                     registered.function(session, event)
     if deliveries:
         session.connection().execute(insert(DomainEventDelivery.__table__), deliveries)
+    _touch_organizations(session, {e.organization_id for e in events if e.organization_id}, now)
     session.flush()
     return recorded
+
+
+ACTIVITY_STEP = timedelta(hours=1)
+
+
+def _touch_organizations(session: Session, organization_ids: set[int], now: datetime) -> None:
+    """An organization's last activity (the platform admins' list sorts by it), kept to the hour: the row is
+    written at most once an hour, so a registration rush does not queue on the organization's row (a WHERE that
+    matches nothing takes no lock)."""
+    if not organization_ids:
+        return
+    table = Organization.__table__
+    session.connection().execute(
+        update(table).where(table.c.id.in_(sorted(organization_ids)),
+                            or_(table.c.last_activity_at.is_(None), table.c.last_activity_at < now - ACTIVITY_STEP))
+        .values(last_activity_at=now))
 
 
 def _deferred(key: str) -> Handler | None:

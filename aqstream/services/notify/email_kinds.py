@@ -13,8 +13,11 @@ TEAM_INVITATION = "email.team_invitation"
 VERIFY_ADDRESS = "email.verify_address"
 EVENT_REMINDER = "email.event_reminder"
 PASSWORD_RESET = "email.password_reset"
+ORGANIZATION_SUSPENDED = "email.organization_suspended"  # to its owners, from the platform's admins
+ORGANIZATION_REACTIVATED = "email.organization_reactivated"
 
 ALL = (REGISTRATION_CONFIRMATION, REGISTRATION_NOTICE, ORDER_CANCELLED, EVENT_CHANGED, EVENT_CANCELLED,
-       TEAM_INVITATION, VERIFY_ADDRESS, EVENT_REMINDER, PASSWORD_RESET)
+       TEAM_INVITATION, VERIFY_ADDRESS, EVENT_REMINDER, PASSWORD_RESET, ORGANIZATION_SUSPENDED,
+       ORGANIZATION_REACTIVATED)
 
 PASSWORD_RESET_LIFETIME = timedelta(hours=1)  # how long a reset link works; the email says it

@@ -376,6 +376,24 @@ def _password_reset(session: Session, payload: dict, org: Organization | None):
     return mail, lang
 
 
+def _suspension(kind: str):
+    """An owner's email about their organization's suspension (with the admins' reason) or reactivation."""
+
+    def render(session: Session, payload: dict, org: Organization | None):
+        lang = pick_locale(payload, None, org)
+        org_name = org.name if org else str(payload.get("organization_name") or "")
+        mail = _start(org, t(f"email.{kind}.subject", lang, organization=org_name, platform=PLATFORM_NAME))
+        mail.heading(t(f"email.{kind}.heading", lang, organization=org_name))
+        _greet(mail, payload.get("name"), lang)
+        mail.para(t(f"email.{kind}.intro", lang, organization=org_name, platform=PLATFORM_NAME))
+        if payload.get("reason"):
+            mail.facts([(t("email.organization_suspended.reason", lang), str(payload["reason"]))])
+        mail.note(t(f"email.{kind}.note", lang))
+        return mail, lang
+
+    return render
+
+
 _KINDS = {
     email_kinds.REGISTRATION_CONFIRMATION: _confirmation,
     email_kinds.ORDER_CANCELLED: _order_cancelled,
@@ -386,4 +404,6 @@ _KINDS = {
     email_kinds.EVENT_REMINDER: _reminder,
     email_kinds.REGISTRATION_NOTICE: _notice,
     email_kinds.PASSWORD_RESET: _password_reset,
+    email_kinds.ORGANIZATION_SUSPENDED: _suspension("organization_suspended"),
+    email_kinds.ORGANIZATION_REACTIVATED: _suspension("organization_reactivated"),
 }

@@ -239,6 +239,10 @@ AUDITED: dict[str, tuple[str, str, str, tuple[str, ...] | None]] = {
     "question.added": ("question.create", "question", "question_id", None),
     "question.removed": ("question.remove", "question", "question_id", None),
     "question.changed": ("question.update", "question", "question_id", None),
+    "platform_admin.granted": ("platform.admin_grant", "user", "user_id", None),
+    "platform_admin.revoked": ("platform.admin_revoke", "user", "user_id", None),
+    "organization.limits_changed": ("platform.limits", "organization", "organization_id", None),
+    "organization.support_viewed": ("platform.support_view", "organization", "organization_id", None),
 }
 
 
@@ -251,3 +255,28 @@ def audited(session: Session, event: DomainEvent) -> None:
 
 for _name in AUDITED:
     handler(_name)(audited)
+
+
+# The platform ---------------------------------------------------------------------------------------------------
+
+
+@handler("organization.suspended")
+@handler("organization.reactivated")
+def organization_suspension(session: Session, event: DomainEvent) -> None:
+    """The audit entry with who and why, and an email to each owner of the organization."""
+    from sqlmodel import select
+
+    from aqstream.models import Membership, Organization
+
+    p = event.payload
+    suspended = event.name == "organization.suspended"
+    _audit(session, event, "platform.suspend" if suspended else "platform.reactivate", "organization",
+           p["organization_id"], {"reason": p.get("reason", "")} if suspended else None)
+    org = session.get(Organization, p["organization_id"])
+    owners = session.exec(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.organization_id == org.id, Membership.role == "owner")).all()
+    for owner in owners:
+        outbox.enqueue(session, kind=email_kinds.ORGANIZATION_SUSPENDED if suspended
+                       else email_kinds.ORGANIZATION_REACTIVATED, recipient=owner.email, organization_id=org.id,
+                       payload={"organization_name": org.name, "reason": p.get("reason", ""),
+                                "name": owner.name, "locale": owner.locale or org.default_locale})

@@ -59,6 +59,7 @@ def create_organization(
         currency=clean_currency,
         time_zone=clean_tz,
         created_at=now,
+        last_activity_at=now,
     )
     session.add(org)
     try:
