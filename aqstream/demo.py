@@ -15,17 +15,21 @@ from aqstream.services.clock import utcnow
 from aqstream.services.events import events
 from aqstream.services.org import organizations
 from aqstream.services.org.permissions import Principal
+from aqstream.services.platform import admins
 from aqstream.services.sales import registration
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-organizer-2026"
 DEMO_SLUG = "demo"
+ADMIN_EMAIL = "admin@example.com"  # the demo's platform admin: runs /admin, is no member of any organization
+ADMIN_PASSWORD = "demo-platform-admin-2026"
 
 
 def main() -> None:
     with session_scope() as session:
         if session.exec(select(Organization.id).where(Organization.slug == DEMO_SLUG)).first():
             print(f"demo: already there. Sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+            print(f"demo: platform admin: {ADMIN_EMAIL} / {ADMIN_PASSWORD} ({config.public_base_url()}/admin)")
             return
         user = accounts.sign_up(session, name="Demo Organizer", email=DEMO_EMAIL, password=DEMO_PASSWORD)
         me = Principal(user.id)
@@ -73,6 +77,9 @@ def main() -> None:
             ),
         )
         _more_events(session, me, org.id, start)
+        accounts.sign_up(session, name="Platform Admin", email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
+        admins.grant(session, None, ADMIN_EMAIL)
+    print(f"demo: platform admin: {ADMIN_EMAIL} / {ADMIN_PASSWORD} ({config.public_base_url()}/admin)")
     print(f"demo: created. Sign in at {config.public_base_url()}/signin as {DEMO_EMAIL} / {DEMO_PASSWORD}")
     print(f"demo: public event page: {config.public_base_url()}/e/demo/python-meetup-moscow")
     print(f"demo: the catalog: {config.public_base_url()}/events")

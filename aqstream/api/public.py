@@ -24,7 +24,7 @@ router = APIRouter(prefix=PREFIX, tags=["public"])
 def read_public_event(org_slug: str, event_slug: str, code: Optional[str] = Query(default=None, max_length=64),
                       session: Session = Depends(db)):
     org, event, types = events.get_public_event(session, org_slug, event_slug, include_hidden=True)
-    reason = registration.registration_closed_reason(event)
+    reason = registration.registration_closed_reason(event, org)
     return schemas.PublicEventOut(
         organization=org.slug,
         organization_name=org.name,

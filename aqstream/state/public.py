@@ -125,7 +125,7 @@ class PublicEventState(AppState):
         self.user_email = self._user_email()
         self.first_attendee, self.first_own = {"name": self.user_name, "email": self.user_email}, []
         self._event_raw = event_times(event)
-        self.closed_key = registration.registration_closed_reason(event) or ""
+        self.closed_key = registration.registration_closed_reason(event, org) or ""
         self._set_questions(asked)
         self._set_types(event, types)
         buyable = [tt for tt in self._types_raw if tt["left"] > 0 and not tt["reason"]]

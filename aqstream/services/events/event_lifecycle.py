@@ -23,6 +23,7 @@ from aqstream.services.events.events import (
 from aqstream.services.lifecycle import EDITABLE_EVENT, EventStatus, OrderStatus, TicketStatus, check, move
 from aqstream.services.notify import domain_events, email_kinds, reminders
 from aqstream.services.org.permissions import MANAGE_EVENTS, Principal, access
+from aqstream.services.platform import tenants
 from aqstream.services.sales import inventory, orders
 from aqstream.services.validation import Checker
 
@@ -73,6 +74,10 @@ def update_event(session: Session, principal: Principal, organization_id: int, e
     if clean.capacity is not None and clean.capacity < event.sold:
         checker.fail("capacity", "event.capacity_below_sold")
     checker.raise_if_any()
+    org = session.get(Organization, organization_id)
+    if org.max_tickets_per_event is not None:
+        quantities = session.exec(select(TicketType.quantity).where(TicketType.event_id == event.id)).all()
+        tenants.check_ticket_limit(org, tenants.Places(clean.capacity, list(quantities)))
     begin_write(session)
     values = dict(clean.columns)  # every declared field (services/events/fields.py), named as its column
     if keep_emails:

@@ -19,7 +19,8 @@ from aqstream.services.errors import Conflict, IllegalTransition, NotFound, Vali
 from aqstream.services.events import fields
 from aqstream.services.lifecycle import PUBLIC_EVENT, EventStatus, TicketStatus, check, move
 from aqstream.services.notify import domain_events
-from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access
+from aqstream.services.org.permissions import ACTIVE, MANAGE_EVENTS, SUSPENDED, VIEW_ATTENDEES, Principal, access
+from aqstream.services.platform import tenants
 from aqstream.services.sales import inventory
 from aqstream.services.validation import Checker
 
@@ -235,6 +236,7 @@ def create_event(session: Session, principal: Principal, organization_id: int, d
         checker.fail("ticket_types", "event.too_many_ticket_types")
     types = [_check_ticket_type(checker, f"ticket_types.{i}", tt, good_tz) for i, tt in enumerate(data.ticket_types[:50])]
     checker.raise_if_any()
+    tenants.check_ticket_limit(org, tenants.Places(clean.capacity, [t.quantity for t in types]))
     title = clean.title
 
     begin_write(session)
@@ -261,12 +263,17 @@ def create_event(session: Session, principal: Principal, organization_id: int, d
 
 
 def _checked_ticket_type(session: Session, principal: Principal, organization_id: int, event_id: int,
-                         data: TicketTypeInput):
+                         data: TicketTypeInput, ticket_type_id: int | None = None):
     """The event (for a manager) and the checked ticket type input, then a write transaction begun."""
     event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
     checker = Checker()
     clean = _check_ticket_type(checker, "", data, event.time_zone)
     checker.raise_if_any()
+    org = session.get(Organization, organization_id)
+    if org.max_tickets_per_event is not None:  # the organization's limit of places per event, this type included
+        others = session.exec(select(TicketType.quantity).where(TicketType.event_id == event.id,
+                                                                TicketType.id != (ticket_type_id or 0))).all()
+        tenants.check_ticket_limit(org, tenants.Places(event.capacity, [*others, clean.quantity]), field="quantity")
     begin_write(session)
     return event, clean
 
@@ -295,7 +302,7 @@ def update_ticket_type(
     data: TicketTypeInput,
 ) -> TicketType:
     """Change a ticket type. Its quantity can shrink, but never below what is already sold."""
-    event, clean = _checked_ticket_type(session, principal, organization_id, event_id, data)
+    event, clean = _checked_ticket_type(session, principal, organization_id, event_id, data, ticket_type_id)
     values = dict(
         name=clean.name, description=clean.description, sales_start_at=clean.sales_start_at,
         sales_end_at=clean.sales_end_at, min_per_order=clean.min_per_order, max_per_order=clean.max_per_order,
@@ -436,6 +443,13 @@ def publish_event(session: Session, principal: Principal, organization_id: int, 
         return event
     check(event.status, EventStatus.PUBLISHED, "event.cannot_publish")
     begin_write(session)
+    # The organization's row locked: two events published at once cannot both take the last allowed one.
+    org = session.exec(select(Organization).where(Organization.id == organization_id).with_for_update()).one()
+    try:
+        tenants.check_publish_limit(session, org, event.id)
+    except Conflict:
+        session.rollback()
+        raise
     now = utcnow()
     if move(session, Event, Event.id == event.id, to=EventStatus.PUBLISHED, published_at=now).rowcount != 1:
         session.rollback()
@@ -501,7 +515,8 @@ def list_orders(
 def get_public_event(
     session: Session, org_slug: str, event_slug: str, include_hidden: bool = False, include_drafts: bool = False
 ) -> tuple[Organization, Event, list[TicketType]]:
-    """A published (or cancelled, to say so) event as anyone may see it. Drafts do not exist publicly.
+    """A published (or cancelled, to say so) event as anyone may see it, also while its organization is suspended
+    (registration_closed_reason says it is unavailable). Drafts do not exist publicly.
     Hidden ticket types are left out unless asked for (registration checks their unlock codes)."""
     row = session.exec(
         select(Organization, Event)
@@ -510,7 +525,8 @@ def get_public_event(
             Organization.slug == (org_slug or "").lower(),
             Event.slug == (event_slug or "").lower(),
             Event.status.in_(PUBLIC_STATUSES + ((EventStatus.DRAFT,) if include_drafts else ())),
-            Organization.status == "active",
+            # A suspended organization's pages stay, saying the event is unavailable (registration refuses).
+            Organization.status.in_((ACTIVE, SUSPENDED)),
         )
     ).first()
     if row is None:

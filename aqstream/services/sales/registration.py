@@ -38,6 +38,8 @@ from aqstream.services.events import questions
 from aqstream.services.events.events import get_public_event
 from aqstream.services.lifecycle import EventStatus, OrderStatus, TicketStatus
 from aqstream.services.notify import domain_events, email_kinds
+from aqstream.services.org.permissions import SUSPENDED
+from aqstream.services.platform import tenants
 from aqstream.services.sales import inventory
 from aqstream.services.validation import Checker, split_emails
 
@@ -91,7 +93,10 @@ def _registration_state(event: Event, now) -> str | None:
     return None
 
 
-def registration_closed_reason(event: Event) -> str | None:
+def registration_closed_reason(event: Event, org: Organization | None = None) -> str | None:
+    """Why registration is closed now (a message key), the organization's suspension first; None when open."""
+    if org is not None and org.status == SUSPENDED:
+        return "registration.org_suspended"
     return _registration_state(event, utcnow())
 
 
@@ -319,6 +324,7 @@ def _identify(request: Request, ctx: _Context, index: int) -> _Plan:
 def _check(plan: _Plan, ctx: _Context, now) -> None:
     """The event's and ticket types' rules, and the answers; fills in what the plan will write."""
     request = plan.request
+    tenants.check_can_sell(ctx.org)  # a suspended organization sells nothing, whoever asks
     if request.by_organizer:
         if ctx.event.status not in request.open_statuses:
             raise RegistrationClosed(_registration_state(ctx.event, now) or "registration.closed")
