@@ -7,6 +7,7 @@ from aqstream import config
 from aqstream.api.app import create_api
 from aqstream.components.ui import T
 from aqstream.pages.account import my_tickets, profile_page, verify_email
+from aqstream.pages.admin.admins import admins_page
 from aqstream.pages.admin.mail import platform_mail_page
 from aqstream.pages.auth import forgot_password, reset_password, sign_in, sign_up
 from aqstream.pages.home import home, new_organization
@@ -23,6 +24,7 @@ from aqstream.pages.public.event import event_page
 from aqstream.pages.public.order import order_page
 from aqstream.services.notify import mail_delivery
 from aqstream.state.account import MyTicketsState, ProfileState, VerifyState
+from aqstream.state.admin_actions import AdminsState
 from aqstream.state.auth import AuthFormState, ForgotState, ResetState
 from aqstream.state.base import AppState
 from aqstream.state.catalog import CatalogState, OrgPublicState
@@ -98,6 +100,7 @@ app.add_page(audit_page, route="/o/[org]/audit", title=titled("audit.title"), on
 app.add_page(org_analytics_page, route="/o/[org]/analytics", title=titled("workspace.tab.analytics"),
              on_load=OrgAnalyticsState.on_load)
 app.add_page(mail_page, route="/o/[org]/mail", title=titled("mail.title"), on_load=MailLogState.on_load)
+app.add_page(admins_page, route="/admin/admins", title=titled("admin.admins.title"), on_load=AdminsState.on_load)
 app.add_page(platform_mail_page, route="/admin/mail", title=titled("mail.platform.title"),
              on_load=MailLogState.on_load_platform)
 # Reflex serves this page for every address no other page takes (instead of its bare "404: Page not found").

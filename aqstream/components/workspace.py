@@ -1,6 +1,7 @@
 """The event workspace's frame: the event's header and the tab bar, around one tab's content."""
 import reflex as rx
 
+from aqstream.components.org_banners import org_banners
 from aqstream.components.ui import T, shell, when_loaded
 
 
@@ -45,6 +46,7 @@ def workspace(state, current: str, *content: rx.Component, fresh: bool = False) 
             state.loaded,
             state.found,
             rx.vstack(
+                org_banners(state),
                 rx.link(T("event.back"), href="/o/" + state.org_slug),
                 rx.flex(
                     rx.heading(state.title, size="7", as_="h1", word_break="break-word"),

@@ -10,7 +10,17 @@ from aqstream.i18n import format_datetime, format_number, t, tn
 from aqstream.services.errors import DomainError, Forbidden, NotFound
 from aqstream.services.events import events
 from aqstream.services.org import organizations
-from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, VIEW_MAIL, Principal, access_by_slug
+from aqstream.services.org.permissions import (
+    MANAGE_EVENTS,
+    SUPPORT,
+    SUSPENDED,
+    VIEW_ATTENDEES,
+    VIEW_MAIL,
+    Principal,
+    access_by_slug,
+    sees,
+)
+from aqstream.services.platform import tenants
 from aqstream.services.reports import mail_log
 from aqstream.services.sales import attendees, orders
 from aqstream.state.base import AppState
@@ -25,19 +35,38 @@ class OrgState(AppState):
     found: bool = True
     loaded: bool = False  # False until on_load has answered: the page shows a spinner, not stale data
     org_time_zone: str = "UTC"
+    org_suspended: bool = False  # the members' banner: read only while the platform's admins suspend it
+    suspension_reason: str = ""
     _org_id: int = 0
+    _support_seen: tuple = ()  # (path, monotonic time) of the support view's last audited visit
 
     def _open_org(self, allowed=VIEW_ATTENDEES) -> bool:
         self.org_slug = self.router.page.params.get("org", "")
         try:
             with session_scope() as session:
                 got = access_by_slug(session, Principal(self._user_id), self.org_slug, allowed)
+                if got.role == SUPPORT:
+                    self._audit_support_visit(session, got.organization.id)
         except DomainError:
             self.found, self.org_name, self.role, self._org_id = False, "", "", 0
             return False
         self.found, self.org_name, self.role, self._org_id = True, got.organization.name, got.role, got.organization.id
         self.org_time_zone = got.organization.time_zone
+        self.org_suspended = got.organization.status == SUSPENDED
+        self.suspension_reason = got.organization.suspension_reason if self.org_suspended else ""
         return True
+
+    def _audit_support_visit(self, session, organization_id: int) -> None:
+        """A platform admin's read-only look at the organization: each page they open is audited once (the
+        page's own actions and live refreshes within a few minutes are the same visit)."""
+        import time
+
+        path = self.router.url.path
+        now = time.monotonic()
+        if self._support_seen and self._support_seen[0] == path and now - self._support_seen[1] < 300:
+            return
+        tenants.record_support_visit(session, Principal(self._user_id), organization_id, path)
+        self._support_seen = (path, now)
 
     def _run(self, action, allowed) -> DomainError | None:
         """Run a service action as the signed-in user, if their role in this organization allows it.
@@ -84,7 +113,7 @@ class DashboardState(OrgState):
             found = events.dashboard(session, Principal(self._user_id), self._org_id,
                                      section=str(params.get("section", "") or ""),
                                      page=_page_number(params.get("page")))
-            if self.role in VIEW_MAIL:
+            if sees(self.role, VIEW_MAIL):
                 self.failed_mail = mail_log.counts(session, Principal(self._user_id), self._org_id).failed
             self.my_orgs = [{"slug": m.slug, "name": m.name}
                             for m in organizations.memberships(session, Principal(self._user_id))]

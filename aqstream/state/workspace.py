@@ -11,7 +11,7 @@ from aqstream.i18n import t
 from aqstream.services.errors import DomainError, NotFound
 from aqstream.services.events import events
 from aqstream.services.org import organizations
-from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal
+from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, sees
 from aqstream.state.base import event_times, when_text
 from aqstream.state.organizer import OrgState
 
@@ -111,4 +111,4 @@ class EventTabState(OrgState):
     def tabs(self) -> list[dict[str, str]]:
         """The tabs this caller's role sees: name, address and label."""
         return [{"name": name, "href": f"/o/{self.org_slug}/events/{self.event_id}{path}", "label": t(key, self.lang)}
-                for name, path, key, roles in TABS if self.role in roles]
+                for name, path, key, roles in TABS if sees(self.role, roles)]

@@ -3,6 +3,7 @@ import reflex as rx
 
 from aqstream.components.event_fields import event_field
 from aqstream.components.event_forms import description_with_preview, email_settings
+from aqstream.components.org_banners import org_banners
 from aqstream.components.ui import (
     T,
     checkbox_field,
@@ -140,6 +141,7 @@ def dashboard() -> rx.Component:
             s.loaded,
             s.found,
             rx.vstack(
+                org_banners(s),
                 org_switcher(),
                 org_nav(s, "events"),
                 rx.flex(

@@ -2,6 +2,7 @@
 audit log; and the page an invitation link opens."""
 import reflex as rx
 
+from aqstream.components.org_banners import org_banners
 from aqstream.components.ui import (
     SELECT_STYLE,
     T,
@@ -55,6 +56,7 @@ def org_nav(state, current: str) -> rx.Component:
 
 def page_top(state, current: str, title_key: str) -> rx.Component:
     return rx.vstack(
+        org_banners(state),
         rx.text(state.org_name, color_scheme="gray"),
         org_nav(state, current),
         rx.heading(T(title_key), size="7", as_="h1"),

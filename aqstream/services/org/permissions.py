@@ -64,6 +64,11 @@ class OrgAccess:
     role: str
 
 
+def sees(role: str, allowed: frozenset[str]) -> bool:
+    """Whether a role (as `access` gave it) may do what `allowed` names: the support view reads only."""
+    return role in allowed or (role == SUPPORT and not writes(allowed))
+
+
 def access(session: Session, principal: Principal, organization_id: int, allowed: frozenset[str]) -> OrgAccess:
     row = session.exec(
         select(Organization, Membership.role)

@@ -32,6 +32,15 @@ def _organization(session: Session, organization_id: int, lock: bool = False) ->
     return org
 
 
+def by_slug(session: Session, principal: Principal, slug: str) -> Organization:
+    """An organization by its slug, for a platform admin; NotFound to anyone else (before the lookup)."""
+    require_platform_admin(session, principal)
+    org = session.exec(select(Organization).where(Organization.slug == (slug or "").strip().lower())).first()
+    if org is None:
+        raise NotFound()
+    return org
+
+
 def suspend(session: Session, principal: Principal, organization_id: int, reason: str) -> Organization:
     """Suspend an active organization; the reason is required (its owners read it in their email)."""
     require_platform_admin(session, principal)
