@@ -7,7 +7,7 @@ import reflex as rx
 
 from aqstream.db import session_scope
 from aqstream.i18n import format_datetime, format_number, t, tn
-from aqstream.services.errors import DomainError, Forbidden, NotFound
+from aqstream.services.errors import DomainError, Forbidden, NotFound, OrganizationSuspended
 from aqstream.services.events import events
 from aqstream.services.org import organizations
 from aqstream.services.org.permissions import (
@@ -16,6 +16,7 @@ from aqstream.services.org.permissions import (
     SUSPENDED,
     VIEW_ATTENDEES,
     VIEW_MAIL,
+    Need,
     Principal,
     access_by_slug,
     sees,
@@ -44,7 +45,13 @@ class OrgState(AppState):
         self.org_slug = self.router.page.params.get("org", "")
         try:
             with session_scope() as session:
-                got = access_by_slug(session, Principal(self._user_id), self.org_slug, allowed)
+                try:
+                    got = access_by_slug(session, Principal(self._user_id), self.org_slug, allowed)
+                except OrganizationSuspended:
+                    # While suspended, the pages that change things still open for the roles that could use
+                    # them, to read: their actions are refused by the services (with the banner saying why).
+                    got = access_by_slug(session, Principal(self._user_id), self.org_slug,
+                                         Need(allowed, writes=False))
                 if got.role == SUPPORT:
                     self._audit_support_visit(session, got.organization.id)
         except DomainError:
