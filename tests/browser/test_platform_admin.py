@@ -99,6 +99,7 @@ def test_the_organizer_and_the_public_while_suspended_and_after(app_url, app_dat
     banner = organizer.locator("#suspended-banner")
     expect(banner).to_contain_text("This organization is suspended.")
     expect(banner).to_contain_text("Reason: Reports of fake events")
+    expect(organizer.get_by_role("link", name="New event")).to_have_count(0)  # nothing to create while suspended
     shot(organizer, "suspended-dashboard-desktop")
     # A change is refused with the reason in words; nothing is saved.
     organizer.goto(event_url + "/tickets")

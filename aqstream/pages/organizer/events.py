@@ -134,8 +134,12 @@ def org_switcher() -> rx.Component:
 
 def dashboard() -> rx.Component:
     s = DashboardState
-    new_event_link = rx.link(rx.button(rx.icon("plus"), T("dashboard.new_event"), size="3", min_height="44px"),
-                             href="/o/" + s.org_slug + "/events/new")
+    # Not offered to who cannot create one now: a suspended organization, the platform admin's support view.
+    new_event_link = rx.cond(
+        s.org_suspended | (s.role == "support") | (s.role == "checkin"),
+        rx.fragment(),
+        rx.link(rx.button(rx.icon("plus"), T("dashboard.new_event"), size="3", min_height="44px"),
+                href="/o/" + s.org_slug + "/events/new"))
     return shell(
         when_loaded(
             s.loaded,
