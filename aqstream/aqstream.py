@@ -25,7 +25,7 @@ from aqstream.pages.public.event import event_page
 from aqstream.pages.public.order import order_page
 from aqstream.services.notify import mail_delivery
 from aqstream.state.account import MyTicketsState, ProfileState, VerifyState
-from aqstream.state.admin import AdminOrgState, AdminOrgsState, AdminOverviewState
+from aqstream.state.admin import AdminOrgsState, AdminOrgState, AdminOverviewState
 from aqstream.state.auth import AuthFormState, ForgotState, ResetState
 from aqstream.state.base import AppState
 from aqstream.state.catalog import CatalogState, OrgPublicState

@@ -76,7 +76,8 @@ def fill(db: Database, orgs: int, events_per_org: int, tickets: int) -> None:
                                time_zone, status, capacity, sold, one_registration_per_email, locale, cover_path,
                                city, tags, listed, attendees_can_edit_names, reminder_hours, confirmation_text,
                                reminder_text, notify_email, created_at, published_at)
-            select o.id, 'e' || k, 'Event ' || k, '', 'Hall', '', now() + make_interval(days => (o.id * 31 + k * 17) %% 400 - 200),
+            select o.id, 'e' || k, 'Event ' || k, '', 'Hall', '',
+                   now() + make_interval(days => (o.id * 31 + k * 17) %% 400 - 200),
                    now() + make_interval(days => (o.id * 31 + k * 17) %% 400 - 200, hours => 3), 'UTC',
                    case when k = 0 then 'draft' else 'published' end, 500, (o.id * 13 + k * 101) %% 500, false, '', '',
                    '', '', true, true, 24, '', '', '', o.created_at, case when k > 0 then o.created_at end
@@ -145,7 +146,7 @@ def run(orgs: int, events_per_org: int, tickets: int, explain: bool) -> None:
                 directory.list_organizations(s, admin, **kwargs)  # warm
                 ms, page = median_ms(lambda: directory.list_organizations(s, admin, **kwargs))
                 flag = "" if ms < BAR_MS else "   OVER THE BAR"
-                print(f"  {label:<52} {ms:7.1f} ms   total {page.total:>6,}   page {page.page}/{page.pages}{flag}",
+                print(f"  {label:<62} {ms:7.1f} ms   total {page.total:>6,}   page {page.page}/{page.pages}{flag}",
                       flush=True)
             directory.platform_overview(s, admin)
             ms, o = median_ms(lambda: directory.platform_overview(s, admin))

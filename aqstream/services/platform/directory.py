@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib.metadata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import case, exists, func, text
@@ -28,8 +29,8 @@ from aqstream.models import AuditEntry, Event, Membership, Order, Organization, 
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import NotFound, ValidationError
 from aqstream.services.lifecycle import EventStatus
-from aqstream.services.org.permissions import ACTIVE, OWNER, ROLES, SUSPENDED, Principal, require_platform_admin
 from aqstream.services.notify import mail_delivery
+from aqstream.services.org.permissions import ACTIVE, OWNER, ROLES, SUSPENDED, Principal, require_platform_admin
 from aqstream.services.paging import Paged, page_count
 from aqstream.services.reports import audit, mail_log, org_analytics
 from aqstream.services.reports.analytics import REGISTERED_ORDER, _as_utc, _midnight, _per_day
@@ -256,8 +257,10 @@ def _weeks(session: Session, starts: list[date], bounds: list[datetime], *condit
     return [WeekCount(d, n) for d, n in zip(starts, counts)]
 
 
+@lru_cache(maxsize=1)
 def code_head() -> str:
-    """The newest migration this version of the code ships ("" when the migrations are not installed with it)."""
+    """The newest migration this version of the code ships ("" when the migrations are not installed with it).
+    Read once a process: parsing the migration scripts takes about 20 ms and they do not change while it runs."""
     try:
         from alembic.config import Config
         from alembic.script import ScriptDirectory
