@@ -18,7 +18,10 @@ COLUMNS = (("owner", "admin.col.owner"), ("members", "admin.col.members"), ("eve
 
 
 def error_text(field: str) -> rx.Component:
-    return rx.text(L.errors.get(field, ""), id=f"f-{field}-error", color_scheme="red", size="2")
+    """The server's refusal of a field, rendered only when there is one (no empty gaps under the form)."""
+    return rx.cond(L.errors.contains(field),
+                   rx.text(L.errors.get(field, ""), id=f"f-{field}-error", color_scheme="red", size="2", role="alert"),
+                   rx.fragment())
 
 
 def search_form() -> rx.Component:
@@ -27,7 +30,7 @@ def search_form() -> rx.Component:
             rx.vstack(
                 rx.el.label(T("admin.search"), html_for="f-q", style={"font_weight": "500"}),
                 rx.input(id="f-q", name="q", type="search", default_value=L.q, key=L.q + "|q", size="3",
-                         width="100%", max_length=300, placeholder=T("admin.search_placeholder"),
+                         width="100%", height="44px", max_length=300, placeholder=T("admin.search_placeholder"),
                          aria_describedby="f-q-error", aria_invalid=rx.cond(L.errors.contains("q"), "true", "false")),
                 error_text("q"),
                 spacing="1", flex="2 1 260px",
@@ -52,7 +55,8 @@ def search_form() -> rx.Component:
 
 
 def status_badge(row: rx.Var) -> rx.Component:
-    return rx.badge(row["status"], color_scheme=rx.cond(row["suspended"] != "", "red", "green"), variant="soft")
+    return rx.badge(row["status"], color_scheme=rx.cond(row["suspended"] != "", "red", "green"), variant="soft",
+                    high_contrast=True)
 
 
 def org_link(row: rx.Var) -> rx.Component:
@@ -196,8 +200,10 @@ def organization_page() -> rx.Component:
                 admin_nav("organizations"),
                 rx.link(T("admin.back_to_list"), href="/admin/organizations", padding_y="10px"),
                 rx.flex(rx.heading(D.name, size="7", as_="h1", style={"overflow_wrap": "anywhere"}),
-                        rx.cond(D.suspended, rx.badge(T("admin.status.suspended"), color_scheme="red", size="2"),
-                                rx.badge(T("admin.status.active"), color_scheme="green", size="2")),
+                        rx.cond(D.suspended, rx.badge(T("admin.status.suspended"), color_scheme="red", size="2",
+                                                        high_contrast=True),
+                                rx.badge(T("admin.status.active"), color_scheme="green", size="2",
+                                         high_contrast=True)),
                         align="center", gap="3", wrap="wrap"),
                 # The actions on the organization (suspend, reactivate, limits, export, delete) go here.
                 rx.box(id="admin-org-actions", width="100%"),
