@@ -1,4 +1,4 @@
-.PHONY: setup run test test-fast bench bench-analytics bench-page bench-state
+.PHONY: setup run test test-fast bench bench-analytics bench-admin bench-page bench-state
 setup:
 	scripts/setup.sh --test
 run:
@@ -10,15 +10,21 @@ test-fast:
 	scripts/test.sh -m "not browser"
 # Ticket rush on PostgreSQL: raw driver, service layer, HTTP API with 1 and several workers;
 # the attendee list and analytics at scale (bench/analytics.py, as bench-analytics);
+# the platform admins' organizations list at 10,000 organizations (bench/admin.py, as bench-admin);
 # then the public event page's speed in Chromium (LCP, JavaScript downloaded), phone and desktop.
 bench:
 	scripts/setup.sh --test && .venv/bin/python bench/rush.py
+	.venv/bin/python bench/admin.py
 	scripts/chromium.sh && .venv/bin/python bench/page_speed.py
 # Only analytics at the scale of issue 14 (PostgreSQL): one event of 100,000 tickets and a million page views,
 # the Analytics tab's data from the aggregate queries against daily counters kept by a domain-event handler
 # (read time and the registration rush's write cost), the counting path's cost per view, the organization view.
 bench-analytics:
 	scripts/setup.sh --test && .venv/bin/python bench/analytics.py
+# Only the platform admins' organizations list (PostgreSQL): 10,000 organizations, 30,000 members, 50,000 events
+# and 200,000 tickets filled by SQL; the list's first page, searches, sorts and last page, the overview.
+bench-admin:
+	scripts/setup.sh --test && .venv/bin/python bench/admin.py
 # Only the page speed (SQLite; no PostgreSQL or Redis needed).
 bench-page:
 	scripts/setup.sh --test && scripts/chromium.sh && .venv/bin/python bench/page_speed.py

@@ -9,6 +9,8 @@ from aqstream.components.ui import T
 from aqstream.pages.account import my_tickets, profile_page, verify_email
 from aqstream.pages.admin.admins import admins_page
 from aqstream.pages.admin.mail import platform_mail_page
+from aqstream.pages.admin.organizations import organization_page, organizations_page
+from aqstream.pages.admin.overview import overview_page
 from aqstream.pages.auth import forgot_password, reset_password, sign_in, sign_up
 from aqstream.pages.home import home, new_organization
 from aqstream.pages.not_found import not_found_page
@@ -24,7 +26,8 @@ from aqstream.pages.public.event import event_page
 from aqstream.pages.public.order import order_page
 from aqstream.services.notify import mail_delivery
 from aqstream.state.account import MyTicketsState, ProfileState, VerifyState
-from aqstream.state.admin_actions import AdminsState
+from aqstream.state.admin import AdminOrgsState, AdminOrgState, AdminOverviewState
+from aqstream.state.admin_actions import AdminsState, TenantActionsState
 from aqstream.state.auth import AuthFormState, ForgotState, ResetState
 from aqstream.state.base import AppState
 from aqstream.state.catalog import CatalogState, OrgPublicState
@@ -103,6 +106,11 @@ app.add_page(mail_page, route="/o/[org]/mail", title=titled("mail.title"), on_lo
 app.add_page(admins_page, route="/admin/admins", title=titled("admin.admins.title"), on_load=AdminsState.on_load)
 app.add_page(platform_mail_page, route="/admin/mail", title=titled("mail.platform.title"),
              on_load=MailLogState.on_load_platform)
+app.add_page(overview_page, route="/admin", title=titled("admin.overview.title"), on_load=AdminOverviewState.on_load)
+app.add_page(organizations_page, route="/admin/organizations", title=titled("admin.organizations.title"),
+             on_load=AdminOrgsState.on_load)
+app.add_page(organization_page, route="/admin/organizations/[slug]", title=titled("admin.organization.title"),
+             on_load=[AdminOrgState.on_load, TenantActionsState.on_load])
 # Reflex serves this page for every address no other page takes (instead of its bare "404: Page not found").
 app.add_page(not_found_page, route="404", title=titled("page_title.not_found"), on_load=AppState.on_load_visitor)
 app.add_page(invite_page, route="/invite/[token]", title=titled("page_title.invitation"), on_load=InviteState.on_load)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException
 
 from aqstream.api import (
+    admin,
     admin_actions,
     analytics,
     attendees,
@@ -41,7 +42,7 @@ API_PREFIX = deps.PREFIX
 # One module a resource, named by the first words of its URLs (docs/architecture.md, "The HTTP edge").
 ROUTERS = [auth.router, organizations.router, events.router, ticket_types.router, questions.router,
            attendees.router, analytics.router, attendees.browser_router, public.router, catalog.router, mail.router,
-           browser_auth.router, share.router, admin_actions.router]
+           browser_auth.router, share.router, admin.router, admin_actions.router]
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 

@@ -66,7 +66,8 @@ def header() -> rx.Component:
                             rx.link(T("nav.dashboard"), href="/", **link),
                             rx.link(T("nav.my_tickets"), href="/account/tickets", **link),
                             rx.cond(AppState.platform_admin,
-                                    rx.link(T("nav.platform_mail"), href="/admin/mail", **link),
+                                    rx.fragment(rx.link(T("nav.platform_admin"), href="/admin", **link),
+                                                rx.link(T("nav.platform_mail"), href="/admin/mail", **link)),
                                     rx.fragment()),
                             signout_button(size="3"),  # the links' text size
                         ),

@@ -52,9 +52,10 @@ class TenantActionsState(AppState):
             return
         self._read()
 
-    def _do(self, action, notice_key: str) -> None:
+    def _do(self, action, notice_key: str):
+        """Run the change; then the page's facts (status, limits, audit) are read again."""
         if not self._load_user():
-            return
+            return None
         try:
             with session_scope() as session:
                 org = tenants.by_slug(session, Principal(self._user_id), self.tenant_slug)
@@ -62,22 +63,25 @@ class TenantActionsState(AppState):
         except DomainError as exc:
             self.action_errors = self._errors_text(exc)
             self.action_notice = ""
-            return
+            return None
         self.action_errors, self.action_notice = {}, self.t(notice_key)
         self._read()
+        from aqstream.state.admin import AdminOrgState
+
+        return AdminOrgState.on_load
 
     @rx.event
     def suspend(self, form: dict):
-        self._do(lambda s, p, org_id: tenants.suspend(s, p, org_id, str(form.get("reason", ""))[:2000]),
+        return self._do(lambda s, p, org_id: tenants.suspend(s, p, org_id, str(form.get("reason", ""))[:2000]),
                  "admin.suspended_notice")
 
     @rx.event
     def reactivate(self):
-        self._do(tenants.reactivate, "admin.reactivated_notice")
+        return self._do(tenants.reactivate, "admin.reactivated_notice")
 
     @rx.event
     def save_limits(self, form: dict):
-        self._do(lambda s, p, org_id: tenants.set_limits(
+        return self._do(lambda s, p, org_id: tenants.set_limits(
             s, p, org_id, max_published_events=str(form.get("max_published_events", ""))[:12],
             max_tickets_per_event=str(form.get("max_tickets_per_event", ""))[:12]), "admin.limits_notice")
 
