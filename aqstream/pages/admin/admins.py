@@ -3,6 +3,7 @@ last one). Anyone who is not a platform admin sees "not found"."""
 import reflex as rx
 
 from aqstream.components.ui import T, field, shell, when_loaded
+from aqstream.pages.admin.overview import admin_nav
 from aqstream.state.admin_actions import AdminsState as S
 
 
@@ -21,7 +22,7 @@ def admin_row(row: rx.Var) -> rx.Component:
 
 def admins_page() -> rx.Component:
     return shell(when_loaded(S.loaded, S.found, rx.vstack(
-        rx.link(T("admin.overview_link"), href="/admin"),
+        admin_nav("admins"),
         rx.heading(T("admin.admins.title"), size="7", as_="h1"),
         rx.text(T("admin.admins.lead"), color_scheme="gray"),
         rx.cond(S.notice != "", rx.callout(S.notice, color_scheme="green", role="status", width="100%"),

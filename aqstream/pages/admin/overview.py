@@ -18,6 +18,7 @@ def admin_nav(current: str) -> rx.Component:
     return rx.el.nav(
         rx.hstack(link("admin.nav.overview", "/admin", "overview"),
                   link("admin.nav.organizations", "/admin/organizations", "organizations"),
+                  link("admin.admins.title", "/admin/admins", "admins"),
                   link("nav.platform_mail", "/admin/mail", "mail"), spacing="4", wrap="wrap"),
         aria_label=T("admin.nav.label"),
     )
