@@ -36,8 +36,9 @@ class SuspendIn(BaseModel):
 
 
 class LimitsIn(BaseModel):
-    max_published_events: Optional[int] = Field(default=None, description="null: no limit")
-    max_tickets_per_event: Optional[int] = Field(default=None, description="null: no limit")
+    max_published_events: Optional[int] = Field(default=None, ge=1, le=tenants.LIMIT_MAX, description="null: no limit")
+    max_tickets_per_event: Optional[int] = Field(default=None, ge=1, le=tenants.LIMIT_MAX,
+                                                 description="null: no limit")
 
 
 class TenantStateOut(BaseModel):

@@ -160,3 +160,64 @@ def test_the_support_view_is_read_only_and_audited(app_url, app_data, new_page):
     pages = [r[0] for r in rows(app_data, "select data from audit_entry where action = 'platform.support_view' "
                                           "and organization_id = ?", org_id)]
     assert any("/attendees" in p for p in pages), pages
+
+
+@pytest.mark.parametrize("viewport, label", [(DESKTOP, "desktop"), (PHONE, "phone")])
+def test_find_suspend_with_a_reason_and_reactivate_from_the_admin_pages(app_url, app_data, new_page, viewport,
+                                                                         label):
+    organizer = new_page(DESKTOP)
+    sign_up(organizer, app_url, f"Flo {label}", f"flo.{label}@example.com")
+    create_org_and_event(organizer, app_url, f"Flagged Club {label}", quantity="10")
+    organizer.get_by_role("button", name="Publish").click()
+    public_url = organizer.locator("#public-link").inner_text()
+    slug = re.match(r".*/o/([^/]+)/events/\d+", organizer.url).group(1)
+    if not rows(app_data, "select id from user_account where email = 'ada.admin@example.com'"):
+        sign_up(new_page(DESKTOP), app_url, "Ada Admin", "ada.admin@example.com")
+    assert cli(app_data, "admin", "grant", "ada.admin@example.com").returncode == 0
+
+    phone = viewport == PHONE
+    admin = new_page(viewport, is_mobile=phone, has_touch=phone)
+    sign_in(admin, app_url, "ada.admin@example.com")
+    admin.goto(f"{app_url}/admin/organizations")
+    admin.get_by_label("Search").fill(f"flo.{label}@example")  # found by its member's email
+    admin.get_by_role("button", name="Show organizations").click()
+    admin.get_by_role("link", name=f"Flagged Club {label}").first.click()
+    expect(admin.get_by_role("heading", name=f"Flagged Club {label}")).to_be_visible()
+    actions = admin.locator("#admin-org-actions")
+    actions.get_by_role("button", name="Suspend organization").click()
+    expect(actions.locator("#f-reason-error")).to_have_text("This field is required.")
+    actions.get_by_label("Reason for suspending").fill("Tickets sold for an event that does not exist")
+    actions.get_by_role("button", name="Suspend organization").click()
+    expect(actions.get_by_role("status")).to_have_text(
+        "The organization is suspended; its owners have been told by email.")
+    expect(actions).to_contain_text("Tickets sold for an event that does not exist")
+    assert no_horizontal_scroll(admin)
+    shot(admin, f"admin-suspended-{label}")
+
+    organizer.goto(f"{app_url}/o/{slug}")
+    expect(organizer.locator("#suspended-banner")).to_contain_text("Tickets sold for an event that does not exist")
+    visitor = new_page(PHONE, is_mobile=True, has_touch=True)
+    visitor.goto(public_url)
+    expect(visitor.get_by_text("This event is unavailable: registration is closed.")).to_be_visible()
+    assert rows(app_data, "select count(*) from outbox_message where kind = 'email.organization_suspended' and "
+                          "recipient = ?", f"flo.{label}@example.com") == [(1,)]
+
+    actions.get_by_role("button", name="Reactivate organization").click()
+    expect(actions.get_by_role("status")).to_have_text(
+        "The organization is active again; its owners have been told by email.")
+    expect(actions.get_by_role("button", name="Suspend organization")).to_be_visible()
+    organizer.reload()
+    expect(organizer.get_by_role("link", name="New event")).to_be_visible()
+    expect(organizer.locator("#suspended-banner")).to_have_count(0)
+    visitor.reload()
+    expect(visitor.get_by_role("button", name="Register")).to_be_visible()
+
+    # Limits: a wrong number is said next to its field; a saved limit shows again on the page.
+    actions.get_by_label("Published events at once, at most").fill("0")
+    actions.get_by_role("button", name="Save limits").click()
+    expect(actions.locator("#f-max_published_events-error")).to_contain_text("whole number from 1")
+    actions.get_by_label("Published events at once, at most").fill("3")
+    actions.get_by_role("button", name="Save limits").click()
+    expect(actions.get_by_role("status")).to_have_text("Limits saved.")
+    admin.reload()
+    expect(admin.locator("#admin-org-actions").get_by_label("Published events at once, at most")).to_have_value("3")
