@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, distinct, func, literal_column, select
+from sqlalchemy import Integer, and_, case, cast, distinct, func, literal_column, select
 from sqlmodel import Session
 
 from aqstream.models import Event, Order, Ticket
@@ -239,16 +239,53 @@ def change_stamp(session: Session, organization_id: int, event_id: int) -> tuple
 
 
 ARRIVAL_MINUTES = 15
+_QUARTER = ARRIVAL_MINUTES * 60  # seconds
+
+
+def _quarter_of(session: Session, column):
+    """The UTC quarter hour a timestamp lies in, as seconds since the epoch // 900, computed by the database
+    (PostgreSQL: timestamptz; SQLite: UTC text)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.floor(func.extract("epoch", column) / _QUARTER)
+    return cast(func.strftime("%s", column), Integer) / _QUARTER  # integer division
+
+
+def _whole_quarters(start: datetime, zone: ZoneInfo) -> datetime | None:
+    """The local start of a UTC quarter hour, if the whole quarter hour is one local quarter hour: the zone's offset
+    is a whole number of quarter hours there and does not change inside it (every real zone's offsets, and their
+    changes at quarter-hour instants, since the early 20th century). None otherwise."""
+    local = start.astimezone(zone)
+    last = (start + timedelta(seconds=_QUARTER - 1)).astimezone(zone)
+    offset = local.utcoffset()
+    if offset != last.utcoffset() or offset.total_seconds() % _QUARTER:
+        return None
+    return local
 
 
 def _arrivals(session: Session, event_id: int, zone: ZoneInfo) -> tuple[int, list[tuple[datetime, int]]]:
-    """Valid tickets checked in, and how many arrived in each quarter hour (in the event's zone)."""
+    """Valid tickets checked in, and how many arrived in each quarter hour (in the event's zone).
+
+    Grouped by the database per UTC quarter hour, each then named by its local start: the same quarter hours as
+    the local clock's wherever the offset is a whole number of quarter hours (all real zones today, daylight
+    saving included). A UTC quarter hour where that does not hold (an old local mean time) has its check-ins
+    read one by one."""
+    arrived = and_(Ticket.event_id == event_id, Ticket.status == TicketStatus.VALID, Ticket.checked_in_at.is_not(None))
+    quarters = select(_quarter_of(session, Ticket.checked_in_at).label("q")).where(arrived).subquery()
     slots: dict[datetime, int] = {}
+    odd: list[datetime] = []
     seen = 0
-    for (at,) in session.execute(select(Ticket.checked_in_at).where(
-            Ticket.event_id == event_id, Ticket.status == TicketStatus.VALID, Ticket.checked_in_at.is_not(None))):
-        local = _as_utc(at).astimezone(zone)
-        slot = local.replace(minute=local.minute - local.minute % ARRIVAL_MINUTES, second=0, microsecond=0)
-        slots[slot] = slots.get(slot, 0) + 1
-        seen += 1
+    for quarter, n in session.execute(select(quarters.c.q, func.count()).group_by(quarters.c.q)).all():
+        start = datetime.fromtimestamp(int(quarter) * _QUARTER, timezone.utc)
+        seen += n
+        local = _whole_quarters(start, zone)
+        if local is None:
+            odd.append(start)
+        else:
+            slots[local] = slots.get(local, 0) + n
+    for start in odd:
+        for (at,) in session.execute(select(Ticket.checked_in_at).where(
+                arrived, Ticket.checked_in_at >= start, Ticket.checked_in_at < start + timedelta(seconds=_QUARTER))):
+            local = _as_utc(at).astimezone(zone)
+            slot = local.replace(minute=local.minute - local.minute % ARRIVAL_MINUTES, second=0, microsecond=0)
+            slots[slot] = slots.get(slot, 0) + 1
     return seen, sorted(slots.items())
