@@ -243,6 +243,8 @@ AUDITED: dict[str, tuple[str, str, str, tuple[str, ...] | None]] = {
     "platform_admin.revoked": ("platform.admin_revoke", "user", "user_id", None),
     "organization.limits_changed": ("platform.limits", "organization", "organization_id", None),
     "organization.support_viewed": ("platform.support_view", "organization", "organization_id", None),
+    "organization.exported": ("platform.export", "organization", "organization_id", None),
+    "organization.deleted": ("platform.delete", "organization", "organization_id", None),
 }
 
 

@@ -18,6 +18,7 @@ OWNER, ADMIN, STAFF, CHECKIN = "owner", "admin", "staff", "checkin"
 ROLES = (OWNER, ADMIN, STAFF, CHECKIN)
 SUPPORT = "support"  # a platform admin looking at an organization they are not a member of: read only
 ACTIVE, SUSPENDED = "active", "suspended"  # an organization's status
+DELETED = "deleted"  # its personal data gone, its row kept for the platform's totals (services/platform/export.py)
 
 
 class Need(frozenset):
@@ -78,7 +79,7 @@ def access(session: Session, principal: Principal, organization_id: int, allowed
     if row is None:
         if not writes(allowed) and is_platform_admin(session, principal):
             org = session.get(Organization, organization_id)
-            if org is not None:
+            if org is not None and org.status != DELETED:
                 return OrgAccess(org, SUPPORT)
         raise NotFound()
     org, role = row

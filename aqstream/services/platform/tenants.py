@@ -18,14 +18,15 @@ from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, NotFound, OrganizationSuspended, ValidationError
 from aqstream.services.lifecycle import EventStatus
 from aqstream.services.notify import domain_events
-from aqstream.services.org.permissions import ACTIVE, SUSPENDED, Principal, require_platform_admin
+from aqstream.services.org.permissions import ACTIVE, DELETED, SUSPENDED, Principal, require_platform_admin
 
 REASON_MAX = 500
 LIMIT_MAX = 10_000_000
 
 
 def _organization(session: Session, organization_id: int, lock: bool = False) -> Organization:
-    statement = select(Organization).where(Organization.id == organization_id)
+    """The organization, unless deleted (services/platform/export.py): a deleted one is never suspended again."""
+    statement = select(Organization).where(Organization.id == organization_id, Organization.status != DELETED)
     org = session.exec(statement.with_for_update() if lock else statement).first()
     if org is None:
         raise NotFound()
