@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from aqstream.api import (
     admin,
     admin_actions,
+    admin_export,
     analytics,
     attendees,
     auth,
@@ -42,7 +43,8 @@ API_PREFIX = deps.PREFIX
 # One module a resource, named by the first words of its URLs (docs/architecture.md, "The HTTP edge").
 ROUTERS = [auth.router, organizations.router, events.router, ticket_types.router, questions.router,
            attendees.router, analytics.router, attendees.browser_router, public.router, catalog.router, mail.router,
-           browser_auth.router, share.router, admin.router, admin_actions.router]
+           browser_auth.router, share.router, admin.router, admin_actions.router, admin_export.router,
+           admin_export.browser_router]
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 
