@@ -1,4 +1,4 @@
-.PHONY: setup run test test-fast bench bench-analytics bench-admin bench-page bench-state
+.PHONY: setup run test test-fast bench bench-analytics bench-admin bench-admin-export bench-page bench-state
 setup:
 	scripts/setup.sh --test
 run:
@@ -11,10 +11,12 @@ test-fast:
 # Ticket rush on PostgreSQL: raw driver, service layer, HTTP API with 1 and several workers;
 # the attendee list and analytics at scale (bench/analytics.py, as bench-analytics);
 # the platform admins' organizations list at 10,000 organizations (bench/admin.py, as bench-admin);
+# a platform admin's export of an organization of 1,000,000 tickets (bench/admin_export.py, as bench-admin-export);
 # then the public event page's speed in Chromium (LCP, JavaScript downloaded), phone and desktop.
 bench:
 	scripts/setup.sh --test && .venv/bin/python bench/rush.py
 	.venv/bin/python bench/admin.py
+	.venv/bin/python bench/admin_export.py
 	scripts/chromium.sh && .venv/bin/python bench/page_speed.py
 # Only analytics at the scale of issue 14 (PostgreSQL): one event of 100,000 tickets and a million page views,
 # the Analytics tab's data from the aggregate queries against daily counters kept by a domain-event handler
@@ -25,6 +27,10 @@ bench-analytics:
 # and 200,000 tickets filled by SQL; the list's first page, searches, sorts and last page, the overview.
 bench-admin:
 	scripts/setup.sh --test && .venv/bin/python bench/admin.py
+# Only the organization export (PostgreSQL): 100,000 then 1,000,000 tickets exported as a streamed ZIP of CSV
+# files through the service; rows/s, ZIP size, time and resident memory while streaming (flat), then the deletion.
+bench-admin-export:
+	scripts/setup.sh --test && .venv/bin/python bench/admin_export.py
 # Only the page speed (SQLite; no PostgreSQL or Redis needed).
 bench-page:
 	scripts/setup.sh --test && scripts/chromium.sh && .venv/bin/python bench/page_speed.py
