@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
-from sqlalchemy import String, Text, and_, cast, delete, func, not_, or_, update
+from sqlalchemy import String, Text, TypeDecorator, and_, cast, delete, func, not_, or_, update
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write, session_scope
@@ -63,7 +63,7 @@ from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, NotFound, ValidationError
 from aqstream.services.notify import domain_events
 from aqstream.services.org.permissions import DELETED, SUSPENDED, Principal, require_platform_admin
-from aqstream.services.reports.exports import ExportStream, _cell, take_slot
+from aqstream.services.reports.exports import FORMULA_START, ExportStream, _cell, take_slot
 
 EXPORT_CHUNK = 5000  # rows read per database checkout
 PIECE_BYTES = 256 * 1024  # the archive is handed out in pieces of about this size
@@ -98,24 +98,57 @@ def _text(value: Any) -> str:
     return str(_cell(value))
 
 
-def _answer(value: Any) -> Any:
+def _answer(value: Any) -> str:
     """A registration answer as a cell: a choice of several as "a, b", a checkbox as true/false."""
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return value
+        value = ", ".join(str(v) for v in value)
+    return _text(value)
+
+
+def _string(value: str | None) -> str | None:
+    return "'" + value if value and value.startswith(FORMULA_START) else value
+
+
+def _time(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.isoformat(timespec="seconds")[:19] + "Z"  # isoformat: a third of strftime's time
+
+
+def _bool(value: bool | None) -> str:
+    return "" if value is None else ("true" if value else "false")
+
+
+def _converter(column) -> Callable[[Any], Any] | None:
+    """How a column's values become cells, chosen once per column (a million rows make per-value type checks
+    the export's main cost): integers as they are (the csv module writes None as ""), text quoted when it looks
+    like a formula, times in UTC, the rest through `_text`."""
+    kind = column.type.impl if isinstance(column.type, TypeDecorator) else column.type
+    try:
+        python = kind.python_type
+    except NotImplementedError:
+        return _text
+    if python is int:
+        return None
+    return {str: _string, datetime: _time, bool: _bool}.get(python, _text)
 
 
 @dataclass(frozen=True)
 class Table:
     """One CSV file: its header, the columns (the first is the id the pages are keyed on) and the condition that
-    keeps the organization's rows; `shape` turns a row into its cells."""
+    keeps the organization's rows; `convert` overrides how a column (by its index) becomes cells."""
 
     name: str
     header: list[str]
     columns: list[Any]
     where: Callable[[int], Any]
     joins: list[tuple[Any, Any]] = field(default_factory=list)
-    shape: Callable[[tuple], list[Any]] = list
+    convert: dict[int, Callable[[Any], Any]] = field(default_factory=dict)
+
+    def converters(self) -> list[Callable[[Any], Any] | None]:
+        return [self.convert.get(i) or _converter(c) for i, c in enumerate(self.columns)]
 
 
 def _org_events(organization_id: int):
@@ -159,7 +192,7 @@ TABLES = [
            Answer.value],
           lambda org: Question.event_id.in_(_org_events(org)),
           joins=[(Question, Question.id == Answer.question_id)],
-          shape=lambda row: [*row[:6], _answer(row[6])]),
+          convert={6: _answer}),
     Table("members.csv",
           ["id", "user_id", "name", "email", "role", "joined_at"],
           [Membership.id, Membership.user_id, User.name, User.email, Membership.role, Membership.created_at],
@@ -241,11 +274,12 @@ def zip_chunks(engine, organization_id: int, manifest: _Manifest, chunk: int = E
             n = 0
             text = io.StringIO()
             writer = csv.writer(text)
+            converters = table.converters()
             with archive.open(table.name, "w", force_zip64=True) as member:
                 text.write("\ufeff")
                 writer.writerow(table.header)
                 for row in _rows(engine, table, organization_id, chunk):
-                    writer.writerow([_text(v) for v in table.shape(row)])
+                    writer.writerow([f(v) if f else v for f, v in zip(converters, row)])
                     n += 1
                     if text.tell() >= piece_bytes // 4:
                         member.write(text.getvalue().encode("utf-8"))
