@@ -105,3 +105,45 @@ def test_a_busy_server_answers_503_with_retry_after(client, login, make, session
     response = client.get(f"/api/v1/admin/organizations/{org.slug}/export", headers=login(root))
     assert response.status_code == 503 and response.headers["retry-after"] == "30"
     assert response.json()["error"]["code"] == "exports_busy"
+
+
+def test_the_export_streams_from_a_real_server(use_db, login, make, session):
+    """Over a socket, from uvicorn: the archive comes in chunks (no Content-Length: it is written as it is sent),
+    and the whole of it opens."""
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from aqstream.api.app import create_api
+
+    root, owner, org, event, buyer = setup(make, session)
+    auth = login(root)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_api(), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        for _ in range(200):
+            if server.started:
+                break
+            time.sleep(0.05)
+        pieces = []
+        with httpx.stream("GET", f"http://127.0.0.1:{port}/api/v1/admin/organizations/{org.slug}/export",
+                          headers=auth, timeout=30) as response:
+            assert response.status_code == 200
+            assert "content-length" not in response.headers
+            assert response.headers["transfer-encoding"] == "chunked"
+            pieces = list(response.iter_raw())
+        assert len(pieces) > 1
+        assert orders_csv(b"".join(pieces))[1][3] == buyer
+        owner_try = httpx.get(f"http://127.0.0.1:{port}/api/v1/admin/organizations/{org.slug}/export",
+                              headers=login(owner), timeout=30)
+        assert owner_try.status_code == 404 and owner_try.json()["error"]["code"] == "not_found"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
