@@ -4,21 +4,17 @@ in the body); and the admin page's download link, /admin-export/organizations/{s
 browser's cookie. Anyone who is not a platform admin gets 404, owners of the organization included."""
 from __future__ import annotations
 
-from typing import Optional
-
 from fastapi import APIRouter, Depends, Path, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import Field
 from sqlmodel import Session, select
 
 from aqstream.api import schemas
 from aqstream.api.attendees import ExportResponse
-from aqstream.api.deps import PREFIX, account, bearer, db
+from aqstream.api.deps import PREFIX, account, account_closed, db
 from aqstream.db import session_scope
 from aqstream.models import Organization
 from aqstream.services.accounts import accounts
 from aqstream.services.errors import NotFound, Unauthenticated
-from aqstream.services.org import api_tokens
 from aqstream.services.org.permissions import Principal, require_platform_admin
 from aqstream.services.platform import export
 
@@ -43,13 +39,6 @@ def _organization(session: Session, principal: Principal, slug: str) -> Organiza
     return org
 
 
-def _account_closed(credentials: Optional[HTTPAuthorizationCredentials] = Depends(bearer)) -> Principal:
-    """`account` for a streamed response: checked on a session closed at once, so a long download holds no
-    connection (deps.identity_closed)."""
-    with session_scope() as session:
-        return api_tokens.verify_account_token(session, credentials.credentials if credentials else None)
-
-
 def export_response(principal: Principal, slug: str) -> ExportResponse:
     """The archive streamed as it is written; the slot and the session used to start it are given back at once,
     each page of rows is read on a short checkout of its own (services/platform/export.py)."""
@@ -65,7 +54,7 @@ def export_response(principal: Principal, slug: str) -> ExportResponse:
     200: {"description": "Everything the organization holds: a ZIP of CSV files (events, ticket_types, orders, "
                          "tickets, answers, members, audit) and README.txt with the row counts",
           "content": {ZIP_TYPE: {"schema": {"type": "string", "format": "binary"}}}}})
-def export_organization(slug: str = Slug, who: Principal = Depends(_account_closed)):
+def export_organization(slug: str = Slug, who: Principal = Depends(account_closed)):
     return export_response(who, slug)
 
 

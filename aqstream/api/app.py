@@ -109,7 +109,7 @@ def _needs_token(route: APIRoute) -> bool:
     pending = [route.dependant]
     while pending:
         dependant = pending.pop()
-        if dependant.call in (deps.identity, deps.identity_closed, deps.account):
+        if dependant.call in (deps.identity, deps.identity_closed, deps.account, deps.account_closed):
             return True
         pending.extend(dependant.dependencies)
     return False

@@ -43,6 +43,13 @@ def identity_closed(credentials: Optional[HTTPAuthorizationCredentials] = Depend
         return api_tokens.verify_token(session, credentials.credentials if credentials else None)
 
 
+def account_closed(credentials: Optional[HTTPAuthorizationCredentials] = Depends(bearer)) -> Principal:
+    """`account` for a streamed response (a platform admin's organization export), checked on a session closed at
+    once, as `identity_closed`."""
+    with session_scope() as session:
+        return api_tokens.verify_account_token(session, credentials.credentials if credentials else None)
+
+
 def client_address(request: Request) -> str:
     """The client's address for the sign-in and reset limits: the peer, or behind a trusted proxy the client
     it names in X-Forwarded-For (see services/accounts/client_ip.py)."""
