@@ -228,3 +228,24 @@ def test_delete_removes_personal_data_keeps_totals_and_the_organization_is_gone(
     with pytest.raises(NotFound):
         tenants.reactivate(session, admin, org.id)
     assert session.get(Organization, org.id).status == "deleted"
+
+
+def test_a_deletion_that_fails_part_way_leaves_everything_as_it_was(make, session, monkeypatch):
+    w = world(make, session)
+    org, admin = w["org"], Principal(w["admin"].id)
+    tenants.suspend(session, admin, org.id, "Asked to leave")
+    real = org_export.domain_events.record
+
+    def fail_last(session_, name, *args, **kwargs):
+        if name == "organization.deleted":  # every UPDATE and DELETE has run by now
+            raise RuntimeError("the database went away")
+        return real(session_, name, *args, **kwargs)
+
+    monkeypatch.setattr(org_export.domain_events, "record", fail_last)
+    with pytest.raises(RuntimeError):
+        org_export.delete_organization(session, admin, org.id, org.slug)
+    assert session.get(Organization, org.id).status == "suspended"
+    assert sorted(session.exec(select(Order.buyer_email).where(Order.organization_id == org.id)).all()) == sorted(
+        w["buyers"])
+    assert session.exec(select(Membership).where(Membership.organization_id == org.id)).first() is not None
+    assert session.exec(select(Answer).where(Answer.order_id == w["orders"][0].id)).first() is not None
