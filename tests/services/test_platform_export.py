@@ -176,6 +176,8 @@ def test_delete_removes_personal_data_keeps_totals_and_the_organization_is_gone(
     w = world(make, session)
     org, admin, event = w["org"], Principal(w["admin"].id), w["event"]
     tenants.suspend(session, admin, org.id, "Asked to leave")
+    archive, _ = read_zip(org_export.export_organization(session, admin, org.id))  # the last copy, while suspended
+    assert len(table(archive, "tickets.csv")) == 4
     old_tokens = [o.access_token for o in w["orders"]]
     old_codes = set(session.exec(select(Ticket.code).where(Ticket.event_id == event.id)).all())
     for needle in (*w["buyers"], w["invited"], w["anna"]):
