@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from aqstream.api import schemas
 from aqstream.api.attendees import ExportResponse
-from aqstream.api.deps import PREFIX, account, account_closed, db
+from aqstream.api.deps import PREFIX, account_closed, db
 from aqstream.db import session_scope
 from aqstream.models import Organization
 from aqstream.services.accounts import accounts
@@ -39,6 +39,14 @@ def _organization(session: Session, principal: Principal, slug: str) -> Organiza
     return org
 
 
+def platform_admin(who: Principal = Depends(account_closed)) -> Principal:
+    """The caller, when a platform admin; NotFound for anyone else, before the body is even read (so a stranger's
+    malformed body still gets 404, not a 422 that would say the route exists). Checked on a session closed at once."""
+    with session_scope() as session:
+        require_platform_admin(session, who)
+    return who
+
+
 def export_response(principal: Principal, slug: str) -> ExportResponse:
     """The archive streamed as it is written; the slot and the session used to start it are given back at once,
     each page of rows is read on a short checkout of its own (services/platform/export.py)."""
@@ -54,14 +62,14 @@ def export_response(principal: Principal, slug: str) -> ExportResponse:
     200: {"description": "Everything the organization holds: a ZIP of CSV files (events, ticket_types, orders, "
                          "tickets, answers, members, audit) and README.txt with the row counts",
           "content": {ZIP_TYPE: {"schema": {"type": "string", "format": "binary"}}}}})
-def export_organization(slug: str = Slug, who: Principal = Depends(account_closed)):
+def export_organization(slug: str = Slug, who: Principal = Depends(platform_admin)):
     return export_response(who, slug)
 
 
 @router.delete("/admin/organizations/{slug}", status_code=204, tags=ADMIN, responses={
     409: {"description": "The organization is not suspended (admin.delete.not_suspended)"},
     422: {"description": "confirm_slug is not the organization's slug exactly"}})
-def delete_organization(body: DeleteOrganizationIn, slug: str = Slug, who: Principal = Depends(account),
+def delete_organization(body: DeleteOrganizationIn, slug: str = Slug, who: Principal = Depends(platform_admin),
                         session: Session = Depends(db)):
     """Delete a suspended organization: its personal data is removed or anonymized, its events and tickets stay
     counted in the platform's totals, it is gone from every page. `confirm_slug` must be its slug exactly."""

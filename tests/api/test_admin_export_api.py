@@ -81,7 +81,8 @@ def test_every_export_route_is_a_404_to_anyone_else(client, login, make, session
         for auth in (login(user), login(user, organization=org.slug) if user is owner else login(user)):
             for response in (client.get(f"/api/v1/admin/organizations/{org.slug}/export", headers=auth),
                              client.get("/api/v1/admin/organizations/no-such-org/export", headers=auth),
-                             delete(client, org.slug, {"confirm_slug": org.slug}, auth)):
+                             delete(client, org.slug, {"confirm_slug": org.slug}, auth),
+                             delete(client, org.slug, {"bogus": 1}, auth)):  # a bad body says nothing either
                 assert response.status_code == 404, response.text
                 assert response.json()["error"]["code"] == "not_found"
         cookie = accounts.create_session(session, user.id)
