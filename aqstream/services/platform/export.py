@@ -23,12 +23,14 @@ Python; the bench measures it), only for a suspended organization whose slug the
   does with `domain_events.forget`), except the platform's own (suspension, limits, support visits, export);
 - kept, so the platform's totals stay: the organization's row (status "deleted"), its events, ticket types,
   questions, orders and tickets with their statuses, amounts and times, and the traffic counts (per day and
-  source, naming nobody). Member accounts stay: they are people's own accounts on the platform.
+  source, naming nobody), the organization's name, the suspension's reason and the platform's audit entries.
+  Member accounts stay: they are people's own accounts on the platform (their last-opened organization is
+  cleared). The logo and cover image files stay on disk: the organization's published pictures, not its people.
 
 A deleted organization is gone for everyone: the catalog, its public and event pages and registration look for
-active organizations only (suspended ones are shown as unavailable, deleted ones do not exist), its members
-lost their memberships, and these admin services answer NotFound. Its slug stays reserved: old links and the
-name must never lead to someone else's pages."""
+active or suspended organizations only (a suspended one's event page says it is unavailable; a deleted one does
+not exist), its members lost their memberships, `access` gives no support view of it, and these admin services
+and `tenants` answer NotFound. Its slug stays reserved: old links must never lead to someone else's pages."""
 from __future__ import annotations
 
 import csv
