@@ -85,6 +85,24 @@ class TenantActionsState(AppState):
             s, p, org_id, max_published_events=str(form.get("max_published_events", ""))[:12],
             max_tickets_per_event=str(form.get("max_tickets_per_event", ""))[:12]), "admin.limits_notice")
 
+    @rx.event
+    def delete(self, form: dict):
+        """Delete the (suspended) organization once its slug is typed; then back to the list."""
+        from aqstream.services.platform import export
+
+        if not self._load_user():
+            return None
+        try:
+            with session_scope() as session:
+                org = tenants.by_slug(session, Principal(self._user_id), self.tenant_slug)
+                export.delete_organization(session, Principal(self._user_id), org.id,
+                                           str(form.get("confirm_slug", ""))[:100])
+        except DomainError as exc:
+            self.action_errors, self.action_notice = self._errors_text(exc), ""
+            return None
+        self.action_errors, self.tenant_found = {}, False
+        return rx.redirect("/admin/organizations")
+
     @rx.var
     def suspended_since(self) -> str:
         return format_datetime(datetime.fromisoformat(self._suspended_at), "UTC", self.lang) if self._suspended_at else ""

@@ -221,3 +221,45 @@ def test_find_suspend_with_a_reason_and_reactivate_from_the_admin_pages(app_url,
     expect(actions.get_by_role("status")).to_have_text("Limits saved.")
     admin.reload()
     expect(admin.locator("#admin-org-actions").get_by_label("Published events at once, at most")).to_have_value("3")
+
+
+def test_export_as_served_then_delete_after_typing_the_slug(app_url, app_data, new_page):
+    import zipfile
+
+    organizer = new_page(DESKTOP)
+    sign_up(organizer, app_url, "Gone Soon", "gone.soon@example.com")
+    create_org_and_event(organizer, app_url, "Closing Club", quantity="10")
+    organizer.get_by_role("button", name="Publish").click()
+    public_url = organizer.locator("#public-link").inner_text()
+    slug = re.match(r".*/o/([^/]+)/events/\d+", organizer.url).group(1)
+    if not rows(app_data, "select id from user_account where email = 'ada.admin@example.com'"):
+        sign_up(new_page(DESKTOP), app_url, "Ada Admin", "ada.admin@example.com")
+    admin = new_page(DESKTOP)
+    sign_in(admin, app_url, "ada.admin@example.com")
+    admin.goto(f"{app_url}/admin/organizations/{slug}")
+    actions = admin.locator("#admin-org-actions")
+    expect(actions).to_contain_text("An organization can be deleted only once it is suspended.")
+    with admin.expect_download() as download:
+        actions.get_by_role("link", name="Download everything it holds (ZIP of CSV files)").click()
+    with zipfile.ZipFile(download.value.path()) as archive:
+        names = set(archive.namelist())
+        assert {"events.csv", "tickets.csv", "members.csv"} <= names
+        assert "Rust & Python evening" in archive.read("events.csv").decode("utf-8-sig")
+        assert "gone.soon@example.com" in archive.read("members.csv").decode("utf-8-sig")
+
+    suspend(app_data, slug, "Closing down at the owner's request")
+    admin.reload()
+    actions.get_by_label("Type its address in links (slug) to confirm").fill(slug + "x")
+    actions.get_by_role("button", name="Delete organization").click()
+    expect(actions.locator("#f-confirm_slug-error")).to_contain_text("exactly as it is written")
+    assert rows(app_data, "select status from organization where slug = ?", slug) == [("suspended",)]
+    shot(admin, "admin-delete-desktop")
+    actions.get_by_label("Type its address in links (slug) to confirm").fill(slug)
+    actions.get_by_role("button", name="Delete organization").click()
+    expect(admin).to_have_url(re.compile(r"/admin/organizations$"))
+    assert rows(app_data, "select status from organization where slug = ?", slug) == [("deleted",)]
+    assert rows(app_data, "select count(*) from membership m join organization o on o.id = m.organization_id "
+                          "where o.slug = ?", slug) == [(0,)]
+    visitor = new_page(PHONE, is_mobile=True, has_touch=True)
+    visitor.goto(public_url)
+    expect(visitor.get_by_role("heading", name="Not found.")).to_be_visible()

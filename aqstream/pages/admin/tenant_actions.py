@@ -68,6 +68,33 @@ def _limits() -> rx.Component:
     )
 
 
+def _export_and_delete() -> rx.Component:
+    """Everything the organization holds as a ZIP of CSV files; deletion only once suspended, with its slug typed."""
+    return rx.vstack(
+        rx.heading(T("admin.export_delete"), size="3", as_="h3"),
+        rx.link(rx.icon("download", aria_hidden="true"), T("admin.export"),
+                href="/admin-export/organizations/" + S.tenant_slug + ".zip", is_external=True, **BUTTON,
+                display="inline-flex", align_items="center", gap="6px"),
+        rx.cond(
+            S.tenant_suspended,
+            rx.form(
+                rx.vstack(
+                    rx.text(T("admin.delete_lead"), size="2", color_scheme="gray"),
+                    field("admin.delete_confirm", "confirm_slug", S.action_errors, autocomplete="off",
+                          spell_check=False),
+                    rx.button(T("admin.delete"), type="submit", color_scheme="red", variant="solid", **BUTTON),
+                    spacing="2", width="100%",
+                ),
+                on_submit=S.delete,
+                reset_on_submit=False,
+                width="100%",
+            ),
+            rx.text(T("admin.delete_needs_suspension"), size="2", color_scheme="gray"),
+        ),
+        spacing="2", width="100%",
+    )
+
+
 def tenant_actions() -> rx.Component:
     return rx.cond(
         S.tenant_found,
@@ -79,6 +106,8 @@ def tenant_actions() -> rx.Component:
             _limits(),
             rx.separator(),
             rx.link(T("admin.support_view"), href="/o/" + S.tenant_slug, **BUTTON),
+            rx.separator(),
+            _export_and_delete(),
             spacing="3", width="100%",
         ), width="100%"),
         rx.fragment(),
