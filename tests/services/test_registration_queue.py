@@ -62,7 +62,8 @@ def test_a_batch_is_one_transaction_and_each_buyer_gets_their_own_order(make, se
     assert {t.id: t.order_id for t in stored} == {t.id: r.order.id for r in outcomes for t in r.tickets}
     assert sold(session, TicketType, ga.id) == 4 and sold(session, TicketType, vip.id) == 4
     assert sold(session, Event, event.id) == 8
-    mails = {m.payload["order_id"]: m for m in committed(session, OutboxMessage, kind=registration.CONFIRMATION_EMAIL)}
+    mails = {m.payload["order_id"]: m for m in committed(session, OutboxMessage, kind=registration.CONFIRMATION_EMAIL,
+                                                          organization_id=event.organization_id)}
     for result in outcomes:
         assert mails[result.order.id].recipient == result.order.buyer_email
         assert {t["code"] for t in mails[result.order.id].payload["tickets"]} == {t.code for t in result.tickets}
