@@ -415,3 +415,15 @@ class VisitorSeen(SQLModel, table=True):
     utm_source: str = Field(default="", max_length=100)
     utm_medium: str = Field(default="", max_length=100)
     utm_campaign: str = Field(default="", max_length=100)
+
+
+class EventSigningKey(SQLModel, table=True):
+    """An event's Ed25519 key pair for signed tickets (services/checkin/signing.py): the public key is given to
+    scanners; the private key is kept encrypted with a key derived from AQSTREAM_SECRET_KEY."""
+
+    __tablename__ = "event_signing_key"
+
+    event_id: int = Field(foreign_key="event.id", primary_key=True)
+    public_key: str = Field(max_length=64)  # 32 bytes as hex
+    private_key_encrypted: str = Field(max_length=300)  # Fernet token of the 32-byte private key
+    created_at: datetime
