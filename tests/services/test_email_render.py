@@ -255,3 +255,25 @@ def test_unknown_kind_is_refused(session):
     with pytest.raises(ValueError):
         email_render.render(session, OutboxMessage(kind="email.nonsense", recipient="a@example.com", payload={},
                                                    next_attempt_at=None, created_at=None))
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_owners_emails_about_suspension_and_reactivation(make, session, lang):
+    from aqstream.services.notify import email_kinds
+    from aqstream.services.platform import admins, tenants
+
+    owner, org = make.org()
+    accounts.set_locale(session, owner.id, lang)
+    root = make.user("Root")
+    admins.grant(session, None, root.email)
+    tenants.suspend(session, Principal(root.id), org.id, "<b>Fake</b> events & refunds")
+    text, html, _, _ = parts(email_render.render(session, outbox(session, email_kinds.ORGANIZATION_SUSPENDED,
+                                                                 owner.email)))
+    reason = "<b>Fake</b> events & refunds"
+    assert reason in text and "&lt;b&gt;Fake&lt;/b&gt; events &amp; refunds" in html and "<b>Fake</b>" not in html
+    words = {"en": ("is suspended", "Reason"), "ru": ("приостановлена", "Причина")}[lang]
+    assert all(w in text for w in words) and org.name in text
+    tenants.reactivate(session, Principal(root.id), org.id)
+    text, _html, _, _ = parts(email_render.render(session, outbox(session, email_kinds.ORGANIZATION_REACTIVATED,
+                                                                  owner.email)))
+    assert {"en": "active again", "ru": "снова работает"}[lang] in text and reason not in text
