@@ -427,3 +427,49 @@ class EventSigningKey(SQLModel, table=True):
     public_key: str = Field(max_length=64)  # 32 bytes as hex
     private_key_encrypted: str = Field(max_length=300)  # Fernet token of the 32-byte private key
     created_at: datetime
+
+
+class CheckinList(SQLModel, table=True):
+    """Who may get in through a door (services/checkin/scans.py): all of an event's ticket types or chosen ones,
+    within an optional window, with or without re-entry. An event gets one list ("All tickets") by default."""
+
+    __tablename__ = "checkin_list"
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    event_id: int = Field(foreign_key="event.id", index=True)
+    name: str = Field(max_length=120)
+    ticket_type_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # []: all
+    opens_at: Optional[datetime] = None
+    closes_at: Optional[datetime] = None
+    allow_reentry: bool = Field(default=False)
+    created_at: datetime
+
+
+class CheckinEntry(SQLModel, table=True):
+    """A ticket let in through a list: one row per (list, ticket), so two devices scanning the same ticket at
+    the same moment make one entry, and exactly one of them says welcome."""
+
+    __tablename__ = "checkin_entry"
+
+    list_id: int = Field(foreign_key="checkin_list.id", primary_key=True)
+    ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
+    at: datetime
+    device: str = Field(default="", max_length=60)
+    scan_id: str = Field(max_length=64)
+
+
+class CheckinScan(SQLModel, table=True):
+    """Every scan as it was answered, by the device's own scan id: the same id again (a replayed sync) gets the
+    same answer and changes nothing."""
+
+    __tablename__ = "checkin_scan"
+    __table_args__ = (UniqueConstraint("list_id", "client_scan_id", name="uq_checkin_scan_client"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    list_id: int = Field(foreign_key="checkin_list.id", index=True)
+    client_scan_id: str = Field(max_length=64)
+    ticket_id: Optional[int] = Field(default=None, foreign_key="ticket.id")
+    result: str = Field(max_length=20)
+    device: str = Field(default="", max_length=60)
+    scanned_at: datetime
+    received_at: datetime

@@ -47,6 +47,8 @@ MANAGE_SETTINGS = Need({OWNER, ADMIN}, writes=True)
 VIEW_AUDIT = Need({OWNER, ADMIN}, writes=False)
 # The mail log (what was sent, what failed, "send again") shows recipients' addresses and whole emails.
 VIEW_MAIL = Need({OWNER, ADMIN}, writes=False)
+# Letting people in at the door: every role, check-in staff included; it writes (an entry per ticket).
+CHECK_IN = Need({OWNER, ADMIN, STAFF, CHECKIN}, writes=True)
 # Leaving an organization is every member's right, suspended or not.
 LEAVE = Need(ROLES, writes=False)
 
