@@ -9,12 +9,11 @@ from typing import Optional
 
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from aqstream.api.deps import PREFIX, account, db
 from aqstream.models import Organization
-from aqstream.services.errors import NotFound
-from aqstream.services.org.permissions import Principal, require_platform_admin
+from aqstream.services.org.permissions import Principal
 from aqstream.services.platform import admins, tenants
 
 router = APIRouter(prefix=PREFIX, tags=["admin"])
@@ -50,14 +49,6 @@ class TenantStateOut(BaseModel):
     max_tickets_per_event: Optional[int]
 
 
-def _org(session: Session, who: Principal, slug: str) -> Organization:
-    require_platform_admin(session, who)  # before the lookup: a stranger learns nothing, not even a slug's existence
-    org = session.exec(select(Organization).where(Organization.slug == slug.lower())).first()
-    if org is None:
-        raise NotFound()
-    return org
-
-
 def _state(org: Organization) -> TenantStateOut:
     return TenantStateOut(slug=org.slug, status=org.status, suspended_at=org.suspended_at,
                           suspension_reason=org.suspension_reason, max_published_events=org.max_published_events,
@@ -86,17 +77,17 @@ def revoke_admin(body: AdminIn, who: Principal = Depends(account), session: Sess
 @router.post("/admin/organizations/{slug}/suspend", response_model=TenantStateOut)
 def suspend(body: SuspendIn, slug: str = Slug, who: Principal = Depends(account), session: Session = Depends(db)):
     """Suspend the organization: its members read but change nothing, its events take no registrations."""
-    return _state(tenants.suspend(session, who, _org(session, who, slug).id, body.reason))
+    return _state(tenants.suspend(session, who, tenants.by_slug(session, who, slug).id, body.reason))
 
 
 @router.post("/admin/organizations/{slug}/reactivate", response_model=TenantStateOut)
 def reactivate(slug: str = Slug, who: Principal = Depends(account), session: Session = Depends(db)):
-    return _state(tenants.reactivate(session, who, _org(session, who, slug).id))
+    return _state(tenants.reactivate(session, who, tenants.by_slug(session, who, slug).id))
 
 
 @router.put("/admin/organizations/{slug}/limits", response_model=TenantStateOut)
 def set_limits(body: LimitsIn, slug: str = Slug, who: Principal = Depends(account), session: Session = Depends(db)):
     """Set or clear the organization's limits: published events at once, places per event."""
-    return _state(tenants.set_limits(session, who, _org(session, who, slug).id,
+    return _state(tenants.set_limits(session, who, tenants.by_slug(session, who, slug).id,
                                      max_published_events=body.max_published_events,
                                      max_tickets_per_event=body.max_tickets_per_event))

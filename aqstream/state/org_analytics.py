@@ -4,7 +4,7 @@ are the service's (services/reports/org_analytics.py); they are kept on the serv
 formatted here for the reader's language, again when the language changes."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 import plotly.graph_objects as go
 import reflex as rx
@@ -58,6 +58,9 @@ class OrgAnalyticsState(OrgState):
                         "conversion": e.conversion, "revenue": dict(e.revenue), "in_period": e.in_period}
                        for e in got.events],
             "top": [e.event_id for e in got.top],
+            "totals": got.totals,
+            "upcoming": got.upcoming,
+            "revenue": got.revenue,
         }
 
     @rx.event
@@ -101,19 +104,14 @@ class OrgAnalyticsState(OrgState):
         if not self._got:
             return []
         lang = self.lang
-        revenue: dict[str, int] = {}
-        for e in self._got["events"]:
-            for currency, value in e["revenue"].items():
-                revenue[currency] = revenue.get(currency, 0) + value
-        now = datetime.now(timezone.utc).isoformat()
+        totals = self._got["totals"]
         n = lambda v: format_number(v, lang)  # noqa: E731
         return [
-            {"label": self.t("analytics.org.tile.tickets"), "value": n(sum(e["tickets"] for e in self._got["events"]))},
-            {"label": self.t("analytics.org.tile.in_period"), "value": n(sum(w[1] for w in self._got["weeks"]))},
-            {"label": self.t("analytics.org.tile.cancelled"), "value": n(sum(w[2] for w in self._got["weeks"]))},
-            {"label": self.t("analytics.org.tile.upcoming"),
-             "value": n(sum(1 for e in self._got["events"] if e["starts"] >= now))},
-            {"label": self.t("analytics.org.tile.revenue"), "value": charts.money(revenue, lang)},
+            {"label": self.t("analytics.org.tile.tickets"), "value": n(totals["tickets"])},
+            {"label": self.t("analytics.org.tile.in_period"), "value": n(totals["in_period"])},
+            {"label": self.t("analytics.org.tile.cancelled"), "value": n(totals["cancelled"])},
+            {"label": self.t("analytics.org.tile.upcoming"), "value": n(self._got["upcoming"])},
+            {"label": self.t("analytics.org.tile.revenue"), "value": charts.money(self._got["revenue"], lang)},
         ]
 
     @rx.var

@@ -154,8 +154,10 @@ def check_ticket_limit(org: Organization, places: Places, field: str = "capacity
     the sum of its ticket types' quantities."""
     if org.max_tickets_per_event is None:
         return
-    offered = places.capacity if places.capacity is not None else sum(places.ticket_quantities)
-    if places.capacity is not None:
-        offered = min(offered, sum(places.ticket_quantities)) if places.ticket_quantities else offered
+    total = sum(places.ticket_quantities)
+    if places.capacity is None:
+        offered = total
+    else:
+        offered = min(places.capacity, total) if places.ticket_quantities else places.capacity
     if offered > org.max_tickets_per_event:
         raise ValidationError({field: "admin.limit.tickets_per_event"}, limit=org.max_tickets_per_event)

@@ -59,6 +59,16 @@ class OrgAnalytics:
     weeks: list[Week]  # oldest first; the last is the current week
     events: list[EventRow]  # upcoming first (soonest first), then past (latest first)
     top: list[EventRow]  # at most TOP events with registrations in the period, most first
+    upcoming: int = 0  # events that have not started yet
+
+    @property
+    def revenue(self) -> dict[str, int]:
+        """Currency -> minor units of confirmed paid orders, all events."""
+        total: dict[str, int] = {}
+        for row in self.events:
+            for currency, value in row.revenue.items():
+                total[currency] = total.get(currency, 0) + value
+        return total
 
     @property
     def totals(self) -> dict[str, int]:
@@ -138,4 +148,4 @@ def org_analytics(session: Session, principal: Principal, organization_id: int, 
     past = sorted((r for r in rows if r.starts_at < now), key=lambda r: (r.starts_at, r.event_id), reverse=True)
     top = sorted((r for r in rows if r.in_period), key=lambda r: (-r.in_period, r.title, r.event_id))[:TOP]
     return OrgAnalytics(organization_id, str(zone), [Week(d, t, c) for d, (t, c) in zip(starts, per_week)],
-                        upcoming + past, top)
+                        upcoming + past, top, len(upcoming))
