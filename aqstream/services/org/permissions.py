@@ -49,6 +49,8 @@ VIEW_AUDIT = Need({OWNER, ADMIN}, writes=False)
 VIEW_MAIL = Need({OWNER, ADMIN}, writes=False)
 # Letting people in at the door: every role, check-in staff included; it writes (an entry per ticket).
 CHECK_IN = Need({OWNER, ADMIN, STAFF, CHECKIN}, writes=True)
+# Seeing the check-in lists, their counts and the people on them (the scanner's download, its search).
+VIEW_CHECKIN = Need({OWNER, ADMIN, STAFF, CHECKIN}, writes=False)
 # Leaving an organization is every member's right, suspended or not.
 LEAVE = Need(ROLES, writes=False)
 
