@@ -16,6 +16,7 @@ from aqstream.pages.home import home, new_organization
 from aqstream.pages.not_found import not_found_page
 from aqstream.pages.organizer.event_analytics import analytics_tab
 from aqstream.pages.organizer.event_attendees import attendees_tab
+from aqstream.pages.organizer.event_checkin import checkin_tab
 from aqstream.pages.organizer.event_tabs import emails_tab, overview_tab, settings_tab, tickets_tab
 from aqstream.pages.organizer.events import attendee_page, dashboard, new_event
 from aqstream.pages.organizer.mail import mail_page
@@ -33,6 +34,7 @@ from aqstream.state.base import AppState
 from aqstream.state.catalog import CatalogState, OrgPublicState
 from aqstream.state.event_analytics import EventAnalyticsState
 from aqstream.state.event_attendees import AttendeesTabState
+from aqstream.state.event_checkin import EventCheckinState
 from aqstream.state.event_tabs import EventEmailsState, EventOverviewState, EventSettingsState, EventTicketsState
 from aqstream.state.home import CreateOrgState, HomeState
 from aqstream.state.mail import MailLogState
@@ -90,6 +92,8 @@ app.add_page(attendees_tab, route="/o/[org]/events/[event_id]/attendees", title=
              on_load=AttendeesTabState.on_load)
 app.add_page(analytics_tab, route="/o/[org]/events/[event_id]/analytics", title=EventAnalyticsState.page_title,
              on_load=EventAnalyticsState.on_load)
+app.add_page(checkin_tab, route="/o/[org]/events/[event_id]/checkin", title=EventCheckinState.page_title,
+             on_load=EventCheckinState.on_load)
 app.add_page(event_page, route="/e/[org]/[event]", title=event_page_title(), on_load=PublicEventState.on_load)
 app.add_page(catalog_page, route="/events", title=titled("nav.catalog"), on_load=CatalogState.on_load)
 app.add_page(org_page, route="/org/[org]", title=titled("page_title.organizer"), on_load=OrgPublicState.on_load)

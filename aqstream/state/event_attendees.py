@@ -147,6 +147,8 @@ class AttendeesTabState(EventTabState):
             return redirect
         self.loaded = True
         self._load()
+        if not self.found and self._door_only():  # check-in staff: the event's Check-in tab instead
+            return rx.redirect(f"/o/{self.org_slug}/events/{self.event_id}/checkin")
 
     # --- what the page shows ---------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from aqstream.services.org.permissions import (
     SUPPORT,
     SUSPENDED,
     VIEW_ATTENDEES,
+    VIEW_CHECKIN,
     VIEW_MAIL,
     Need,
     Principal,
@@ -113,7 +114,10 @@ class DashboardState(OrgState):
         if redirect := self._require_user():
             return redirect
         self.loaded = True
-        if not self._open_org():
+        if not self._open_org(VIEW_CHECKIN):
+            return
+        if not sees(self.role, VIEW_ATTENDEES):  # check-in staff: the events, each leading to its door
+            self._door()
             return
         params = self.router.url.query_parameters
         with session_scope() as session:
@@ -133,6 +137,24 @@ class DashboardState(OrgState):
         ]
         with session_scope() as session:  # sign-in lands on this organization next time
             organizations.remember_last(session, Principal(self._user_id), self._org_id)
+
+    def _door(self) -> None:
+        """Check-in staff's dashboard: the events they may run the door of, title and date, nothing else."""
+        with session_scope() as session:
+            found = events.door_events(session, Principal(self._user_id), self._org_id)
+            self.my_orgs = [{"slug": m.slug, "name": m.name}
+                            for m in organizations.memberships(session, Principal(self._user_id))]
+            organizations.remember_last(session, Principal(self._user_id), self._org_id)
+        self.section, self.page, self.pages, self._counts = "", 1, 1, {}
+        self._shown = [{"id": e.id, "title": e.title, "starts_at": e.starts_at.isoformat(), "tz": e.time_zone,
+                        "section": "door"} for e in found]
+
+    @rx.var
+    def door(self) -> list[dict[str, str]]:
+        """The check-in staff's events: title, when, and the link to the event's Check-in tab."""
+        return [{"title": e["title"], "when": format_datetime(datetime.fromisoformat(e["starts_at"]), e["tz"], self.lang),
+                 "href": f"/o/{self.org_slug}/events/{e['id']}/checkin"}
+                for e in self._shown if e["section"] == "door"]
 
     @rx.event
     def switch_org(self, slug: str):

@@ -11,7 +11,7 @@ from aqstream.i18n import t
 from aqstream.services.errors import DomainError, NotFound
 from aqstream.services.events import events
 from aqstream.services.org import organizations
-from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, sees
+from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, VIEW_CHECKIN, Need, Principal, sees
 from aqstream.state.base import event_times, when_text
 from aqstream.state.organizer import OrgState
 
@@ -21,6 +21,7 @@ TABS: tuple[tuple[str, str, str, frozenset[str]], ...] = (
     ("attendees", "/attendees", "workspace.tab.attendees", VIEW_ATTENDEES),
     ("tickets", "/tickets", "workspace.tab.tickets", VIEW_ATTENDEES),
     ("analytics", "/analytics", "workspace.tab.analytics", VIEW_ATTENDEES),
+    ("checkin", "/checkin", "workspace.tab.checkin", VIEW_CHECKIN),
     ("emails", "/emails", "workspace.tab.emails", MANAGE_EVENTS),
     ("settings", "/settings", "workspace.tab.settings", MANAGE_EVENTS),
 )
@@ -48,10 +49,27 @@ class EventTabState(OrgState):
             return redirect, None
         self.loaded = True
         event = self._open_event(allowed)
+        if event is None and self._door_only():
+            # Check-in staff see the event's Check-in tab and nothing else: every other tab leads there.
+            return rx.redirect(f"/o/{self.org_slug}/events/{self.event_id}/checkin"), None
         if event is not None:
             with session_scope() as session:  # sign-in lands on this organization next time
                 organizations.remember_last(session, Principal(self._user_id), self._org_id)
         return None, event
+
+    def _door_only(self) -> bool:
+        """Whether the caller may not open this tab but may open the event's Check-in tab (check-in staff)."""
+        if not self._open_org(VIEW_CHECKIN) or sees(self.role, VIEW_ATTENDEES):
+            self.found = False
+            return False
+        try:
+            self.event_id = int(self.router.page.params.get("event_id", "0"))
+            with session_scope() as session:
+                events.get_event(session, Principal(self._user_id), self._org_id, self.event_id, VIEW_CHECKIN)
+        except (ValueError, DomainError):
+            self.found = False
+            return False
+        return True
 
     def _act(self, action, errors_var: str = "", prefix: str = "") -> bool:
         """Run an organizer action through the services. A refusal becomes the tab's error message or, for a
@@ -75,7 +93,8 @@ class EventTabState(OrgState):
         try:
             self.event_id = int(self.router.page.params.get("event_id", "0"))
             with session_scope() as session:
-                event = events.get_event(session, Principal(self._user_id), self._org_id, self.event_id)
+                event = events.get_event(session, Principal(self._user_id), self._org_id, self.event_id,
+                                         Need(allowed, writes=False))  # the role was checked by _open_org
                 session.expunge(event)
         except (ValueError, NotFound):
             self.found = False

@@ -132,6 +132,33 @@ def org_switcher() -> rx.Component:
     )
 
 
+def door_events() -> rx.Component:
+    """Check-in staff's dashboard: the events whose door they may run, each leading to its Check-in tab."""
+    s = DashboardState
+    return rx.cond(
+        s.door.length() > 0,
+        rx.el.section(
+            rx.vstack(
+                rx.heading(T("dashboard.door_title"), size="5", as_="h2", id="section-door"),
+                rx.text(T("dashboard.door_hint"), color_scheme="gray", size="2"),
+                rx.foreach(s.door, lambda e: rx.card(rx.flex(
+                    rx.vstack(rx.text(e["title"], size="4", weight="bold"),
+                              rx.text(e["when"], size="2", color_scheme="gray"), spacing="1"),
+                    rx.spacer(),
+                    rx.link(rx.icon("scan-line", size=18, aria_hidden="true"), T("dashboard.door_open"),
+                            href=e["href"], weight="medium", padding_y="10px", display="inline-flex",
+                            align_items="center", gap="6px"),
+                    width="100%", wrap="wrap", spacing="3", align="center"), width="100%")),
+                spacing="3",
+                width="100%",
+            ),
+            aria_labelledby="section-door",
+            width="100%",
+        ),
+        rx.callout.root(rx.callout.text(T("dashboard.door_empty")), width="100%"),
+    )
+
+
 def dashboard() -> rx.Component:
     s = DashboardState
     # Not offered to who cannot create one now: a suspended organization, the platform admin's support view.
@@ -172,6 +199,9 @@ def dashboard() -> rx.Component:
                     rx.fragment(),
                 ),
                 rx.cond(
+                    s.role == "checkin",
+                    door_events(),
+                    rx.cond(
                     s.has_events,
                     rx.vstack(
                         rx.cond(
@@ -189,6 +219,7 @@ def dashboard() -> rx.Component:
                     rx.callout.root(
                         rx.callout.text(T("dashboard.empty")),
                         width="100%",
+                    ),
                     ),
                 ),
                 spacing="4",

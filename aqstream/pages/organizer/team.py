@@ -36,7 +36,8 @@ def org_nav(state, current: str) -> rx.Component:
     return rx.el.nav(
         rx.flex(
             link("dashboard.title", "", "events"),
-            link("workspace.tab.analytics", "/analytics", "analytics"),
+            rx.cond(state.role == "checkin", rx.fragment(),  # check-in staff: the events, no numbers
+                    link("workspace.tab.analytics", "/analytics", "analytics")),
             rx.cond(  # the team's pages are for owners and admins; analytics for everyone who sees attendees
                 (state.role == "owner") | (state.role == "admin"),
                 rx.fragment(

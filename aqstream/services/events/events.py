@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field, make_dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,15 @@ from aqstream.services.errors import Conflict, IllegalTransition, NotFound, Vali
 from aqstream.services.events import fields
 from aqstream.services.lifecycle import PUBLIC_EVENT, EventStatus, TicketStatus, check, move
 from aqstream.services.notify import domain_events
-from aqstream.services.org.permissions import ACTIVE, MANAGE_EVENTS, SUSPENDED, VIEW_ATTENDEES, Principal, access
+from aqstream.services.org.permissions import (
+    ACTIVE,
+    MANAGE_EVENTS,
+    SUSPENDED,
+    VIEW_ATTENDEES,
+    VIEW_CHECKIN,
+    Principal,
+    access,
+)
 from aqstream.services.platform import tenants
 from aqstream.services.sales import inventory
 from aqstream.services.validation import Checker
@@ -418,6 +426,21 @@ def dashboard(session: Session, principal: Principal, organization_id: int, sect
     ).all()) if shown else {}
     rows = [EventSummary(e, name, today.get(e.id, 0)) for name, e in shown]
     return DashboardPage(rows=rows, counts=counts, section=section, page=page, pages=pages)
+
+
+DOOR_EVENTS = 50  # events a check-in member's dashboard lists
+DOOR_AFTER_END = timedelta(days=2)  # an event stays on that list this long after it ends
+
+
+def door_events(session: Session, principal: Principal, organization_id: int,
+                limit: int = DOOR_EVENTS) -> list[Event]:
+    """The events check-in staff may run the door of, as their dashboard lists them: published ones not over
+    for more than DOOR_AFTER_END, soonest first. Only the events themselves: no numbers, no attendees."""
+    access(session, principal, organization_id, VIEW_CHECKIN)
+    since = utcnow() - DOOR_AFTER_END
+    return list(session.exec(
+        select(Event).where(Event.organization_id == organization_id, Event.status == EventStatus.PUBLISHED,
+                            Event.ends_at > since).order_by(Event.starts_at, Event.id).limit(limit)).all())
 
 
 places_left = inventory.places_left  # counting places is the inventory's; kept here for the pages' imports

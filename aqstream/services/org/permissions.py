@@ -39,7 +39,9 @@ def writes(allowed: frozenset[str]) -> bool:
 
 # What each action needs.
 MANAGE_EVENTS = Need({OWNER, ADMIN, STAFF}, writes=True)
-VIEW_ATTENDEES = Need({OWNER, ADMIN, STAFF, CHECKIN}, writes=False)
+# The events' numbers, attendees, analytics and exports. Not check-in staff: they see the scanner and the
+# check-in lists, nothing else (VIEW_CHECKIN, CHECK_IN).
+VIEW_ATTENDEES = Need({OWNER, ADMIN, STAFF}, writes=False)
 # The team, the organization's settings and its audit log are for owners and admins only; among them,
 # only an owner may make, change or remove an owner (services/org/team.py).
 MANAGE_TEAM = Need({OWNER, ADMIN}, writes=True)
