@@ -206,16 +206,16 @@ def delete_list(session: Session, principal: Principal, organization_id: int, li
     let in (`Ticket.checked_in_at`)."""
     access(session, principal, organization_id, MANAGE_EVENTS)
     checkin_list, event = list_row(session, organization_id, list_id)
+    name, event_id = checkin_list.name, event.id
     begin_write(session)
-    session.exec(select(Event.id).where(Event.id == event.id).with_for_update()).first()
+    session.exec(select(Event.id).where(Event.id == event_id).with_for_update()).first()
     count = session.execute(select(func.count()).select_from(CheckinList).where(
-        CheckinList.event_id == event.id)).scalar()
+        CheckinList.event_id == event_id)).scalar()
     if count <= 1:
         session.rollback()
         raise ValidationError({"list": "checkin.list.last_one"})
     for table in (CheckinScan, CheckinEntry):
         session.execute(table.__table__.delete().where(table.__table__.c.list_id == list_id))
     session.execute(CheckinList.__table__.delete().where(CheckinList.__table__.c.id == list_id))
-    _audit(session, organization_id, principal, "checkin_list.deleted", list_id,
-           {"event_id": event.id, "name": checkin_list.name})
+    _audit(session, organization_id, principal, "checkin_list.deleted", list_id, {"event_id": event_id, "name": name})
     session.commit()

@@ -26,7 +26,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write
-from aqstream.models import (Answer, CheckinEntry, CheckinList, CheckinScan, Event, Question, Ticket, TicketType)
+from aqstream.models import Answer, CheckinEntry, CheckinList, CheckinScan, Event, Order, Question, Ticket, TicketType
 from aqstream.services.checkin import lists, signing
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import NotFound, ValidationError
@@ -336,7 +336,7 @@ def undo(session: Session, principal: Principal, organization_id: int, list_id: 
 
 def search(session: Session, principal: Principal, organization_id: int, list_id: int, query: str,
            limit: int = SEARCH_LIMIT) -> list[Found]:
-    """People on the list's event by name, email or code (for those who come without their ticket), best first:
+    """People on the list's event by name, email (theirs or their order's) or code (for those who come without their ticket), best first:
     the exact code, then names and emails containing the words."""
     checkin_list, event = _list(session, principal, organization_id, list_id, VIEW_CHECKIN)
     text = " ".join((query or "").split())[:100]
@@ -345,15 +345,17 @@ def search(session: Session, principal: Principal, organization_id: int, list_id
     lowered = text.lower()
     entry = CheckinEntry
     rows = session.exec(
-        select(Ticket, TicketType.name, entry.at, entry.device, entry.inside)
+        select(Ticket, TicketType.name, entry.at, entry.device, entry.inside, Order.buyer_email)
         .join(TicketType, TicketType.id == Ticket.ticket_type_id)
+        .join(Order, Order.id == Ticket.order_id)
         .join(entry, (entry.ticket_id == Ticket.id) & (entry.list_id == checkin_list.id), isouter=True)
         .where(Ticket.event_id == event.id, Ticket.status != TicketStatus.HELD,
                or_(Ticket.code == text, func.lower(Ticket.attendee_name).contains(lowered, autoescape=True),
-                   func.lower(Ticket.attendee_email).contains(lowered, autoescape=True)))
+                   func.lower(Ticket.attendee_email).contains(lowered, autoescape=True),
+                   func.lower(Order.buyer_email).contains(lowered, autoescape=True)))
         .order_by((Ticket.code == text).desc(), Ticket.attendee_name, Ticket.id).limit(max(1, min(limit, 50)))).all()
-    return [Found(t.id, t.code, t.attendee_name, t.attendee_email, type_name, t.status, at, device or "", bool(inside))
-            for t, type_name, at, device, inside in rows]
+    return [Found(t.id, t.code, t.attendee_name, t.attendee_email or buyer, type_name, t.status, at, device or "",
+                  bool(inside)) for t, type_name, at, device, inside, buyer in rows]
 
 
 def recent(session: Session, principal: Principal, organization_id: int, list_id: int,
@@ -402,17 +404,18 @@ def offline_bundle(session: Session, principal: Principal, organization_id: int,
         TicketType.event_id == event.id)).all())
     entry = CheckinEntry
     rows = session.exec(
-        select(Ticket, entry.at, entry.device, entry.inside)
+        select(Ticket, entry.at, entry.device, entry.inside, Order.buyer_email)
+        .join(Order, Order.id == Ticket.order_id)
         .join(entry, (entry.ticket_id == Ticket.id) & (entry.list_id == checkin_list.id), isouter=True)
         .where(Ticket.event_id == event.id, Ticket.status != TicketStatus.CANCELLED)
         .order_by(Ticket.id)).all()
     shown = shown_answers(session, list(checkin_list.question_ids or []), [row[0] for row in rows])
     tickets = [{"id": t.id, "code": t.code, "ticket_type_id": t.ticket_type_id,
                 "ticket_type": type_names.get(t.ticket_type_id, ""), "name": t.attendee_name,
-                "email": t.attendee_email, "status": t.status, "checked_in_at": at.isoformat() if at else None,
+                "email": t.attendee_email or buyer, "status": t.status, "checked_in_at": at.isoformat() if at else None,
                 "device": device or "", "inside": bool(inside),
                 "answers": [{"question": q, "answer": a} for q, a in shown[t.id]]}
-               for t, at, device, inside in rows]
+               for t, at, device, inside, buyer in rows]
     return {"list": view, "event": {"id": event.id, "title": event.title, "time_zone": event.time_zone,
                                     "public_key": signing.public_key(session, event.id)},
             "generated_at": utcnow().isoformat(), "tickets": tickets,
