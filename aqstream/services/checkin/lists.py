@@ -18,8 +18,8 @@ from aqstream.models import CheckinEntry, CheckinList, CheckinScan, Event, Quest
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import NotFound, ValidationError
 from aqstream.services.lifecycle import TicketStatus
-from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_CHECKIN, Principal, access
 from aqstream.services.notify import domain_events
+from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_CHECKIN, Principal, access
 
 DEFAULT_LIST = "All tickets"
 NAME_MAX = 120
