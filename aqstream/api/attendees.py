@@ -42,6 +42,7 @@ class AttendeeOut(BaseModel):
     status: str
     checked_in_at: Optional[datetime]
     registered_at: datetime
+    checked_in_device: str = ""
 
 
 class AttendeePageOut(BaseModel):
@@ -180,7 +181,8 @@ def export_response(principal: Principal, organization_id: int, event_id: int, f
     """The attendee list as a file, streamed as it is read: the rows come in chunks, each read on a short database
     checkout, so a slow download holds no connection. At most config.max_exports() run at once (503 beyond)."""
     labels = {k: t(f"export.{k}", locale) for k in
-              ("name", "email", "buyer_email", "ticket_type", "code", "status", "checked_in_at", "registered_at")}
+              ("name", "email", "buyer_email", "ticket_type", "code", "status", "checked_in_at", "checked_in_device",
+               "registered_at")}
     with session_scope() as session:
         event = events.get_event(session, principal, organization_id, event_id, VIEW_ATTENDEES)
         export = attendees.export_rows(session, principal, organization_id, event_id, labels, query, locale)

@@ -132,6 +132,7 @@ class AttendeesTabState(EventTabState):
              "name_state": "" if r.attendee_name else ("missing" if r.buyer_email else "deleted"),
              "email": r.attendee_email, "buyer_email": r.buyer_email if r.buyer_email != r.attendee_email else "",
              "type": r.ticket_type, "code": r.code, "status": r.status, "checked_in": "1" if r.checked_in_at else "",
+             "device": r.checked_in_device,
              "registered": r.registered_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), "href": base + str(r.ticket_id)}
             for r in found.rows
         ]

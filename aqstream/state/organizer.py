@@ -7,6 +7,7 @@ import reflex as rx
 
 from aqstream.db import session_scope
 from aqstream.i18n import format_datetime, format_number, t, tn
+from aqstream.services.checkin import scans
 from aqstream.services.errors import DomainError, Forbidden, NotFound, OrganizationSuspended
 from aqstream.services.events import events
 from aqstream.services.org import organizations
@@ -300,6 +301,7 @@ class AttendeeState(OrgState):
     answers: list[dict[str, str]] = []
     others: list[dict[str, str]] = []
     history_raw: list[dict[str, str]] = []
+    checkins_raw: list[dict[str, str]] = []  # list, at (ISO), device, inside ("1" or "")
     can_manage: bool = False
     error: str = ""
     notice: str = ""
@@ -328,6 +330,8 @@ class AttendeeState(OrgState):
         self.others = [{"id": str(o.ticket_id), "name": o.attendee_name, "status": o.status,
                         "href": f"/o/{self.org_slug}/tickets/{o.ticket_id}"} for o in seen.others]
         self.history_raw = [{"at": h.at.isoformat(), "action": h.action, "actor": h.actor} for h in seen.history]
+        self.checkins_raw = [{"list_id": str(c.list_id), "list": c.list_name, "at": c.at.isoformat(),
+                              "device": c.device, "inside": "1" if c.inside else ""} for c in seen.checkins]
 
     @rx.var
     def history(self) -> list[dict[str, str]]:
@@ -339,6 +343,27 @@ class AttendeeState(OrgState):
                 for h in self.history_raw]
 
     @rx.var
+    def checkins(self) -> list[str]:
+        """Where and when the ticket was let in: "Main door: Sat, Dec 12, 2026, 7:02 PM, on Door 2"."""
+        tz = self.ticket.get("tz", "UTC")
+        return [t("attendee.checkin_line" + ("" if c["inside"] else "_left"), self.lang, list=c["list"],
+                  at=format_datetime(datetime.fromisoformat(c["at"]), tz, self.lang), device=c["device"] or "—")
+                for c in self.checkins_raw]
+
+    @rx.event
+    def undo_checkin(self):
+        """Take the ticket's check-ins back, on every list that let it in (those who run events only)."""
+        ticket_id = int(self.ticket.get("id", "0"))
+        list_ids = [int(c["list_id"]) for c in self.checkins_raw]
+        if not list_ids or not self.can_manage:
+            return
+
+        def act(session, principal):
+            for list_id in list_ids:
+                scans.undo(session, principal, self._org_id, list_id, ticket_id)
+        self._do(act, "attendee.checkin_undone")
+
+    @rx.var
     def status_text(self) -> str:
         status = self.ticket.get("status", "")
         return t(f"ticket.status.{status}", self.lang) if status else ""
@@ -346,6 +371,7 @@ class AttendeeState(OrgState):
     @rx.event
     def on_load(self):
         self.ticket, self.answers, self.others, self.history_raw, self.error, self.notice = {}, [], [], [], "", ""
+        self.checkins_raw = []
         self.found = True
         if redirect := self._require_user():
             return redirect

@@ -123,8 +123,10 @@ def test_checkin_role_cannot_create_events(make, session):
                              time_zone="UTC", venue="Hall", ticket_types=[events.TicketTypeInput("GA", 5)])
     with pytest.raises(Forbidden):
         events.create_event(session, Principal(door.id), org.id, data)
-    # ...but may see the events and their attendees.
-    assert events.list_events(session, Principal(door.id), org.id) == []
+    # ...nor see the events' details and attendees: only the events at the door, by name and time.
+    with pytest.raises(Forbidden):
+        events.list_events(session, Principal(door.id), org.id)
+    assert events.door_events(session, Principal(door.id), org.id) == []
 
 
 def test_places_left_never_exceed_what_the_event_has_left(make, session):

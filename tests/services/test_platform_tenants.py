@@ -16,7 +16,7 @@ from aqstream.services.org.permissions import MANAGE_EVENTS, SUPPORT, VIEW_ATTEN
 from aqstream.services.platform import admins, tenants
 from aqstream.services.sales import orders, registration
 from tests.services.test_event_lifecycle import member
-from tests.services.test_role_matrix import ACTIONS, WRITE, _world
+from tests.services.test_role_matrix import ACTIONS, WRITING, _world
 
 
 def platform_admin(make, session) -> Principal:
@@ -64,7 +64,7 @@ def test_the_command_line(make, session, capsys, monkeypatch):
     assert cli(["admin", "frobnicate"]) == 2
 
 
-@pytest.mark.parametrize("action", sorted(a for a in ACTIONS if ACTIONS[a][0] == WRITE))
+@pytest.mark.parametrize("action", sorted(WRITING))
 def test_suspension_blocks_each_organizer_write_and_reactivation_restores_it(make, session, action):
     owner, org, event, tt, q, bought = _world(make, session)
     w = {"org": org, "event": event, "tt": tt, "q": q, "bought": bought}
@@ -79,12 +79,13 @@ def test_suspension_blocks_each_organizer_write_and_reactivation_restores_it(mak
     run(session, Principal(owner.id), w)
 
 
-@pytest.mark.parametrize("action", sorted(a for a in ACTIONS if ACTIONS[a][0] != WRITE))
+@pytest.mark.parametrize("action", sorted(a for a in ACTIONS if a not in WRITING))
 def test_suspended_members_still_read(make, session, action):
     owner, org, event, tt, q, bought = _world(make, session)
     tenants.suspend(session, platform_admin(make, session), org.id, "Review")
-    ACTIONS[action][1](session, member(session, org, "checkin"), {"org": org, "event": event, "tt": tt, "q": q,
-                                                                   "bought": bought})
+    role = "checkin" if "checkin" in ACTIONS[action][0] else "staff"  # the smallest role allowed
+    ACTIONS[action][1](session, member(session, org, role), {"org": org, "event": event, "tt": tt, "q": q,
+                                                              "bought": bought})
 
 
 def test_registration_is_refused_while_tickets_and_self_service_keep_working(make, session):

@@ -78,6 +78,8 @@ def status(a) -> rx.Component:
         rx.cond(a["checked_in"] != "", rx.badge(T("attendee.checked_in"), color_scheme="blue", size="2",
                                                 high_contrast=True),
                 rx.fragment()),
+        rx.cond(a["device"] != "", rx.text(T("attendee.on_device") + ": " + a["device"], size="1",
+                                           color_scheme="gray", width="100%"), rx.fragment()),
         spacing="1", wrap="wrap",
     )
 

@@ -365,9 +365,17 @@ def attendee_page() -> rx.Component:
                         line("attendee.ticket_type", tk["type"]),
                         line("attendee.code", rx.code(tk["code"])),
                         rx.cond(tk["checked_in"] != "", line("attendee.checked_in", "✓"), rx.fragment()),
+                        rx.foreach(s.checkins, lambda c: rx.text(c, size="2", id="attendee-checkin")),
                         spacing="2", width="100%",
                     ),
                     width="100%",
+                ),
+                rx.cond(
+                    s.can_manage & (s.checkins.length() > 0),
+                    rx.button(rx.icon("undo-2", size=16, aria_hidden="true"), T("attendee.undo_checkin"),
+                              variant="soft", color_scheme="orange", on_click=s.undo_checkin, min_height="44px",
+                              width="fit-content"),
+                    rx.fragment(),
                 ),
                 rx.cond(
                     s.can_manage & (tk["status"] == "valid"),

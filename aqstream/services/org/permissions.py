@@ -4,7 +4,8 @@ A person outside the organization gets NotFound, not Forbidden: one tenant must 
 has. A member whose role is too small gets Forbidden. Each need says whether it changes the organization's data
 (`Need.writes`): while the organization is suspended, needs that write are refused (OrganizationSuspended) and
 those that read still work. A platform admin who is not a member gets the SUPPORT role for needs that read (the
-support view, audited by the page that opens it) and NotFound for the rest: no silent owner rights."""
+support view, audited by the page that opens it) and NotFound for the rest: no silent owner rights. So does a
+platform admin who is a member whose role is too small for a read (check-in staff opening the attendees)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -90,6 +91,9 @@ def access(session: Session, principal: Principal, organization_id: int, allowed
         raise NotFound()
     org, role = row
     if role not in allowed:
+        # A platform admin who is also a small member (check-in staff) reads as the support view does.
+        if not writes(allowed) and org.status != DELETED and is_platform_admin(session, principal):
+            return OrgAccess(org, SUPPORT)
         raise Forbidden()
     if org.status == SUSPENDED and writes(allowed):
         raise OrganizationSuspended()

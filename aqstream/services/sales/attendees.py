@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write, session_scope
 from aqstream.i18n import t as translate
-from aqstream.models import Answer, AuditEntry, Event, Order, Question, Ticket, TicketType, User
+from aqstream.models import Answer, AuditEntry, CheckinEntry, CheckinList, Event, Order, Question, Ticket, TicketType, User
 from aqstream.services.errors import Conflict, NotFound
 from aqstream.services.events import questions
 from aqstream.services.events.events import get_event
@@ -61,6 +61,7 @@ class AttendeeRow:
     status: str
     checked_in_at: datetime | None
     registered_at: datetime
+    checked_in_device: str = ""  # the device of the ticket's first check-in ("" when none)
 
 
 @dataclass
@@ -129,15 +130,24 @@ def _filtered(statement, event_id: int, q: AttendeeQuery):
     return statement
 
 
+def _first_device():
+    """The device of the ticket's earliest check-in on any list, as a scalar subquery of the ticket's row (one
+    seek in checkin_entry's ticket index per row read; rows are read a page or an export chunk at a time)."""
+    return (select(CheckinEntry.device).where(CheckinEntry.ticket_id == Ticket.id)
+            .order_by(CheckinEntry.at, CheckinEntry.list_id).limit(1).correlate(Ticket).scalar_subquery()
+            .label("checked_in_device"))
+
+
 def _base():
-    return (select(Ticket, TicketType.name, Order.buyer_email)
+    return (select(Ticket, TicketType.name, Order.buyer_email, _first_device())
             .join(Order, Order.id == Ticket.order_id)
             .join(TicketType, TicketType.id == Ticket.ticket_type_id))
 
 
-def _row(ticket: Ticket, type_name: str, buyer_email: str) -> AttendeeRow:
+def _row(ticket: Ticket, type_name: str, buyer_email: str, device: str | None = None) -> AttendeeRow:
     return AttendeeRow(ticket.id, ticket.order_id, ticket.attendee_name, ticket.attendee_email,
-                       buyer_email, type_name, ticket.code, ticket.status, ticket.checked_in_at, ticket.created_at)
+                       buyer_email, type_name, ticket.code, ticket.status, ticket.checked_in_at, ticket.created_at,
+                       device or "")
 
 
 def count(session: Session, event_id: int, q: AttendeeQuery) -> int:
@@ -240,6 +250,16 @@ class HistoryItem:
     data: dict
 
 
+@dataclass(frozen=True)
+class CheckinSeen:
+    """The ticket let in through a check-in list: when, on which device, and whether still inside."""
+    list_id: int
+    list_name: str
+    at: datetime
+    device: str
+    inside: bool
+
+
 @dataclass
 class AttendeeDetail:
     row: AttendeeRow
@@ -249,6 +269,7 @@ class AttendeeDetail:
     history: list[HistoryItem] = field(default_factory=list)
     event_title: str = ""
     event_time_zone: str = "UTC"
+    checkins: list[CheckinSeen] = field(default_factory=list)  # earliest first
 
 
 def detail(session: Session, principal: Principal, organization_id: int, ticket_id: int) -> AttendeeDetail:
@@ -274,7 +295,12 @@ def detail(session: Session, principal: Principal, organization_id: int, ticket_
     ).all()
     history = [HistoryItem(e.at, e.action, name or e.actor_label, e.data) for e, name in entries]
     title, zone = session.exec(select(Event.title, Event.time_zone).where(Event.id == order.event_id)).one()
-    return AttendeeDetail(row, order, answers, [_row(*r) for r in siblings], history, title, zone)
+    checkins = [CheckinSeen(list_id, name, at, device, inside) for list_id, name, at, device, inside in session.exec(
+        select(CheckinEntry.list_id, CheckinList.name, CheckinEntry.at, CheckinEntry.device, CheckinEntry.inside)
+        .join(CheckinList, CheckinList.id == CheckinEntry.list_id)
+        .where(CheckinEntry.ticket_id == ticket_id, CheckinList.event_id == order.event_id)
+        .order_by(CheckinEntry.at, CheckinEntry.list_id)).all()]
+    return AttendeeDetail(row, order, answers, [_row(*r) for r in siblings], history, title, zone, checkins)
 
 
 def add_attendee(session: Session, principal: Principal, organization_id: int, event_id: int, *, name: str,
@@ -344,10 +370,12 @@ def export_rows(session: Session, principal: Principal, organization_id: int, ev
                          .order_by(Question.sort_order, Question.id)).all()
     for question in asked:
         session.expunge(question)  # kept as read, whatever the caller's session does next
-    fixed = ["name", "email", "buyer_email", "ticket_type", "code", "status", "checked_in_at", "registered_at"]
+    fixed = ["name", "email", "buyer_email", "ticket_type", "code", "status", "checked_in_at", "checked_in_device",
+             "registered_at"]
     header = [labels.get(k, k) for k in fixed] + [q_.label for q_ in asked]
     columns = select(Ticket.id, Ticket.order_id, Ticket.attendee_name, Ticket.attendee_email, Order.buyer_email,
-                     TicketType.name, Ticket.code, Ticket.status, Ticket.checked_in_at, Ticket.created_at)
+                     TicketType.name, Ticket.code, Ticket.status, Ticket.checked_in_at, _first_device(),
+                     Ticket.created_at)
     statement = _filtered(columns.join(Order, Order.id == Ticket.order_id)
                           .join(TicketType, TicketType.id == Ticket.ticket_type_id), event.id, q)
     statement = statement.order_by(Ticket.id).limit(EXPORT_CHUNK)
@@ -401,5 +429,5 @@ def _export_chunk(found: list, answers: list, asked: list[Question], zone: ZoneI
         checked_in = t.checked_in_at.astimezone(zone).replace(tzinfo=None) if t.checked_in_at else None
         given = {**by_order.get(t.order_id, {}), **by_ticket.get(t.id, {})}
         yield [t.attendee_name, t.attendee_email, t.buyer_email, t.name, t.code, words.get(t.status, t.status), checked_in,
-               t.created_at.astimezone(zone).replace(tzinfo=None)] + [
+               t.checked_in_device or "", t.created_at.astimezone(zone).replace(tzinfo=None)] + [
             "" if given.get(q.id) is None else questions.format_value(q, given[q.id], "yes", "no") for q in asked]
