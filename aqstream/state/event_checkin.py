@@ -271,7 +271,7 @@ class EventCheckinState(EventTabState):
     @rx.event
     def choose_list(self, list_id: str):
         if any(str(v["id"]) == list_id for v in self._lists):
-            self.current, self._result = list_id, {}
+            self.current, self._result, self.notice = list_id, {}, ""
             if not self._load_user() or self._open_event(VIEW_CHECKIN) is None:
                 return
             self._read()
@@ -280,7 +280,7 @@ class EventCheckinState(EventTabState):
     @rx.event
     def search(self, form: dict):
         self.query = " ".join(str(form.get("q") or "").split())[:100]
-        self._result = {}
+        self._result, self.notice = {}, ""
         if not self._load_user() or self._open_event(VIEW_CHECKIN) is None:
             return
         self._search()
@@ -292,6 +292,7 @@ class EventCheckinState(EventTabState):
 
     def _door(self, action) -> bool:
         """A check-in or an undo as the signed-in member; a refusal becomes the tab's error message."""
+        self.notice = ""
         if exc := self._run(action, CHECK_IN):
             self.error = self.t(exc.message_key, **exc.params)
             return False

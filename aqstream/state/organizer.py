@@ -142,13 +142,13 @@ class DashboardState(OrgState):
     def _door(self) -> None:
         """Check-in staff's dashboard: the events they may run the door of, title and date, nothing else."""
         with session_scope() as session:
-            found = events.door_events(session, Principal(self._user_id), self._org_id)
+            self._shown = [{"id": e.id, "title": e.title, "starts_at": e.starts_at.isoformat(), "tz": e.time_zone,
+                            "section": "door"}
+                           for e in events.door_events(session, Principal(self._user_id), self._org_id)]
             self.my_orgs = [{"slug": m.slug, "name": m.name}
                             for m in organizations.memberships(session, Principal(self._user_id))]
             organizations.remember_last(session, Principal(self._user_id), self._org_id)
         self.section, self.page, self.pages, self._counts = "", 1, 1, {}
-        self._shown = [{"id": e.id, "title": e.title, "starts_at": e.starts_at.isoformat(), "tz": e.time_zone,
-                        "section": "door"} for e in found]
 
     @rx.var
     def door(self) -> list[dict[str, str]]:

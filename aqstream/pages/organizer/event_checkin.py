@@ -7,6 +7,8 @@ from aqstream.components.ui import T, error_text, field, labelled_select
 from aqstream.components.workspace import workspace
 from aqstream.state.event_checkin import EventCheckinState as S
 
+WIDE = rx.breakpoints(initial="none", sm="table-cell")  # from 768 px
+NARROW = rx.breakpoints(initial="block", sm="none")
 TONE_BG = {"green": "var(--green-3)", "orange": "var(--orange-3)", "red": "var(--red-3)"}
 
 
@@ -301,12 +303,16 @@ def recent() -> rx.Component:
                         rx.table.column_header_cell(T("checkin_tab.col.time")),
                         rx.table.column_header_cell(T("checkin_tab.col.name")),
                         rx.table.column_header_cell(T("checkin_tab.col.result")),
-                        rx.table.column_header_cell(T("checkin_tab.col.device")),
+                        rx.table.column_header_cell(T("checkin_tab.col.device"), display=WIDE),
                     )),
                     rx.table.body(rx.foreach(S.recent_rows, lambda r: rx.table.row(
-                        rx.table.cell(r["at"]), rx.table.row_header_cell(r["name"]),
-                        rx.table.cell(rx.badge(r["result"], color_scheme=r["tone"], size="2", high_contrast=True)),
-                        rx.table.cell(r["device"]),
+                        rx.table.cell(r["at"]),
+                        rx.table.row_header_cell(rx.text(r["name"]),
+                                                 # on a phone the device goes under the name: four columns do not fit
+                                                 rx.text(r["device"], size="1", color_scheme="gray", display=NARROW)),
+                        rx.table.cell(rx.badge(r["result"], color_scheme=r["tone"], size="2", high_contrast=True,
+                                               white_space="normal")),
+                        rx.table.cell(r["device"], display=WIDE),
                     ))),
                     size="1", width="100%",
                 ), width="100%", overflow_x="auto"),
