@@ -1,7 +1,7 @@
 """The organizer's attendee list at scale: `python bench/attendee_pages.py`. Prints figures; asserts nothing.
 
 Makes a fresh PostgreSQL database with one event of TICKETS tickets (60% in orders of one, the rest in orders of
-two to four, three ticket types, 5% cancelled, 30% checked in), then times `attendees.search` for page 1, page
+two to four, three ticket types, 5% cancelled, 30% checked in, each with its check-in entry and device), then times `attendees.search` for page 1, page
 1,000 and the last page (50 a page), for every sort and a few filters: the median of REPEAT calls, in ms.
 
 "page 1 / p 1000 / last" (a first visit, a jump, a reload) count the matching tickets and read the page by position
@@ -51,6 +51,14 @@ from (select n, (select min(id) from ticket_order where event_id = %(event)s)
       from generate_series(1, %(tickets)s) n) s
 join ticket_order o on o.id = s.order_id
 order by o.created_at, n;
+
+insert into checkin_list (event_id, name, ticket_type_ids, question_ids, allow_reentry, created_at)
+values (%(event)s, 'All tickets', '[]', '[]', false, now());
+
+insert into checkin_entry (list_id, ticket_id, at, device, scan_id, inside)
+select (select max(id) from checkin_list where event_id = %(event)s), t.id, t.checked_in_at,
+       'Door ' || (1 + t.id %% 4), md5('s' || t.id), true
+from ticket t where t.event_id = %(event)s and t.checked_in_at is not null;
 
 update ticket_type set sold = (select count(*) from ticket where ticket_type_id = ticket_type.id)
 where event_id = %(event)s;
