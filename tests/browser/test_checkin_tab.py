@@ -102,6 +102,7 @@ def test_an_owner_makes_a_vip_list_checks_someone_in_and_undoes_it(door, new_pag
     expect(page.locator("#f-name-error")).to_have_text(re.compile(".+"))
     expect(page.locator("#f-closes_at-error")).to_have_text(re.compile(".+"))
     expect(page.locator("#checkin-lists > div")).to_have_count(1)
+    form.screenshot(path=str(shot(page, "checkin-list-form-desktop")))
     form.get_by_label("Name").fill("VIP door")
     form.get_by_label("Opens at").fill("")
     form.get_by_label("Closes at").fill("")
