@@ -52,6 +52,13 @@ export function parseSigned(text) {
   };
 }
 
+// A time from the server: naive ISO times (SQLite keeps UTC without an offset) are UTC.
+export function toDate(iso) {
+  if (!iso) return null;
+  const text = String(iso);
+  return new Date(/(Z|[+-][0-9]{2}:?[0-9]{2})$/i.test(text) ? text : `${text}Z`);
+}
+
 export function isSigned(text) {
   return text.includes(SEPARATOR);
 }
@@ -94,7 +101,7 @@ export class LocalList {
   // The ticket a scan names, or the refusal: {refusal, ticket, claims}.
   async find(text) {
     if (!isSigned(text)) {
-      const ticket = this.byCode.get(text.slice(0, 64));
+      const ticket = text.length <= 64 ? this.byCode.get(text) : null;
       return ticket ? { ticket } : { refusal: "unknown" };
     }
     const claims = parseSigned(text);
@@ -112,15 +119,18 @@ export class LocalList {
     }
     if (claims.eventId !== this.event.id) return { refusal: "unknown" };
     let ticket = this.byId.get(claims.ticketId);
-    if (ticket && ticket.code !== claims.code) return { refusal: "unknown" };  // re-issued: its old code is gone
     if (!ticket) {
       // Without the key a payload proves nothing: only a ticket this device knows is let in.
       if (!key) return { refusal: "unknown" };
-      // A genuine ticket sold after the list was downloaded: its signature vouches for it.
+      // A genuine ticket this copy of the list does not hold: cancelled (on the revocation list), or sold after
+      // the list was downloaded, which its signature vouches for.
       ticket = {
         id: claims.ticketId, code: claims.code, ticket_type_id: claims.typeId, ticket_type: "", name: "",
-        email: "", status: "valid", checked_in_at: null, inside: false, answers: [], added_offline: true,
+        email: "", status: this.revoked.has(claims.ticketId) ? "cancelled" : "valid", checked_in_at: null,
+        inside: false, device: "", answers: [], added_offline: true,
       };
+    } else if (ticket.code !== claims.code) {
+      return { refusal: "revoked", ticket };  // signed for a code the ticket no longer has: re-issued
     }
     return { ticket, claims };
   }
@@ -129,28 +139,30 @@ export class LocalList {
   async decide(scanned, direction = "in", now = new Date()) {
     const text = (scanned || "").trim();
     const { refusal, ticket, claims } = await this.find(text);
-    if (refusal) return { result: refusal, ticket_id: null, attendee_name: "", ticket_type: "", answers: [] };
     const answer = (result, extra = {}) => ({
-      result, ticket_id: ticket.id, attendee_name: ticket.name || "", ticket_type: ticket.ticket_type || "",
-      answers: ticket.answers || [], first_at: null, first_device: "", ...extra,
+      result, ticket_id: ticket ? ticket.id : null, attendee_name: ticket?.name || "",
+      ticket_type: ticket?.ticket_type || "", answers: [], first_at: null, first_device: "", ...extra,
     });
+    if (refusal) return answer(refusal);
+    // The server's order (services/checkin/scans.py): the payload's validity, then the ticket, then the list.
+    if (claims && claims.validUntil <= now.getTime()) return answer("closed");
     if (this.revoked.has(ticket.id) || ticket.status === "cancelled") return answer("revoked");
     if (ticket.status === "held") return answer("unpaid");
-    if (claims && claims.validUntil < now.getTime()) return answer("closed");
-    if (!this.admits(claims ? claims.typeId : ticket.ticket_type_id)) return answer("wrong_list");
-    if (this.list.opens_at && now < new Date(this.list.opens_at)) return answer("not_yet");
-    if (this.list.closes_at && now >= new Date(this.list.closes_at)) return answer("closed");
+    if (!this.admits(ticket.ticket_type_id)) return answer("wrong_list");
+    if (this.list.opens_at && now < toDate(this.list.opens_at)) return answer("not_yet");
+    if (this.list.closes_at && now >= toDate(this.list.closes_at)) return answer("closed");
     if (direction === "out") return answer(ticket.inside ? "out" : "not_inside");
     const inAlready = this.list.allow_reentry ? ticket.inside : (ticket.inside || !!ticket.checked_in_at);
     if (inAlready) {
       return answer("already", { first_at: ticket.checked_in_at, first_device: ticket.device || "" });
     }
+    const welcome = answer("ok", { answers: ticket.answers || [] });
     if (ticket.added_offline && !this.byId.has(ticket.id)) {
       this.byId.set(ticket.id, ticket);
       this.byCode.set(ticket.code, ticket);
       this.bundle.tickets.push(ticket);
     }
-    return answer("ok");
+    return welcome;
   }
 
   ticket(id) {

@@ -1,7 +1,7 @@
 // AqStream's door scanner (issue 16). A static ES module served by the backend (aqstream/api/scanner_app.py): it
 // works through the cookie-signed-in REST routes /scan-api/{org}/checkin-lists/{id}/... while the network is there,
 // and from its own downloaded copy of the list (IndexedDB) when it is not, queueing each scan to sync later.
-import { LocalList } from "/scan/app/offline.js";
+import { LocalList, toDate } from "/scan/app/offline.js";
 
 const STRINGS = JSON.parse(document.getElementById("scanner-strings").textContent);
 const LANG = document.documentElement.lang || "en";
@@ -38,9 +38,9 @@ function hhmm(iso) {
   const zone = state.local?.event?.time_zone;
   const options = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
   try {
-    return new Intl.DateTimeFormat(LANG, zone ? { ...options, timeZone: zone } : options).format(new Date(iso));
+    return new Intl.DateTimeFormat(LANG, zone ? { ...options, timeZone: zone } : options).format(toDate(iso));
   } catch {
-    return new Intl.DateTimeFormat(LANG, options).format(new Date(iso));
+    return new Intl.DateTimeFormat(LANG, options).format(toDate(iso));
   }
 }
 
