@@ -105,7 +105,7 @@ function online() {
 let saveTimer = null;
 function saveLocalSoon() {
   clearTimeout(saveTimer);
-  saveTimer = setTimeout(() => saveBundle(state.local.bundle, state.downloadedAt).catch(() => {}), 800);
+  saveTimer = setTimeout(() => saveBundle(state.local.bundle, state.downloadedAt).catch(() => {}), 300);
 }
 
 // ---------- network ----------
@@ -157,15 +157,18 @@ function setReachable(value) {
 // ---------- the list ----------
 async function download() {
   const bundle = await request("/offline");
-  const mine = await queueAll();
   state.local = new LocalList(bundle);
-  // Scans this device made and has not synced yet stay in force on the fresh copy.
-  for (const item of mine) {
-    if (item.answer) state.local.apply(item.answer, { device: item.device, at: item.scanned_at });
-  }
+  await reapplyQueue();
   state.downloadedAt = new Date().toISOString();
   await saveBundle(bundle, state.downloadedAt);
   render();
+}
+
+// Scans this device made offline and has not synced yet stay in force on a copy of the list read again.
+async function reapplyQueue() {
+  for (const item of await queueAll()) {
+    if (item.answer) state.local.apply(item.answer, { device: item.device, at: item.scanned_at });
+  }
 }
 
 function render() {
@@ -539,6 +542,7 @@ async function sync() {
         },
       });
       const results = reply?.results || [];
+      const done = [];
       for (const [index, item] of chunk.entries()) {
         const answer = results[index];
         if (!answer) continue;
@@ -546,9 +550,13 @@ async function sync() {
         if (answer.conflict || (item.offline_result === "ok" && answer.result !== "ok")) {
           conflicts.push({ item, answer });
         }
-        await queueDelete(item.client_scan_id);
-        synced += 1;
+        done.push(item.client_scan_id);
       }
+      // The list's state with the server's answers is kept before the scans leave the queue: a page closed in
+      // between loses nothing.
+      await saveBundle(state.local.bundle, state.downloadedAt);
+      for (const id of done) await queueDelete(id);
+      synced += done.length;
     }
   } catch (error) {
     if (error instanceof HttpError && error.status === 401) signedOut();
@@ -595,8 +603,8 @@ function message(head, text, link) {
 
 function signedOut() {
   stopCamera();
-  const next = encodeURIComponent(location.pathname);
-  message(t("signin_head"), t("signin_text"), { href: `/signin?next=${next}`, text: t("signin_link") });
+  // The address is /scan/<slug>/<digits>: nothing in it needs escaping.
+  message(t("signin_head"), t("signin_text"), { href: `/signin?next=${location.pathname}`, text: t("signin_link") });
 }
 
 function translateStatic() {
@@ -663,6 +671,7 @@ async function start() {
     }
     state.local = new LocalList(saved.bundle);
     state.downloadedAt = saved.downloaded_at;
+    await reapplyQueue();
     render();
   }
   $("app").hidden = false;

@@ -1,6 +1,6 @@
 // The door scanner's service worker (scope /scan/): keeps the app's shell, script, styles, icons and QR decoder so
 // the scanner starts and works with no network; the list itself is kept by the page (IndexedDB).
-const CACHE = "aqstream-scanner-v1";
+const CACHE = "aqstream-scanner-v1";  // a new name when the list of kept files changes
 const SHELL = "/scan/shell";
 const FILES = [
   SHELL,
@@ -15,6 +15,9 @@ const FILES = [
   "/scan/app/zxing/share.js",
   "/scan/app/zxing/reader/zxing_reader.wasm",
 ];
+// The backend's responses vary by Origin (CORS), and the shell by language: a kept copy is the one for this device,
+// whatever headers the request asking for it has (a module script's request carries Origin, the kept one did not).
+const KEPT = { ignoreSearch: true, ignoreVary: true };
 // A list's page: /scan/<organization>/<list id>.
 const LIST_PAGE = /^\/scan\/[a-z0-9][a-z0-9-]*\/[0-9]+$/;
 
@@ -50,13 +53,13 @@ async function page(request) {
   try {
     return await fromNetwork(request, SHELL);
   } catch {
-    return (await caches.match(SHELL)) || Response.error();
+    return (await caches.match(SHELL, KEPT)) || Response.error();
   }
 }
 
 // The app's files: the kept copy at once, refreshed in the background for the next start.
 async function appFile(request, event) {
-  const cached = await caches.match(request, { ignoreSearch: true });
+  const cached = await caches.match(new URL(request.url).pathname, KEPT);
   const fresh = fromNetwork(request, new URL(request.url).pathname).catch(() => null);
   if (cached) {
     event.waitUntil(fresh);
