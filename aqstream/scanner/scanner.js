@@ -304,6 +304,8 @@ function show(answer, pending) {
   undo.disabled = false;
   $("announce").textContent = [head, name, detail].filter(Boolean).join(". ");
   beep(kind);
+  // The answer is at the top of the page: a steward who scrolled down (to search, say) sees it come in.
+  if (panel.getBoundingClientRect().top < 0) window.scrollTo({ top: 0 });
 }
 
 async function undoLast() {
@@ -557,6 +559,10 @@ async function sync() {
       await saveBundle(state.local.bundle, state.downloadedAt);
       for (const id of done) await queueDelete(id);
       synced += done.length;
+      if (state.last && done.includes(state.last.item.client_scan_id)) {
+        state.last.pending = false;
+        $("result-note").textContent = "";
+      }
     }
   } catch (error) {
     if (error instanceof HttpError && error.status === 401) signedOut();

@@ -272,6 +272,13 @@ def test_signed_out_and_no_access(new_page, door):
     link = page.get_by_role("link", name="Sign in")
     expect(link).to_have_attribute("href", f"/signin?next=/scan/{door['org']}/{door['list']}")
     shot(page, "scanner-signed-out-390")
+    # Signing in on the site's page brings the steward back to the scanner (a full page load, served by the backend).
+    link.click()
+    page.get_by_label("Email").fill("door-owner@example.com")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(door["url"])
+    expect(page.locator("body[data-ready='1']")).to_be_attached()
     other = new_page(PHONE)
     other.context.add_cookies([{"name": "aq_session", "value": door["cookie"], "url": door["base"]}])
     other.goto(f"{door['base']}/scan/{door['org']}/999999")
