@@ -207,7 +207,8 @@ function renderCounts(stats) {
 
 async function pollStats() {
   if (!state.local) return;
-  if (online()) {
+  // Asked whenever the browser has a network, also after a failed request: the answer says the server is back.
+  if (navigator.onLine) {
     try {
       renderCounts(await request("/stats"));
       return;
@@ -242,7 +243,8 @@ async function scan(code) {
     try {
       answer = await request("/scans", { method: "POST", body: item });
     } catch (error) {
-      if (error instanceof HttpError) {
+      // A server that is down or busy (5xx) is no network for this scan: the device decides, the queue keeps it.
+      if (error instanceof HttpError && error.status < 500) {
         if (error.status === 401) return signedOut();
         answer = { result: "error", message: error.body?.error?.message || "" };
       }

@@ -66,12 +66,14 @@ def door(app_url, app_data):
             orders.cancel_ticket(session, me, org.id, gone.tickets[0].id)
             door = lists.create_list(session, me, org.id, event.id, lists.ListInput(
                 name="Main door", question_ids=[shirt.id]))
+            hall = lists.create_list(session, me, org.id, event.id, lists.ListInput(name="Hall", allow_reentry=True))
             valid_until = utcnow() + timedelta(days=3650)
             signed = [signing.sign_ticket(session, session.get(Ticket, t.id), valid_until) for t in tickets]
             revoked = signing.sign_ticket(session, session.get(Ticket, gone.tickets[0].id), valid_until)
             world = {
                 "base": app_url, "org": org.slug, "org_id": org.id, "owner": owner.id, "list": door.id,
-                "url": f"{app_url}/scan/{org.slug}/{door.id}", "codes": [t.code for t in tickets],
+                "url": f"{app_url}/scan/{org.slug}/{door.id}", "hall": f"{app_url}/scan/{org.slug}/{hall.id}",
+                "codes": [t.code for t in tickets],
                 "ids": [t.id for t in tickets], "signed": signed, "revoked": revoked,
                 "cookie": accounts.create_session(session, owner.id, user_agent="scanner test"),
             }
@@ -87,12 +89,12 @@ def db(app_data):
     engine.dispose()
 
 
-def open_scanner(context, door, device="Door 2", lang="en"):
+def open_scanner(context, door, device="Door 2", lang="en", url=None):
     # The language switch's cookie: the owner's profile says English, the browser may say otherwise.
     context.add_cookies([{"name": "aq_session", "value": door["cookie"], "url": door["base"]},
                          {"name": "aq_locale", "value": lang, "url": door["base"]}])
     page = context.new_page()
-    page.goto(door["url"])
+    page.goto(url or door["url"])
     expect(page.locator("body[data-ready='1']")).to_be_attached()
     page.get_by_label(re.compile("Device name|Название устройства")).fill(device)
     page.get_by_label(re.compile("Device name|Название устройства")).press("Tab")
@@ -195,6 +197,7 @@ def test_offline_scans_sync_with_a_conflict(new_page, door, db):
     expect(page.locator("#conflicts li")).to_have_text(
         re.compile(rf"{GUESTS[1]} was already let in at \d\d:\d\d on Door 1\."))
     expect(page.locator("#pending")).to_have_text("Every scan is synced.")
+    assert axe_violations(page) == []
     shot(page, "scanner-synced-conflict-390")
     with session_scope(db) as session:
         entries = session.exec(select(CheckinEntry).where(CheckinEntry.list_id == door["list"],
@@ -249,6 +252,46 @@ def test_results_at_arms_length(new_page, door, lang, texts):
     expect(page.locator("#result-head")).to_have_text(welcome)
     page.get_by_role("button", name=re.compile("^(Undo|Отменить)$")).click()
     expect(page.locator("#result-head")).to_have_text(re.compile("Check-in undone|Отметка отменена"))
+
+
+def test_check_out_and_re_entry_and_an_offline_undo(new_page, door):
+    page = new_page(PHONE)
+    context = page.context
+    page.close()
+    page = open_scanner(context, door, url=door["hall"])
+    head = page.locator("#result-head")
+    expect(page.get_by_role("radiogroup", name="Direction")).to_be_visible()
+    type_code(page, door["codes"][2])
+    expect(head).to_have_text("Welcome")
+    page.get_by_role("radio", name="Out").check()
+    type_code(page, door["codes"][2])
+    expect(head).to_have_text("Checked out")
+    expect(page.locator("#result")).to_have_class(re.compile("result-ok"))
+    type_code(page, door["codes"][2])
+    expect(head).to_have_text("Not checked in")
+    page.get_by_role("radio", name="In").check()
+    type_code(page, door["codes"][2])
+    expect(head).to_have_text("Welcome")  # re-entry
+    type_code(page, door["codes"][2])
+    expect(head).to_have_text("Already checked in")
+    # Offline, a welcome not yet synced is taken back on the device alone.
+    context.set_offline(True)
+    type_code(page, door["codes"][0])
+    expect(head).to_have_text("Welcome")
+    expect(page.locator("#pending")).to_have_text("1 scan waiting to sync")
+    page.get_by_role("button", name="Undo").click()
+    expect(head).to_have_text("Check-in undone")
+    expect(page.locator("#pending")).to_have_text("Every scan is synced.")
+    type_code(page, door["codes"][0])
+    expect(head).to_have_text("Welcome")  # not inside any more on this device
+    page.get_by_role("radio", name="Out").check()
+    type_code(page, door["codes"][0])
+    expect(head).to_have_text("Checked out")
+    expect(page.locator("#pending")).to_have_text("2 scans waiting to sync")
+    context.set_offline(False)
+    expect(page.locator("#sync-report")).to_have_text("2 scans synced")
+    expect(page.locator("#conflicts li")).to_have_count(0)
+    assert axe_violations(page) == []
 
 
 def test_the_scanner_on_a_desktop(new_page, door):
