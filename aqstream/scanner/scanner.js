@@ -174,6 +174,7 @@ async function reapplyQueue() {
 function render() {
   const { local } = state;
   $("list-title").textContent = local.event.title ? `${local.event.title} · ${local.list.name}` : local.list.name;
+  document.title = `${local.list.name} · ${t("title")}`;
   $("direction").hidden = !local.list.allow_reentry;
   renderDownloaded();
   renderCounts(local.stats());
@@ -665,6 +666,7 @@ async function start() {
   manifest.href = `/scan/manifest.webmanifest?start=${encodeURIComponent(location.pathname)}`;
   if ("serviceWorker" in navigator) navigator.serviceWorker.register("/scan/sw.js", { scope: "/scan/" }).catch(() => {});
   wire();
+  message(t("loading"), "");
   const saved = await loadBundle().catch(() => null);
   try {
     await download();
@@ -685,6 +687,8 @@ async function start() {
   $("app").hidden = false;
   $("message").hidden = true;
   document.body.dataset.ready = "1";
+  // A desk with a USB scanner types into the code field at once; a phone keeps its keyboard down for the camera.
+  if (window.matchMedia("(pointer: fine)").matches) $("code").focus();
   await refreshPending();
   syncSoon();
   setInterval(pollStats, STATS_EVERY);
