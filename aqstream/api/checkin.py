@@ -8,6 +8,7 @@ site's form or script cannot add that header without a preflight this backend ne
 steward's browser cannot be made to scan from elsewhere."""
 from __future__ import annotations
 
+import gzip
 from datetime import datetime, timezone
 from typing import Callable, Literal, Optional
 
@@ -41,14 +42,6 @@ class ListIn(schemas.Input):
                                     description="Registration questions whose answers a steward sees on a welcome")
 
 
-class TypeCountOut(BaseModel):
-    ticket_type_id: int
-    name: str
-    inside: int
-    checked_in: int
-    total: int
-
-
 class ListOut(BaseModel):
     id: int
     event_id: int
@@ -61,7 +54,7 @@ class ListOut(BaseModel):
     inside: int = Field(description="Let in and not checked out")
     checked_in: int = Field(description="Let in through this list at least once")
     total: int = Field(description="Valid tickets this list admits")
-    per_type: list[TypeCountOut]
+    per_type: list[lists.TypeCount]
 
 
 class ScanIn(schemas.Input):
@@ -105,39 +98,6 @@ class BatchOut(BaseModel):
 
 class UndoIn(schemas.Input):
     ticket_id: int = Field(ge=1, le=schemas.MAX_ID)
-
-
-class FoundOut(BaseModel):
-    ticket_id: int
-    code: str
-    name: str
-    email: str
-    ticket_type: str
-    status: str
-    checked_in_at: Optional[datetime]
-    device: str
-    inside: bool
-
-
-class ScanRowOut(BaseModel):
-    at: datetime
-    result: str
-    name: str
-    ticket_type: str
-    device: str
-    direction: str
-    conflict: bool
-
-
-class ConflictOut(BaseModel):
-    list_name: str
-    ticket_id: int
-    name: str
-    ticket_type: str
-    first_at: datetime
-    first_device: str
-    second_at: datetime
-    second_device: str
 
 
 class BundleTicketOut(BaseModel):
@@ -239,11 +199,17 @@ def _routes(router: APIRouter, caller: Callable) -> None:
         return Response(status_code=204)
 
     @router.get("/checkin-lists/{list_id}/offline", response_model=BundleOut, tags=TAGS)
-    def offline(list_id: schemas.Id, who: Who = Depends(caller), session: Session = Depends(db)):
+    def offline(request: Request, list_id: schemas.Id, who: Who = Depends(caller), session: Session = Depends(db)):
         """Everything a scanner needs to keep checking people in with no network: the list, the event's public
-        key, the tickets it may meet (with the answers it shows and whether they are in) and the revoked ids."""
+        key, the tickets it may meet (with the answers it shows and whether they are in) and the revoked ids.
+        Compressed with gzip for clients that accept it (a phone on a venue's network: about a fifth the size)."""
         bundle = scans.offline_bundle(session, who[0], who[1], list_id)
-        return bundle | {"list": _list_out(bundle["list"])}
+        body = BundleOut.model_validate(bundle | {"list": _list_out(bundle["list"])}).model_dump_json().encode()
+        headers = {"Cache-Control": "no-store", "Vary": "Accept-Encoding"}
+        if "gzip" in request.headers.get("accept-encoding", "").lower():
+            body = gzip.compress(body, compresslevel=5)
+            headers["Content-Encoding"] = "gzip"
+        return Response(body, media_type="application/json", headers=headers)
 
     @router.post("/checkin-lists/{list_id}/scans", response_model=ScanOut, tags=TAGS)
     def scan(list_id: schemas.Id, body: ScanIn, who: Who = Depends(caller), session: Session = Depends(db)):
@@ -262,25 +228,25 @@ def _routes(router: APIRouter, caller: Callable) -> None:
         scans.undo(session, who[0], who[1], list_id, body.ticket_id)
         return _list_out(lists.stats(session, who[0], who[1], list_id))
 
-    @router.get("/checkin-lists/{list_id}/search", response_model=list[FoundOut], tags=TAGS)
+    @router.get("/checkin-lists/{list_id}/search", response_model=list[scans.Found], tags=TAGS)
     def search(list_id: schemas.Id, q: str = Query(default="", max_length=100), who: Who = Depends(caller),
                session: Session = Depends(db)):
         """People on the list's event by name, email or code (at least 2 characters)."""
-        return [vars(found) for found in scans.search(session, who[0], who[1], list_id, q)]
+        return scans.search(session, who[0], who[1], list_id, q)
 
-    @router.get("/checkin-lists/{list_id}/recent", response_model=list[ScanRowOut], tags=TAGS)
+    @router.get("/checkin-lists/{list_id}/recent", response_model=list[scans.ScanRow], tags=TAGS)
     def recent(list_id: schemas.Id, limit: int = Query(default=20, ge=1, le=100), who: Who = Depends(caller),
                session: Session = Depends(db)):
-        return [vars(row) for row in scans.recent(session, who[0], who[1], list_id, limit)]
+        return scans.recent(session, who[0], who[1], list_id, limit)
 
-    @router.get("/events/{event_id}/checkin-conflicts", response_model=list[ConflictOut], tags=TAGS)
+    @router.get("/events/{event_id}/checkin-conflicts", response_model=list[scans.Conflict], tags=TAGS)
     def conflicts(event_id: schemas.Id, who: Who = Depends(caller), session: Session = Depends(db)):
         """Tickets two devices admitted while offline: the scan that kept the entry and the later one."""
-        return [vars(c) for c in scans.conflicts(session, who[0], who[1], event_id)]
+        return scans.conflicts(session, who[0], who[1], event_id)
 
 
 def _list_out(view: lists.ListView) -> ListOut:
-    return ListOut(**(vars(view) | {"per_type": [TypeCountOut(**vars(c)) for c in view.per_type]}))
+    return ListOut(**vars(view))
 
 
 router = APIRouter(prefix=PREFIX)
