@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -67,14 +67,44 @@ def door(app_url, app_data):
             door = lists.create_list(session, me, org.id, event.id, lists.ListInput(
                 name="Main door", question_ids=[shirt.id]))
             hall = lists.create_list(session, me, org.id, event.id, lists.ListInput(name="Hall", allow_reentry=True))
+            now = utcnow().replace(tzinfo=timezone.utc)
+            rules = {name: lists.create_list(session, me, org.id, event.id, data).id for name, data in [
+                ("all", lists.ListInput(name="Rules")),
+                ("vip", lists.ListInput(name="VIP only", ticket_type_ids=[vip.id])),
+                ("later", lists.ListInput(name="Later", opens_at=now + timedelta(days=1))),
+                ("over", lists.ListInput(name="Over", closes_at=now - timedelta(hours=1)))]}
+            elsewhere = events.publish_event(session, me, org.id, events.create_event(session, me, org.id, events.EventInput(
+                title="Another night", starts_local="2031-10-01T19:00", ends_local="2031-10-01T23:00",
+                time_zone="Europe/Moscow", venue="Hall", ticket_types=[events.TicketTypeInput("Entry", 10)])).id)
+            stranger = registration.register(session, org_slug=org.slug, event_slug=elsewhere.slug,
+                                             buyer_name="Ivan Stranger", buyer_email="ivan@example.com",
+                                             ticket_type_id=events.list_ticket_types(session, elsewhere.id)[0].id)
             valid_until = utcnow() + timedelta(days=3650)
             signed = [signing.sign_ticket(session, session.get(Ticket, t.id), valid_until) for t in tickets]
             revoked = signing.sign_ticket(session, session.get(Ticket, gone.tickets[0].id), valid_until)
+            fourth = session.get(Ticket, tickets[4].id)
+            parity = {
+                "plain standard": tickets[1].code,
+                "signed vip": signed[0],
+                "signed standard": signing.sign_ticket(session, session.get(Ticket, tickets[2].id), valid_until),
+                "forged": signed[5][:-3] + ("A" if signed[5][-3] != "A" else "B") + signed[5][-2:],
+                "expired": signing.sign_ticket(session, fourth, utcnow() - timedelta(hours=1)),
+                "re-issued": signing.sign(session, signing.Claims(fourth.id, event.id, fourth.ticket_type_id,
+                                                                  valid_until, "OLD-CODE")),
+                "revoked": revoked,
+                "other event": signing.sign_ticket(session, session.get(Ticket, stranger.tickets[0].id),
+                                                   valid_until),
+                "other event's code": stranger.tickets[0].code,
+                "unknown version": "A2" + signed[6][2:],
+                "garbage": "NO-SUCH-CODE",
+                "plain again": tickets[1].code,
+                "signed vip again": signed[0],
+            }
             world = {
                 "base": app_url, "org": org.slug, "org_id": org.id, "owner": owner.id, "list": door.id,
                 "url": f"{app_url}/scan/{org.slug}/{door.id}", "hall": f"{app_url}/scan/{org.slug}/{hall.id}",
                 "codes": [t.code for t in tickets],
-                "ids": [t.id for t in tickets], "signed": signed, "revoked": revoked,
+                "ids": [t.id for t in tickets], "signed": signed, "revoked": revoked, "rules": rules, "parity": parity,
                 "cookie": accounts.create_session(session, owner.id, user_agent="scanner test"),
             }
         yield world  # no session of ours left open: the served app writes to this SQLite file next
@@ -252,6 +282,52 @@ def test_results_at_arms_length(new_page, door, lang, texts):
     expect(page.locator("#result-head")).to_have_text(welcome)
     page.get_by_role("button", name=re.compile("^(Undo|Отменить)$")).click()
     expect(page.locator("#result-head")).to_have_text(re.compile("Check-in undone|Отметка отменена"))
+
+
+PARITY_JS = """async ([base, codes]) => {
+    const { LocalList } = await import("/scan/app/offline.js");
+    const bundle = await (await fetch(base + "/offline")).json();
+    const local = new LocalList(bundle);
+    const device = [];
+    for (const code of codes) {
+        const answer = await local.decide(code);
+        local.apply(answer);
+        device.push(answer.result);
+    }
+    const server = [];
+    for (const [i, code] of codes.entries()) {
+        const response = await fetch(base + "/scans", {method: "POST", body: JSON.stringify(
+            {code, client_scan_id: "parity-" + Math.random() + "-" + i, device: "Parity"}),
+            headers: {"Content-Type": "application/json", "X-AqStream-Scanner": "1"}});
+        server.push((await response.json()).result);
+    }
+    return {device, server};
+}"""
+
+
+def test_the_devices_answers_are_the_servers(new_page, door):
+    """The scanner's offline decisions (WebCrypto's Ed25519 in Chromium) against the server's, code by code, on
+    lists for every type, for VIP only, not open yet and closed."""
+    page = new_page(PHONE)
+    context = page.context
+    page.close()
+    page = open_scanner(context, door, url=door["url"])
+    names, codes = list(door["parity"]), list(door["parity"].values())
+    for rule, list_id in door["rules"].items():
+        got = page.evaluate(PARITY_JS, [f"/scan-api/{door['org']}/checkin-lists/{list_id}", codes])
+        assert dict(zip(names, got["device"])) == dict(zip(names, got["server"])), (rule, got)
+        if rule == "all":
+            assert dict(zip(names, got["server"])) == {
+                "plain standard": "ok", "signed vip": "ok", "signed standard": "ok", "forged": "invalid",
+                "expired": "closed", "re-issued": "revoked", "revoked": "revoked", "other event": "invalid",
+                "other event's code": "unknown", "unknown version": "invalid", "garbage": "unknown",
+                "plain again": "already", "signed vip again": "already"}
+        if rule == "vip":
+            assert got["server"][names.index("plain standard")] == "wrong_list"
+        if rule == "later":
+            assert got["server"][names.index("signed vip")] == "not_yet"
+        if rule == "over":
+            assert got["server"][names.index("signed vip")] == "closed"
 
 
 def test_check_out_and_re_entry_and_an_offline_undo(new_page, door):
