@@ -47,6 +47,11 @@ FILES: dict[str, tuple[Path, str]] = {
 # The app's files change with a release, so browsers ask again each time (a 304 when unchanged); the service
 # worker keeps its own copies for offline use.
 REVALIDATE = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
+# The page runs only its own files: its scripts, the decoder's WebAssembly, the camera's stream; no other site is
+# asked for anything and no one may frame it. (The texts are a JSON data block, which is not run.)
+POLICY = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data: blob:; "
+          "media-src 'self' blob: mediastream:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; "
+          "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 LIST_ID = re.compile(r"^[1-9][0-9]{0,9}$")
 
@@ -87,7 +92,7 @@ def shell(request: Request) -> HTMLResponse:
                 .replace("{{title}}", strings["title"])
                 .replace("{{strings}}", _script_json(strings)))
     return HTMLResponse(html, headers={**REVALIDATE, "Vary": "Cookie, Accept-Language",
-                                       "Referrer-Policy": "same-origin"})
+                                       "Referrer-Policy": "same-origin", "Content-Security-Policy": POLICY})
 
 
 def not_found(request: Request) -> JSONResponse:

@@ -20,6 +20,8 @@ def test_the_shell_for_any_list_in_the_viewers_language(client):
     assert english.status_code == 200
     assert english.headers["content-type"] == "text/html; charset=utf-8"
     assert english.headers["cache-control"] == "no-cache"
+    policy = english.headers["content-security-policy"]
+    assert "script-src 'self' 'wasm-unsafe-eval';" in policy and "frame-ancestors 'none'" in policy
     assert '<html lang="en">' in english.text
     assert strings(english.text)["result.ok"] == catalogue("en")["scanner.result.ok"] == "Welcome"
     assert '<script type="module" src="/scan/app/scanner.js">' in english.text

@@ -161,6 +161,11 @@ def test_a_qr_code_through_the_camera(browser, door, tmp_path, request):
     try:
         context = camera.new_context(viewport=PHONE)
         context.set_default_timeout(20_000)
+        blocked = []
+        context.on("console", lambda message: blocked.append(message.text)
+                   if "Content Security Policy" in message.text else None)
+        wasm = []
+        context.on("request", lambda r: wasm.append(r.url) if r.url.endswith(".wasm") else None)
         page = open_scanner(context, door)
         try:
             start = page.get_by_role("button", name="Start camera")
@@ -180,6 +185,10 @@ def test_a_qr_code_through_the_camera(browser, door, tmp_path, request):
             shot(page, "scanner-camera-already-390")
             page.get_by_role("button", name="Stop camera").click()
             expect(page.locator("#video")).to_be_hidden()
+            assert blocked == []  # the decoder's WebAssembly runs under the page's Content-Security-Policy
+            # Chromium on Linux has no BarcodeDetector: the code was read by zxing-wasm, from our own address.
+            if not page.evaluate("'BarcodeDetector' in window"):
+                assert set(wasm) == {f"{door['base']}/scan/app/zxing/reader/zxing_reader.wasm"}
         except Exception:
             shot(page, f"FAILED-{request.node.name}")
             raise
@@ -189,7 +198,7 @@ def test_a_qr_code_through_the_camera(browser, door, tmp_path, request):
 
 
 def test_offline_scans_sync_with_a_conflict(new_page, door, db):
-    page = new_page(PHONE)
+    page = new_page(PHONE, bypass_csp=True)
     context = page.context
     page.close()
     page = open_scanner(context, door, device="Phone 3")
@@ -255,7 +264,7 @@ def test_results_at_arms_length(new_page, door, lang, texts):
     welcome, already, unknown, where = texts
     code = door["codes"][3 if lang == "en" else 4]
     name = GUESTS[3 if lang == "en" else 4]
-    page = new_page(PHONE, locale="ru-RU" if lang == "ru" else "en-US")
+    page = new_page(PHONE, locale="ru-RU" if lang == "ru" else "en-US", bypass_csp=True)
     context = page.context
     page.close()
     page = open_scanner(context, door, lang=lang)
@@ -331,7 +340,7 @@ def test_the_devices_answers_are_the_servers(new_page, door):
 
 
 def test_check_out_and_re_entry_and_an_offline_undo(new_page, door):
-    page = new_page(PHONE)
+    page = new_page(PHONE, bypass_csp=True)
     context = page.context
     page.close()
     page = open_scanner(context, door, url=door["hall"])
@@ -371,7 +380,7 @@ def test_check_out_and_re_entry_and_an_offline_undo(new_page, door):
 
 
 def test_the_scanner_on_a_desktop(new_page, door):
-    page = new_page(DESKTOP)
+    page = new_page(DESKTOP, bypass_csp=True)
     context = page.context
     page.close()
     page = open_scanner(context, door)
