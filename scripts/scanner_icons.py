@@ -13,7 +13,7 @@ TICK = [(58, 66), (66, 74), (80, 58)]
 
 
 def svg() -> str:
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">',
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">',
              f'<rect width="100" height="100" fill="{INDIGO}"/>']
     for x, y in MARKS:
         parts.append(f'<rect x="{x}" y="{y}" width="22" height="22" rx="3" fill="{WHITE}"/>')

@@ -26,7 +26,7 @@ from aqstream.services.org.permissions import Principal
 from aqstream.services.sales import orders, registration
 from aqstream.services.sales.registration import TicketRequest as TR
 from tests.browser.conftest import DESKTOP, PHONE, axe_violations, no_horizontal_scroll, shot
-from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, ROOT
+from tests.browser.server import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 PASSWORD = "a-good-long-passphrase"
