@@ -222,6 +222,7 @@ def test_offline_scans_sync_with_a_conflict(new_page, door, db):
     type_code(page, forged)
     expect(page.locator("#result-head")).to_have_text("Invalid or forged code")
     expect(page.locator("#pending")).to_have_text("3 scans waiting to sync")
+    shot(page, "scanner-offline-390")
     # Offline counts come from the downloaded list.
     expect(page.locator("#count-inside")).to_have_text(re.compile(r"^[12]$"))
     # Meanwhile another device, offline too, let the same guest in a minute earlier and synced first.
