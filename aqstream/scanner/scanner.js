@@ -193,6 +193,7 @@ function renderNet() {
   const on = online();
   net.textContent = on ? t("online") : t("offline");
   net.className = `badge ${on ? "badge-on" : "badge-off"}`;
+  $("refresh").disabled = !navigator.onLine;
 }
 
 function renderCounts(stats) {
