@@ -36,8 +36,8 @@ def door(app_url, app_data):
     engine = make_engine(f"sqlite:///{app_data / 'aqstream.db'}")
     try:
         with session_scope(engine) as session:
-            owner = accounts.sign_up(session, name="Door Owner", email="door-owner@example.com", password=PASSWORD)
-            steward = accounts.sign_up(session, name="Stas Steward", email="stas@example.com", password=PASSWORD)
+            owner = accounts.sign_up(session, name="Door Owner", email="hall-owner@example.com", password=PASSWORD)
+            steward = accounts.sign_up(session, name="Stas Steward", email="stas-hall@example.com", password=PASSWORD)
             me = Principal(owner.id)
             org = organizations.create_organization(session, me, name="Door Hall", slug="door-hall",
                                                     time_zone="Europe/Moscow")
@@ -228,3 +228,8 @@ def test_a_check_in_member_sees_the_door_and_nothing_else(door, new_page):
     for path in ("/analytics", "/team", "/mail"):
         page.goto(door["org"] + path)
         expect(page.get_by_role("heading", name="Not found.")).to_be_visible()
+    # The list's scanner opens as a page of its own (a full load of the backend's /scan/ app).
+    page.goto(door["url"] + "/checkin")
+    page.get_by_role("link", name="Open scanner: All tickets").click()
+    expect(page).to_have_url(re.compile(r"/scan/door-hall/\d+$"))
+    expect(page.get_by_role("button", name="Start camera")).to_be_visible()

@@ -70,7 +70,8 @@ def list_card(item) -> rx.Component:
                 # The scanner is a page of its own served by the backend: a full page load, not client routing.
                 rx.button(
                     rx.el.a(rx.icon("scan-line", size=18, aria_hidden="true"), T("checkin_tab.open_scanner"),
-                            href=item["scanner"], aria_label=T("checkin_tab.open_scanner") + ": " + item["name"]),
+                            href=item["scanner"], reload_document=True,
+                            aria_label=T("checkin_tab.open_scanner") + ": " + item["name"]),
                     as_child=True, size="3", min_height="44px",
                 ),
                 rx.cond(item["current"] == "",
