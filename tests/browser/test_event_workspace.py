@@ -268,14 +268,14 @@ def test_new_event_previews_markdown_and_goes_on_to_the_cover(app_url, new_page,
 def test_check_in_member_sees_only_the_check_in_tab(app_url, app_data, new_page):
     owner = new_page(DESKTOP)
     sign_up(owner, app_url, "Olga Owner", "olga-ws@example.com")
-    create_org_and_event(owner, app_url, "Door Club", quantity="5")
+    create_org_and_event(owner, app_url, "Door Workshop", quantity="5")
     event_url = owner.url
     door = new_page(DESKTOP)
     sign_up(door, app_url, "Dmitri Door", "dmitri-ws@example.com")
     with sqlite3.connect(f"{app_data}/aqstream.db") as db:
         db.execute("insert into membership (user_id, organization_id, role, created_at) select u.id, o.id, "
                    "'checkin', current_timestamp from user_account u, organization o "
-                   "where u.email = 'dmitri-ws@example.com' and o.name = 'Door Club'")
+                   "where u.email = 'dmitri-ws@example.com' and o.name = 'Door Workshop'")
     door.goto(event_url)  # the overview leads check-in staff to the event's Check-in tab
     expect(door).to_have_url(event_url + "/checkin")
     expect(tabs(door).get_by_role("link")).to_have_text(["Check-in"])
