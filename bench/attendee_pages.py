@@ -1,8 +1,9 @@
 """The organizer's attendee list at scale: `python bench/attendee_pages.py`. Prints figures; asserts nothing.
 
 Makes a fresh PostgreSQL database with one event of TICKETS tickets (60% in orders of one, the rest in orders of
-two to four, three ticket types, 5% cancelled, 30% checked in, each with its check-in entry and device), then times `attendees.search` for page 1, page
-1,000 and the last page (50 a page), for every sort and a few filters: the median of REPEAT calls, in ms.
+two to four, three ticket types, 5% cancelled, 30% checked in, each with its check-in entry and device), then
+times `attendees.search` for page 1, page 1,000 and the last page (50 a page), for every sort and a few filters:
+the median of REPEAT calls, in ms.
 
 "page 1 / p 1000 / last" (a first visit, a jump, a reload) count the matching tickets and read the page by position
 (from the nearer end since the Attendees tab); "step" columns pass the count already known (what the tab does when

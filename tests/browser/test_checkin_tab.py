@@ -15,8 +15,8 @@ from sqlmodel import select
 
 from aqstream.db import make_engine, session_scope
 from aqstream.models import Membership, Ticket
-from aqstream.services.checkin import lists, scans
 from aqstream.services.accounts import accounts
+from aqstream.services.checkin import lists, scans
 from aqstream.services.clock import utcnow
 from aqstream.services.events import events, questions
 from aqstream.services.org import organizations
