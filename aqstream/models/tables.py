@@ -442,6 +442,7 @@ class CheckinList(SQLModel, table=True):
     opens_at: Optional[datetime] = None
     closes_at: Optional[datetime] = None
     allow_reentry: bool = Field(default=False)
+    question_ids: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # answers shown
     created_at: datetime
 
 
@@ -450,12 +451,15 @@ class CheckinEntry(SQLModel, table=True):
     the same moment make one entry, and exactly one of them says welcome."""
 
     __tablename__ = "checkin_entry"
+    __table_args__ = (Index("ix_checkin_entry_ticket", "ticket_id"),)
 
     list_id: int = Field(foreign_key="checkin_list.id", primary_key=True)
     ticket_id: int = Field(foreign_key="ticket.id", primary_key=True)
     at: datetime
     device: str = Field(default="", max_length=60)
     scan_id: str = Field(max_length=64)
+    inside: bool = Field(default=True)  # false once checked out (a list with re-entry)
+    left_at: Optional[datetime] = None
 
 
 class CheckinScan(SQLModel, table=True):
@@ -463,7 +467,8 @@ class CheckinScan(SQLModel, table=True):
     same answer and changes nothing."""
 
     __tablename__ = "checkin_scan"
-    __table_args__ = (UniqueConstraint("list_id", "client_scan_id", name="uq_checkin_scan_client"),)
+    __table_args__ = (UniqueConstraint("list_id", "client_scan_id", name="uq_checkin_scan_client"),
+                      Index("ix_checkin_scan_conflict", "list_id", "conflict"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     list_id: int = Field(foreign_key="checkin_list.id", index=True)
@@ -473,3 +478,6 @@ class CheckinScan(SQLModel, table=True):
     device: str = Field(default="", max_length=60)
     scanned_at: datetime
     received_at: datetime
+    direction: str = Field(default="in", max_length=3)  # in | out
+    offline: bool = Field(default=False)  # the device had already answered it offline (a synced scan)
+    conflict: bool = Field(default=False)  # admitted offline by this device, already let in by another scan

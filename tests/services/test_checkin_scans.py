@@ -144,3 +144,62 @@ def test_with_the_guard_off_the_same_race_lets_in_twice(make, session, engine, m
         if welcomes[-1] > 1:
             break
     assert max(welcomes) > 1, welcomes
+
+
+def test_undo_and_the_first_check_in_time_across_lists(make, session):
+    from aqstream.services.checkin import lists
+    from aqstream.services.notify import domain_events
+    owner, org, event, types, bought, door_list = door(make, session)
+    me = Principal(owner.id)
+    hall = lists.create_list(session, me, org.id, event.id, lists.ListInput("Hall"))
+    ann = bought.tickets[0]
+    assert scans.redeem(session, me, org.id, door_list.id, ann.code, client_scan_id="u1").result == "ok"
+    session.expire_all()
+    first = session.get(Ticket, ann.id).checked_in_at
+    assert scans.redeem(session, me, org.id, hall.id, ann.code, client_scan_id="u2").result == "ok"
+    scans.undo(session, me, org.id, door_list.id, ann.id)
+    session.expire_all()
+    later = session.get(Ticket, ann.id).checked_in_at
+    assert later is not None and later >= first  # the hall's entry is what is left
+    scans.undo(session, me, org.id, hall.id, ann.id)
+    session.expire_all()
+    assert session.get(Ticket, ann.id).checked_in_at is None
+    with pytest.raises(ValidationError):
+        scans.undo(session, me, org.id, hall.id, ann.id)
+    named = [e for e in domain_events.events(session) if e.payload.get("ticket_id") == ann.id]
+    assert [e.name for e in named].count("ticket.checked_in") == 2
+    assert [e.name for e in named].count("ticket.checkin_undone") == 2
+    assert lists.get_list(session, me, org.id, hall.id).checked_in == 0
+
+
+def test_a_signed_payload_past_its_validity_or_for_a_reissued_code(make, session):
+    owner, org, event, types, bought, door_list = door(make, session)
+    me = Principal(owner.id)
+    ann, bob = bought.tickets
+    stale = signing.sign_ticket(session, ann, scans.utcnow() - timedelta(minutes=2))
+    assert scans.redeem(session, me, org.id, door_list.id, stale, client_scan_id="v1").result == "closed"
+    old = signing.sign_ticket(session, bob, scans.utcnow() + timedelta(days=1))
+    session.exec(update(Ticket).where(Ticket.id == bob.id).values(code=bob.code + "x"))
+    session.commit()
+    assert scans.redeem(session, me, org.id, door_list.id, old, client_scan_id="v2").result == "revoked"
+
+
+def test_lists_count_per_type_and_keep_one_list(make, session):
+    from aqstream.services.checkin import lists
+    owner, org, event, types, bought, door_list = door(make, session)
+    me = Principal(owner.id)
+    vip = lists.create_list(session, me, org.id, event.id, lists.ListInput("VIP", ticket_type_ids=[types[-1].id]))
+    assert (vip.total, [c.ticket_type_id for c in vip.per_type]) == (1, [types[-1].id])
+    everyone = lists.get_list(session, me, org.id, door_list.id)
+    assert (everyone.total, len(everyone.per_type)) == (2, 2)
+    bob = bought.tickets[1]
+    scans.redeem(session, me, org.id, vip.id, bob.code, client_scan_id="l1")
+    assert (lists.get_list(session, me, org.id, vip.id).inside, everyone.inside) == (1, 0)
+    staff = member(session, org, "checkin")
+    with pytest.raises(Exception) as refused:
+        lists.create_list(session, staff, org.id, event.id, lists.ListInput("Mine"))
+    assert type(refused.value).__name__ == "Forbidden"
+    lists.delete_list(session, me, org.id, vip.id)
+    with pytest.raises(ValidationError):
+        lists.delete_list(session, me, org.id, door_list.id)
+    assert [v.name for v in lists.event_lists(session, staff, org.id, event.id)] == [door_list.name]
