@@ -11,9 +11,10 @@ from aqstream import config
 from aqstream.db import session_scope
 from aqstream.models import Organization
 from aqstream.services.accounts import accounts
+from aqstream.services.checkin import scans
 from aqstream.services.clock import utcnow
 from aqstream.services.events import events
-from aqstream.services.org import organizations
+from aqstream.services.org import organizations, team
 from aqstream.services.org.permissions import Principal
 from aqstream.services.platform import admins
 from aqstream.services.sales import registration
@@ -23,6 +24,8 @@ DEMO_PASSWORD = "demo-organizer-2026"
 DEMO_SLUG = "demo"
 ADMIN_EMAIL = "admin@example.com"  # the demo's platform admin: runs /admin, is no member of any organization
 ADMIN_PASSWORD = "demo-platform-admin-2026"
+STEWARD_EMAIL = "door@example.com"  # check-in staff of the demo organization: the scanner and the lists, nothing else
+STEWARD_PASSWORD = "demo-door-steward-2026"
 
 
 def main() -> None:
@@ -30,6 +33,7 @@ def main() -> None:
         if session.exec(select(Organization.id).where(Organization.slug == DEMO_SLUG)).first():
             print(f"demo: already there. Sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
             print(f"demo: platform admin: {ADMIN_EMAIL} / {ADMIN_PASSWORD} ({config.public_base_url()}/admin)")
+            print(f"demo: check-in steward: {STEWARD_EMAIL} / {STEWARD_PASSWORD}")
             return
         user = accounts.sign_up(session, name="Demo Organizer", email=DEMO_EMAIL, password=DEMO_PASSWORD)
         me = Principal(user.id)
@@ -57,10 +61,11 @@ def main() -> None:
         )
         events.publish_event(session, me, org.id, meetup.id)
         general = events.list_ticket_types(session, meetup.id)[0]
-        for name, email in [("Anna Ivanova", "anna@example.com"), ("Boris Petrov", "boris@example.com"),
-                            ("Claire Martin", "claire@example.com")]:
-            registration.register(session, org_slug=org.slug, event_slug=meetup.slug, ticket_type_id=general.id,
-                                  buyer_name=name, buyer_email=email)
+        bought = [registration.register(session, org_slug=org.slug, event_slug=meetup.slug,
+                                        ticket_type_id=general.id, buyer_name=name, buyer_email=email)
+                  for name, email in [("Anna Ivanova", "anna@example.com"), ("Boris Petrov", "boris@example.com"),
+                                      ("Claire Martin", "claire@example.com")]]
+        _door(session, me, org.id, meetup.id, bought[0].tickets[0].code)
         events.create_event(
             session,
             me,
@@ -83,6 +88,16 @@ def main() -> None:
     print(f"demo: created. Sign in at {config.public_base_url()}/signin as {DEMO_EMAIL} / {DEMO_PASSWORD}")
     print(f"demo: public event page: {config.public_base_url()}/e/demo/python-meetup-moscow")
     print(f"demo: the catalog: {config.public_base_url()}/events")
+    print(f"demo: check-in steward: {STEWARD_EMAIL} / {STEWARD_PASSWORD} (the event's Check-in tab and scanner)")
+
+
+def _door(session, me: Principal, org_id: int, event_id: int, first_code: str) -> None:
+    """A check-in steward who joined by invitation, and one attendee already let in at the door."""
+    steward = accounts.sign_up(session, name="Door Steward", email=STEWARD_EMAIL, password=STEWARD_PASSWORD)
+    issued = team.invite(session, me, org_id, email=STEWARD_EMAIL, role="checkin")
+    team.accept_invitation(session, Principal(steward.id), issued.token)
+    door = scans.default_list(session, me, org_id, event_id)
+    scans.redeem(session, me, org_id, door.id, first_code, client_scan_id="demo-1", device="Demo door")
 
 
 # A few more published events so the catalog (/events) has something to search, filter and recommend.

@@ -2,7 +2,8 @@
 through the services and through every API route."""
 import pytest
 
-from aqstream.models import Order
+from aqstream.models import Order, Ticket
+from aqstream.services.checkin import lists, scans
 from aqstream.services.errors import NotFound
 from aqstream.services.events import events, questions
 from aqstream.services.org.permissions import MANAGE_EVENTS, Principal, access_by_slug
@@ -29,7 +30,21 @@ def test_services_hide_another_tenants_data(session, two_tenants):
     alice, org_a, bob, org_b, event_b, tt_b = two_tenants
     question_b, order_b, ticket_b = _b_side(session, bob, org_b, event_b, tt_b)
     me = Principal(alice.id)
+    door_b = scans.default_list(session, Principal(bob.id), org_b.id, event_b.id)
     calls = [
+        lambda: lists.event_lists(session, me, org_a.id, event_b.id),
+        lambda: lists.event_lists(session, me, org_b.id, event_b.id),
+        lambda: lists.get_list(session, me, org_a.id, door_b.id),
+        lambda: lists.create_list(session, me, org_a.id, event_b.id, lists.ListInput("X")),
+        lambda: lists.update_list(session, me, org_a.id, door_b.id, lists.ListInput("X")),
+        lambda: lists.delete_list(session, me, org_a.id, door_b.id),
+        lambda: scans.redeem(session, me, org_a.id, door_b.id, ticket_b.code, client_scan_id="x"),
+        lambda: scans.redeem(session, me, org_b.id, door_b.id, ticket_b.code, client_scan_id="y"),
+        lambda: scans.undo(session, me, org_a.id, door_b.id, ticket_b.id),
+        lambda: scans.search(session, me, org_a.id, door_b.id, "Bea"),
+        lambda: scans.recent(session, me, org_a.id, door_b.id),
+        lambda: scans.conflicts(session, me, org_a.id, event_b.id),
+        lambda: scans.offline_bundle(session, me, org_a.id, door_b.id),
         lambda: events.list_events(session, me, org_b.id),
         lambda: events.get_event(session, me, org_b.id, event_b.id),
         lambda: events.get_event(session, me, org_a.id, event_b.id),  # B's event through A's organization
@@ -60,6 +75,7 @@ def test_services_hide_another_tenants_data(session, two_tenants):
     assert len(events.event_ticket_types(session, Principal(bob.id), org_b.id, event_b.id)) == 1
     assert session.get(Order, order_b.id).status == "confirmed"
     assert len(questions.active_questions(session, event_b.id)) == 1
+    assert session.get(Ticket, ticket_b.id).checked_in_at is None
 
 
 def test_api_routes_answer_404_for_another_tenant(use_db, session, two_tenants):
@@ -70,6 +86,7 @@ def test_api_routes_answer_404_for_another_tenant(use_db, session, two_tenants):
     alice, org_a, bob, org_b, event_b, tt_b = two_tenants
     question_b, order_b, ticket_b = _b_side(session, bob, org_b, event_b, tt_b)
     ids = (event_b.id, tt_b.id, question_b.id, order_b.id, ticket_b.id)
+    door_b = scans.default_list(session, Principal(bob.id), org_b.id, event_b.id).id
     with TestClient(create_api()) as client:
         token = client.post("/api/v1/auth/token", json={"email": alice.email, "password": "a-good-long-passphrase"})
         auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
@@ -86,6 +103,19 @@ def test_api_routes_answer_404_for_another_tenant(use_db, session, two_tenants):
             ("get", f"/api/v1/events/{e}/orders", None),
             ("post", f"/api/v1/orders/{o}/cancel", None),
             ("post", f"/api/v1/tickets/{k}/cancel", None),
+            ("get", f"/api/v1/events/{e}/checkin-lists", None),
+            ("post", f"/api/v1/events/{e}/checkin-lists", {"name": "x"}),
+            ("get", f"/api/v1/checkin-lists/{door_b}", None),
+            ("put", f"/api/v1/checkin-lists/{door_b}", {"name": "x"}),
+            ("delete", f"/api/v1/checkin-lists/{door_b}", None),
+            ("get", f"/api/v1/checkin-lists/{door_b}/offline", None),
+            ("get", f"/api/v1/checkin-lists/{door_b}/stats", None),
+            ("post", f"/api/v1/checkin-lists/{door_b}/scans", {"code": "x", "client_scan_id": "x"}),
+            ("post", f"/api/v1/checkin-lists/{door_b}/scans/batch", {"scans": [{"code": "x", "client_scan_id": "y"}]}),
+            ("post", f"/api/v1/checkin-lists/{door_b}/undo", {"ticket_id": k}),
+            ("get", f"/api/v1/checkin-lists/{door_b}/search?q=Bea", None),
+            ("get", f"/api/v1/checkin-lists/{door_b}/recent", None),
+            ("get", f"/api/v1/events/{e}/checkin-conflicts", None),
         ]
         for method, url, body in routes:
             response = getattr(client, method)(url, headers=auth, **({"json": body} if body else {}))

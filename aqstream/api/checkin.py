@@ -8,6 +8,7 @@ site's form or script cannot add that header without a preflight this backend ne
 steward's browser cannot be made to scan from elsewhere."""
 from __future__ import annotations
 
+import gzip
 from datetime import datetime, timezone
 from typing import Callable, Literal, Optional
 
@@ -239,11 +240,17 @@ def _routes(router: APIRouter, caller: Callable) -> None:
         return Response(status_code=204)
 
     @router.get("/checkin-lists/{list_id}/offline", response_model=BundleOut, tags=TAGS)
-    def offline(list_id: schemas.Id, who: Who = Depends(caller), session: Session = Depends(db)):
+    def offline(request: Request, list_id: schemas.Id, who: Who = Depends(caller), session: Session = Depends(db)):
         """Everything a scanner needs to keep checking people in with no network: the list, the event's public
-        key, the tickets it may meet (with the answers it shows and whether they are in) and the revoked ids."""
+        key, the tickets it may meet (with the answers it shows and whether they are in) and the revoked ids.
+        Compressed with gzip for clients that accept it (a phone on a venue's network: about a fifth the size)."""
         bundle = scans.offline_bundle(session, who[0], who[1], list_id)
-        return bundle | {"list": _list_out(bundle["list"])}
+        body = BundleOut.model_validate(bundle | {"list": _list_out(bundle["list"])}).model_dump_json().encode()
+        headers = {"Cache-Control": "no-store", "Vary": "Accept-Encoding"}
+        if "gzip" in request.headers.get("accept-encoding", "").lower():
+            body = gzip.compress(body, compresslevel=5)
+            headers["Content-Encoding"] = "gzip"
+        return Response(body, media_type="application/json", headers=headers)
 
     @router.post("/checkin-lists/{list_id}/scans", response_model=ScanOut, tags=TAGS)
     def scan(list_id: schemas.Id, body: ScanIn, who: Who = Depends(caller), session: Session = Depends(db)):

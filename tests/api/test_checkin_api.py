@@ -117,6 +117,10 @@ def test_the_offline_download_verifies_signed_tickets_alone(client, login, make,
     orders.cancel_ticket(session, Principal(owner.id), org.id, bob.id)
     bundle = client.get(f"/api/v1/checkin-lists/{door['id']}/offline", headers=headers)
     assert bundle.status_code == 200, bundle.text
+    assert bundle.headers["content-encoding"] == "gzip" and bundle.headers["cache-control"] == "no-store"
+    plain = client.get(f"/api/v1/checkin-lists/{door['id']}/offline", headers=headers | {"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.json() == bundle.json() | {
+        "generated_at": plain.json()["generated_at"]}
     body = bundle.json()
     assert [t["name"] for t in body["tickets"]] == ["Ann Lee"] and body["revoked"] == [bob.id]
     payload = signing.sign_ticket(session, ann, utcnow() + timedelta(days=1))

@@ -18,8 +18,8 @@ from aqstream.models import CheckinEntry, CheckinList, CheckinScan, Event, Quest
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import NotFound, ValidationError
 from aqstream.services.lifecycle import TicketStatus
+from aqstream.services.notify import domain_events
 from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_CHECKIN, Principal, access
-from aqstream.services.reports import audit
 
 DEFAULT_LIST = "All tickets"
 NAME_MAX = 120
@@ -152,10 +152,10 @@ def _clean(session: Session, event: Event, data: ListInput) -> ListInput:
     return ListInput(name, type_ids, data.opens_at, data.closes_at, bool(data.allow_reentry), question_ids)
 
 
-def _audit(session: Session, organization_id: int, principal: Principal, action: str, list_id: int,
+def _recorded(session: Session, organization_id: int, principal: Principal, name: str, list_id: int,
            data: dict) -> None:
-    audit.record(session, action=action, object_type="checkin_list", object_id=list_id,
-                 organization_id=organization_id, actor_user_id=principal.user_id, data=data)
+    domain_events.record(session, name, {"list_id": list_id} | data, organization_id=organization_id,
+                         actor_user_id=principal.user_id)
 
 
 def _apply(checkin_list: CheckinList, data: ListInput) -> None:
@@ -178,7 +178,7 @@ def create_list(session: Session, principal: Principal, organization_id: int, ev
     _apply(made, clean)
     session.add(made)
     session.flush()
-    _audit(session, organization_id, principal, "checkin_list.created", made.id,
+    _recorded(session, organization_id, principal, "checkin_list.created", made.id,
            {"event_id": event.id, "name": made.name})
     session.commit()
     session.refresh(made)
@@ -194,7 +194,7 @@ def update_list(session: Session, principal: Principal, organization_id: int, li
     checkin_list = session.get(CheckinList, list_id)
     _apply(checkin_list, clean)
     session.add(checkin_list)
-    _audit(session, organization_id, principal, "checkin_list.updated", list_id,
+    _recorded(session, organization_id, principal, "checkin_list.updated", list_id,
            {"event_id": event.id, "name": clean.name})
     session.commit()
     session.refresh(checkin_list)
@@ -217,5 +217,5 @@ def delete_list(session: Session, principal: Principal, organization_id: int, li
     for table in (CheckinScan, CheckinEntry):
         session.execute(table.__table__.delete().where(table.__table__.c.list_id == list_id))
     session.execute(CheckinList.__table__.delete().where(CheckinList.__table__.c.id == list_id))
-    _audit(session, organization_id, principal, "checkin_list.deleted", list_id, {"event_id": event_id, "name": name})
+    _recorded(session, organization_id, principal, "checkin_list.deleted", list_id, {"event_id": event_id, "name": name})
     session.commit()

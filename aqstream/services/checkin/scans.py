@@ -336,8 +336,8 @@ def undo(session: Session, principal: Principal, organization_id: int, list_id: 
 
 def search(session: Session, principal: Principal, organization_id: int, list_id: int, query: str,
            limit: int = SEARCH_LIMIT) -> list[Found]:
-    """People on the list's event by name, email (theirs or their order's) or code (for those who come without their ticket), best first:
-    the exact code, then names and emails containing the words."""
+    """People on the list's event by name, email (theirs or their order's) or code (for those who come without
+    their ticket), best first: the exact code, then names and emails containing the words."""
     checkin_list, event = _list(session, principal, organization_id, list_id, VIEW_CHECKIN)
     text = " ".join((query or "").split())[:100]
     if len(text) < 2:

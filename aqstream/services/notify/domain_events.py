@@ -41,6 +41,8 @@ MAX_ATTEMPTS = 8
 PENDING, DONE, FAILED = "pending", "done", "failed"
 
 Handler = Callable[[Session, DomainEvent], None]
+# Recorded as what happened (and for integrations to come) with no handler yet: a check-in is its own row already.
+UNHANDLED = frozenset({"ticket.checked_in", "ticket.checked_out"})
 
 
 @dataclass(frozen=True)

@@ -219,6 +219,10 @@ def ticket_renamed(session: Session, event: DomainEvent) -> None:
 # Events whose only effect today is the audit entry: its action, object type, the payload key of the object and
 # the payload keys that are the entry's data (None: the rest of the payload).
 AUDITED: dict[str, tuple[str, str, str, tuple[str, ...] | None]] = {
+    "ticket.checkin_undone": ("ticket.checkin_undo", "ticket", "ticket_id", None),
+    "checkin_list.created": ("checkin_list.create", "checkin_list", "list_id", None),
+    "checkin_list.updated": ("checkin_list.update", "checkin_list", "list_id", None),
+    "checkin_list.deleted": ("checkin_list.delete", "checkin_list", "list_id", None),
     "member.role_changed": ("team.role_change", "membership", "membership_id", None),
     "member.removed": ("team.remove", "membership", "membership_id", None),
     "member.left": ("team.leave", "membership", "membership_id", None),
