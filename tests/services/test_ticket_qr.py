@@ -174,3 +174,16 @@ def test_changing_a_claim_of_a_real_payload_is_refused(make, session, position):
     fields[index] = str(int(fields[index]) + 1)
     with pytest.raises(signing.BadTicket):
         signing.verify(signing.public_key(session, event.id), ".".join(fields) + "~" + signature)
+
+
+def test_a_payload_emailed_before_the_event_moved_later_stays_valid(make, session):
+    _owner, _org, event, done = bought(make, session, ("Ann",))
+    ticket = session.get(Ticket, done.tickets[0].id)
+    claims = signing.verify(signing.public_key(session, event.id), signing.qr_payload(session, ticket, event))
+    day_after = event.ends_at + timedelta(days=1)
+    assert not signing.expired(claims, event, day_after - timedelta(minutes=1))
+    assert signing.expired(claims, event, day_after)
+    moved = Event(**{**event.model_dump(), "starts_at": event.starts_at + timedelta(days=30),
+                     "ends_at": event.ends_at + timedelta(days=30)})  # a copy, never stored
+    assert not signing.expired(claims, moved, moved.starts_at)  # the old email's QR code still gets in
+    assert signing.expired(claims, moved, moved.ends_at + timedelta(days=1))

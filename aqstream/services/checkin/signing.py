@@ -142,6 +142,13 @@ def valid_until(event: Event) -> datetime:
     return (event.ends_at or event.starts_at) + timedelta(days=1)
 
 
+def expired(claims: Claims, event: Event, now: datetime) -> bool:
+    """Whether a signed payload is past its validity. The later of the date it carries and the event's current
+    one counts: a ticket emailed before the event was moved to a later day stays valid (the "event changed" email
+    says so), and moving an event earlier never shortens what was promised."""
+    return max(claims.valid_until, valid_until(event)) <= now
+
+
 def qr_payloads(session: Session, event: Event, tickets: Iterable[Ticket]) -> dict[int, str]:
     """The text each ticket's QR code carries, by ticket id: a valid ticket's signed payload; "" (no QR code)
     for a cancelled ticket or a place still held by an unpaid order. The one rule for emails and pages.
