@@ -88,7 +88,7 @@ def ticket_card(ticket: rx.Var) -> rx.Component:
                 flex="1",
                 min_width="0",
             ),
-            rx.cond(valid, rx.image(src=ticket["qr"], alt=T("confirmation.qr_alt"), width="160px", height="160px"),
+            rx.cond(valid, rx.image(src=ticket["qr"], alt=T("confirmation.qr_alt"), width="200px", height="200px"),
                     rx.fragment()),
             spacing="3",
             wrap="wrap",
