@@ -42,14 +42,6 @@ class ListIn(schemas.Input):
                                     description="Registration questions whose answers a steward sees on a welcome")
 
 
-class TypeCountOut(BaseModel):
-    ticket_type_id: int
-    name: str
-    inside: int
-    checked_in: int
-    total: int
-
-
 class ListOut(BaseModel):
     id: int
     event_id: int
@@ -62,7 +54,7 @@ class ListOut(BaseModel):
     inside: int = Field(description="Let in and not checked out")
     checked_in: int = Field(description="Let in through this list at least once")
     total: int = Field(description="Valid tickets this list admits")
-    per_type: list[TypeCountOut]
+    per_type: list[lists.TypeCount]
 
 
 class ScanIn(schemas.Input):
@@ -106,39 +98,6 @@ class BatchOut(BaseModel):
 
 class UndoIn(schemas.Input):
     ticket_id: int = Field(ge=1, le=schemas.MAX_ID)
-
-
-class FoundOut(BaseModel):
-    ticket_id: int
-    code: str
-    name: str
-    email: str
-    ticket_type: str
-    status: str
-    checked_in_at: Optional[datetime]
-    device: str
-    inside: bool
-
-
-class ScanRowOut(BaseModel):
-    at: datetime
-    result: str
-    name: str
-    ticket_type: str
-    device: str
-    direction: str
-    conflict: bool
-
-
-class ConflictOut(BaseModel):
-    list_name: str
-    ticket_id: int
-    name: str
-    ticket_type: str
-    first_at: datetime
-    first_device: str
-    second_at: datetime
-    second_device: str
 
 
 class BundleTicketOut(BaseModel):
@@ -269,25 +228,25 @@ def _routes(router: APIRouter, caller: Callable) -> None:
         scans.undo(session, who[0], who[1], list_id, body.ticket_id)
         return _list_out(lists.stats(session, who[0], who[1], list_id))
 
-    @router.get("/checkin-lists/{list_id}/search", response_model=list[FoundOut], tags=TAGS)
+    @router.get("/checkin-lists/{list_id}/search", response_model=list[scans.Found], tags=TAGS)
     def search(list_id: schemas.Id, q: str = Query(default="", max_length=100), who: Who = Depends(caller),
                session: Session = Depends(db)):
         """People on the list's event by name, email or code (at least 2 characters)."""
-        return [vars(found) for found in scans.search(session, who[0], who[1], list_id, q)]
+        return scans.search(session, who[0], who[1], list_id, q)
 
-    @router.get("/checkin-lists/{list_id}/recent", response_model=list[ScanRowOut], tags=TAGS)
+    @router.get("/checkin-lists/{list_id}/recent", response_model=list[scans.ScanRow], tags=TAGS)
     def recent(list_id: schemas.Id, limit: int = Query(default=20, ge=1, le=100), who: Who = Depends(caller),
                session: Session = Depends(db)):
-        return [vars(row) for row in scans.recent(session, who[0], who[1], list_id, limit)]
+        return scans.recent(session, who[0], who[1], list_id, limit)
 
-    @router.get("/events/{event_id}/checkin-conflicts", response_model=list[ConflictOut], tags=TAGS)
+    @router.get("/events/{event_id}/checkin-conflicts", response_model=list[scans.Conflict], tags=TAGS)
     def conflicts(event_id: schemas.Id, who: Who = Depends(caller), session: Session = Depends(db)):
         """Tickets two devices admitted while offline: the scan that kept the entry and the later one."""
-        return [vars(c) for c in scans.conflicts(session, who[0], who[1], event_id)]
+        return scans.conflicts(session, who[0], who[1], event_id)
 
 
 def _list_out(view: lists.ListView) -> ListOut:
-    return ListOut(**(vars(view) | {"per_type": [TypeCountOut(**vars(c)) for c in view.per_type]}))
+    return ListOut(**vars(view))
 
 
 router = APIRouter(prefix=PREFIX)

@@ -3,27 +3,21 @@ exactly one "welcome" and one "already checked in", round after round. The compa
 (read, then write, as a naive scanner would) and must see a ticket welcomed twice, so the check can fail."""
 from __future__ import annotations
 
-import os
-import socket
 import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-import uvicorn
-from sqlmodel import Session
 
-from aqstream.api.app import create_api
-from aqstream.db import _engine_for, get_engine, make_engine
 from aqstream.services.accounts import accounts
 from aqstream.services.checkin import scans
 from aqstream.services.events import events
 from aqstream.services.org import organizations
 from aqstream.services.org.permissions import Principal
-from aqstream.services.sales import registration, registration_queue
-from tests.conftest import BACKENDS, alembic_upgrade, new_database_url
+from aqstream.services.sales import registration
+from tests.conftest import BACKENDS
+from tests.served_api import fresh_database, serve
 
 pytestmark = pytest.mark.skipif("postgresql" not in BACKENDS, reason="AQSTREAM_SKIP_PG=1")
 
@@ -35,54 +29,26 @@ DEVICES = 2
 @pytest.fixture(scope="module")
 def door():
     """A fresh PostgreSQL database with an event of ROUNDS * 2 tickets, served by the API on a real socket."""
-    url, drop = new_database_url("postgresql")
-    alembic_upgrade(url)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DATABASE_URL", url)
-    _engine_for.cache_clear()
-    seed = make_engine(url, pool_size=2)
-    try:
-        with Session(seed, expire_on_commit=False) as s:
-            owner = accounts.sign_up(s, name="Door Owner", email="door-owner@example.com", password=PASSWORD)
-            me = Principal(owner.id)
-            org = organizations.create_organization(s, me, name="Door Org", slug="door-org", time_zone="UTC")
-            event = events.create_event(s, me, org.id, events.EventInput(
-                title="Door night", ticket_types=[events.TicketTypeInput("Entry", ROUNDS * 4)],
-                starts_local="2031-09-01T19:00", ends_local="2031-09-01T22:00", time_zone="UTC", venue="Hall"))
-            event = events.publish_event(s, me, org.id, event.id)
-            entry = events.list_ticket_types(s, event.id)[0]
-            codes = [registration.register(
-                s, org_slug=org.slug, event_slug=event.slug, buyer_name=f"Guest {i}",
-                buyer_email=f"guest{i}@example.com", tickets=[registration.TicketRequest(entry.id, f"Guest {i}")]
-            ).tickets[0].code for i in range(ROUNDS * 2)]
-            list_id = scans.default_list(s, me, org.id, event.id).id
-        listener = socket.socket()
-        listener.bind(("127.0.0.1", 0))
-        server = uvicorn.Server(uvicorn.Config(create_api(), log_level="warning", lifespan="off",
-                                               timeout_graceful_shutdown=5))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-        thread.start()
-        base = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        deadline = time.time() + 30
-        while not server.started:
-            assert time.time() < deadline, "the server did not start"
-            time.sleep(0.05)
-        with httpx.Client(base_url=base, timeout=30) as client:
-            token = client.post("/api/v1/auth/token", json={"email": "door-owner@example.com", "password": PASSWORD})
-            assert token.status_code == 200, token.text
-        yield {"base": base, "token": token.json()["access_token"], "list_id": list_id, "codes": codes}
-        server.should_exit = True
-        thread.join(timeout=20)
-    finally:
-        engine = get_engine()
-        queue = registration_queue._queues.pop((os.getpid(), id(engine)), None)
-        if queue is not None:
-            queue.close()
-        engine.dispose()
-        _engine_for.cache_clear()
-        seed.dispose()
-        mp.undo()
-        drop()
+    with fresh_database() as (url, s):
+        owner = accounts.sign_up(s, name="Door Owner", email="door-owner@example.com", password=PASSWORD)
+        me = Principal(owner.id)
+        org = organizations.create_organization(s, me, name="Door Org", slug="door-org", time_zone="UTC")
+        event = events.create_event(s, me, org.id, events.EventInput(
+            title="Door night", ticket_types=[events.TicketTypeInput("Entry", ROUNDS * 4)],
+            starts_local="2031-09-01T19:00", ends_local="2031-09-01T22:00", time_zone="UTC", venue="Hall"))
+        event = events.publish_event(s, me, org.id, event.id)
+        entry = events.list_ticket_types(s, event.id)[0]
+        codes = [registration.register(
+            s, org_slug=org.slug, event_slug=event.slug, buyer_name=f"Guest {i}",
+            buyer_email=f"guest{i}@example.com", tickets=[registration.TicketRequest(entry.id, f"Guest {i}")]
+        ).tickets[0].code for i in range(ROUNDS * 2)]
+        list_id = scans.default_list(s, me, org.id, event.id).id
+        with serve() as base:
+            with httpx.Client(base_url=base, timeout=30) as client:
+                token = client.post("/api/v1/auth/token", json={"email": "door-owner@example.com",
+                                                                "password": PASSWORD})
+                assert token.status_code == 200, token.text
+            yield {"base": base, "token": token.json()["access_token"], "list_id": list_id, "codes": codes}
 
 
 def _rounds(door, codes: list[str], tag: str) -> list[Counter]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import socket
 import threading
 import time
@@ -15,19 +14,16 @@ import time
 import httpx
 import psycopg
 import pytest
-import uvicorn
 from openpyxl import load_workbook
-from sqlmodel import Session
 
-from aqstream.api.app import create_api
-from aqstream.db import _engine_for, get_engine, make_engine
 from aqstream.services.accounts import accounts
 from aqstream.services.events import events, questions
 from aqstream.services.org import organizations
 from aqstream.services.org.permissions import Principal
 from aqstream.services.reports import exports
-from aqstream.services.sales import attendees, registration_queue
-from tests.conftest import BACKENDS, alembic_upgrade, new_database_url
+from aqstream.services.sales import attendees
+from tests.conftest import BACKENDS
+from tests.served_api import fresh_database, serve
 
 pytestmark = pytest.mark.skipif("postgresql" not in BACKENDS, reason="AQSTREAM_SKIP_PG=1")
 
@@ -41,29 +37,21 @@ PASSWORD = "a-good-long-passphrase"
 def site():
     """A fresh PostgreSQL database with a big event (TICKETS tickets) and a small one, served by the API on a real
     socket with the app's own engine at pool size 4."""
-    url, drop = new_database_url("postgresql")
-    alembic_upgrade(url)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DATABASE_URL", url)
-    mp.setenv("AQSTREAM_DB_POOL_SIZE", str(POOL))
-    _engine_for.cache_clear()
-    seed = make_engine(url, pool_size=2)
-    try:
-        with Session(seed, expire_on_commit=False) as s:
-            owner = accounts.sign_up(s, name="Load Owner", email="load-owner@example.com", password=PASSWORD)
-            me = Principal(owner.id)
-            org = organizations.create_organization(s, me, name="Load Org", slug="load-org", time_zone="UTC")
-            new = dict(starts_local="2031-09-01T19:00", ends_local="2031-09-01T22:00", time_zone="UTC", venue="Hall")
-            big = events.create_event(s, me, org.id, events.EventInput(
-                title="Big", ticket_types=[events.TicketTypeInput("Entry", TICKETS * 2)], **new))
-            note = questions.add_question(s, me, org.id, big.id, questions.QuestionInput(label="Note", kind="long_text"))
-            big = events.publish_event(s, me, org.id, big.id)
-            small = events.create_event(s, me, org.id, events.EventInput(
-                title="Small", ticket_types=[events.TicketTypeInput("Entry", 100)], **new))
-            small = events.publish_event(s, me, org.id, small.id)
-            entry = events.list_ticket_types(s, big.id)[0]
-            small_entry = events.list_ticket_types(s, small.id)[0]
-            cookie = accounts.create_session(s, owner.id, user_agent="load test")
+    with fresh_database(pool_size=POOL) as (url, s):
+        owner = accounts.sign_up(s, name="Load Owner", email="load-owner@example.com", password=PASSWORD)
+        me = Principal(owner.id)
+        org = organizations.create_organization(s, me, name="Load Org", slug="load-org", time_zone="UTC")
+        new = dict(starts_local="2031-09-01T19:00", ends_local="2031-09-01T22:00", time_zone="UTC", venue="Hall")
+        big = events.create_event(s, me, org.id, events.EventInput(
+            title="Big", ticket_types=[events.TicketTypeInput("Entry", TICKETS * 2)], **new))
+        note = questions.add_question(s, me, org.id, big.id, questions.QuestionInput(label="Note", kind="long_text"))
+        big = events.publish_event(s, me, org.id, big.id)
+        small = events.create_event(s, me, org.id, events.EventInput(
+            title="Small", ticket_types=[events.TicketTypeInput("Entry", 100)], **new))
+        small = events.publish_event(s, me, org.id, small.id)
+        entry = events.list_ticket_types(s, big.id)[0]
+        small_entry = events.list_ticket_types(s, small.id)[0]
+        cookie = accounts.create_session(s, owner.id, user_agent="load test")
         with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
             # Written straight into the tables: 4,000 registrations through the service would take most of the test.
             conn.execute(
@@ -84,35 +72,12 @@ def site():
             conn.execute("analyze")
         # Loopback lets the kernel buffer megabytes per connection (more than this test's whole export); a send
         # buffer set on the listening socket (connections inherit it) gives the slowness of a real client sooner.
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 32 * 1024)
-        listener.bind(("127.0.0.1", 0))
-        server = uvicorn.Server(uvicorn.Config(create_api(), log_level="warning", lifespan="off",
-                                               timeout_graceful_shutdown=5))
-        thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-        thread.start()
-        base = f"http://127.0.0.1:{listener.getsockname()[1]}"
-        deadline = time.time() + 30
-        while not server.started:
-            assert time.time() < deadline, "the server did not start"
-            time.sleep(0.05)
-        with httpx.Client(base_url=base, timeout=30) as client:
-            token = client.post("/api/v1/auth/token", json={"email": "load-owner@example.com", "password": PASSWORD})
-            assert token.status_code == 200, token.text
-        yield {"base": base, "url": url, "token": token.json()["access_token"], "cookie": cookie, "org": org.slug, "big": big,
-               "small": small, "small_type": small_entry.id}
-        server.should_exit = True
-        thread.join(timeout=20)
-    finally:
-        engine = get_engine()
-        queue = registration_queue._queues.pop((os.getpid(), id(engine)), None)
-        if queue is not None:
-            queue.close()
-        engine.dispose()
-        _engine_for.cache_clear()
-        seed.dispose()
-        mp.undo()
-        drop()
+        with serve(send_buffer=32 * 1024) as base:
+            with httpx.Client(base_url=base, timeout=30) as client:
+                token = client.post("/api/v1/auth/token", json={"email": "load-owner@example.com", "password": PASSWORD})
+                assert token.status_code == 200, token.text
+            yield {"base": base, "url": url, "token": token.json()["access_token"], "cookie": cookie, "org": org.slug,
+                   "big": big, "small": small, "small_type": small_entry.id}
 
 
 class SlowReader(threading.Thread):
