@@ -19,8 +19,9 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
-# bun for Reflex; axe-core for the browser tests' accessibility checks.
-if ! tools/node_modules/.bin/bun --version >/dev/null 2>&1 || [ ! -f tools/node_modules/axe-core/axe.min.js ]; then
+# bun for Reflex; axe-core for the browser tests' accessibility checks; zxing-wasm, the door scanner's QR decoder.
+if ! tools/node_modules/.bin/bun --version >/dev/null 2>&1 || [ ! -f tools/node_modules/axe-core/axe.min.js ] \
+    || [ ! -f tools/node_modules/zxing-wasm/dist/reader/zxing_reader.wasm ]; then
   (cd tools && npm ci --no-audit --no-fund --loglevel=error)
 fi
 echo "setup: python $(.venv/bin/python --version | cut -d' ' -f2), reflex $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("reflex"))'), bun $(tools/node_modules/.bin/bun --version)"

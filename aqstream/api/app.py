@@ -24,6 +24,7 @@ from aqstream.api import (
     organizations,
     public,
     questions,
+    scanner_app,
     share,
     ticket_types,
 )
@@ -45,7 +46,8 @@ API_PREFIX = deps.PREFIX
 ROUTERS = [auth.router, organizations.router, events.router, ticket_types.router, questions.router,
            attendees.router, analytics.router, attendees.browser_router, public.router, catalog.router, mail.router,
            browser_auth.router, share.router, admin.router, admin_actions.router, admin_export.router,
-           admin_export.browser_router, checkin.router, checkin.browser_router]
+           admin_export.browser_router, checkin.router, checkin.browser_router,
+           scanner_app.router]
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 

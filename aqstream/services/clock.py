@@ -19,6 +19,13 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc) + _offset
 
 
+def as_utc(value: datetime | None) -> datetime | None:
+    """A stored time as an aware UTC datetime (SQLite hands them back without their zone)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
 @contextmanager
 def travel(delta: timedelta) -> Iterator[None]:
     """Run the block with the clock moved by `delta` (added to any move already in force)."""

@@ -122,7 +122,12 @@ def test_the_offline_download_verifies_signed_tickets_alone(client, login, make,
     assert "content-encoding" not in plain.headers and plain.json() == bundle.json() | {
         "generated_at": plain.json()["generated_at"]}
     body = bundle.json()
-    assert [t["name"] for t in body["tickets"]] == ["Ann Lee"] and body["revoked"] == [bob.id]
+    assert [(t["name"], t["status"]) for t in body["tickets"]] == [("Ann Lee", "valid"), ("Bob Stone", "cancelled")]
+    assert body["revoked"] == [bob.id] and body["tickets"][0]["answers"] == []
+    shirts = client.post(f"/api/v1/events/{event.id}/checkin-lists", headers=headers,
+                         json={"name": "Shirts", "question_ids": [shirt.id]}).json()
+    shown = client.get(f"/api/v1/checkin-lists/{shirts['id']}/offline", headers=headers).json()["tickets"]
+    assert shown[0]["answers"] == [{"question": "T-shirt size", "answer": "M"}]
     payload = signing.sign_ticket(session, ann, utcnow() + timedelta(days=1))
     assert signing.verify(body["event"]["public_key"], payload).ticket_id == ann.id
     scanned = client.post(f"/api/v1/checkin-lists/{door['id']}/scans", headers=headers,

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from aqstream.db import begin_write
 from aqstream.models import CheckinEntry, CheckinList, CheckinScan, Event, Question, Ticket, TicketType
-from aqstream.services.clock import utcnow
+from aqstream.services.clock import as_utc, utcnow
 from aqstream.services.errors import NotFound, ValidationError
 from aqstream.services.lifecycle import TicketStatus
 from aqstream.services.notify import domain_events
@@ -103,7 +103,7 @@ def _view(session: Session, checkin_list: CheckinList) -> ListView:
     per_type = [TypeCount(type_id, name, int(inside), int(checked), int(total))
                 for type_id, name, total, checked, inside in rows if not admitted or type_id in admitted]
     return ListView(checkin_list.id, checkin_list.event_id, checkin_list.name, list(checkin_list.ticket_type_ids or []),
-                    checkin_list.opens_at, checkin_list.closes_at, checkin_list.allow_reentry,
+                    as_utc(checkin_list.opens_at), as_utc(checkin_list.closes_at), checkin_list.allow_reentry,
                     list(checkin_list.question_ids or []), sum(c.inside for c in per_type),
                     sum(c.checked_in for c in per_type), sum(c.total for c in per_type), per_type)
 

@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 from aqstream.db import begin_write
 from aqstream.models import Answer, CheckinEntry, CheckinList, CheckinScan, Event, Order, Question, Ticket, TicketType
 from aqstream.services.checkin import lists, signing
-from aqstream.services.clock import utcnow
+from aqstream.services.clock import as_utc, utcnow
 from aqstream.services.errors import NotFound, ValidationError
 from aqstream.services.lifecycle import TicketStatus
 from aqstream.services.notify import domain_events
@@ -178,7 +178,7 @@ def _answer(session: Session, checkin_list: CheckinList, result: str, ticket_id:
     first = entry is not None and result in ("already", "ok") and (result == "already" or conflict)
     shown = shown_answers(session, list(checkin_list.question_ids or []), [ticket])[ticket.id] \
         if result in ("ok", "already") else []
-    return ScanAnswer(result, ticket.id, ticket.attendee_name, type_name, entry.at if first else None,
+    return ScanAnswer(result, ticket.id, ticket.attendee_name, type_name, as_utc(entry.at) if first else None,
                       entry.device if first else "", replayed, conflict, shown)
 
 
@@ -285,7 +285,7 @@ def _enter(session: Session, checkin_list: CheckinList, ticket: Ticket, scan_id:
     if not admitted_offline:
         return "already", False
     # Two devices admitted this ticket while offline: the earlier scan keeps the entry, the later is the conflict.
-    if at < entry.at and entry.inside:
+    if at < as_utc(entry.at) and entry.inside:
         session.execute(entries.update().where(same).values(at=at, device=device, scan_id=scan_id))
         scans = CheckinScan.__table__
         session.execute(scans.update().where(scans.c.list_id == checkin_list.id,
@@ -354,7 +354,7 @@ def search(session: Session, principal: Principal, organization_id: int, list_id
                    func.lower(Ticket.attendee_email).contains(lowered, autoescape=True),
                    func.lower(Order.buyer_email).contains(lowered, autoescape=True)))
         .order_by((Ticket.code == text).desc(), Ticket.attendee_name, Ticket.id).limit(max(1, min(limit, 50)))).all()
-    return [Found(t.id, t.code, t.attendee_name, t.attendee_email or buyer, type_name, t.status, at, device or "",
+    return [Found(t.id, t.code, t.attendee_name, t.attendee_email or buyer, type_name, t.status, as_utc(at), device or "",
                   bool(inside)) for t, type_name, at, device, inside, buyer in rows]
 
 
@@ -368,7 +368,7 @@ def recent(session: Session, principal: Principal, organization_id: int, list_id
         .join(TicketType, TicketType.id == Ticket.ticket_type_id, isouter=True)
         .where(CheckinScan.list_id == checkin_list.id)
         .order_by(CheckinScan.received_at.desc(), CheckinScan.id.desc()).limit(max(1, min(limit, 100)))).all()
-    return [ScanRow(scan.scanned_at, scan.result, name or "", type_name or "", scan.device, scan.direction,
+    return [ScanRow(as_utc(scan.scanned_at), scan.result, name or "", type_name or "", scan.device, scan.direction,
                     scan.conflict) for scan, name, type_name in rows]
 
 
@@ -388,15 +388,16 @@ def conflicts(session: Session, principal: Principal, organization_id: int, even
               & (CheckinEntry.ticket_id == CheckinScan.ticket_id), isouter=True)
         .where(CheckinList.event_id == event.id, CheckinScan.conflict.is_(True))
         .order_by(CheckinScan.scanned_at.desc())).all()
-    return [Conflict(list_name, scan.ticket_id, name, type_name, first_at or scan.scanned_at, first_device or "",
-                     scan.scanned_at, scan.device)
+    return [Conflict(list_name, scan.ticket_id, name, type_name, as_utc(first_at or scan.scanned_at),
+                     first_device or "", as_utc(scan.scanned_at), scan.device)
             for list_name, scan, name, type_name, first_at, first_device in rows]
 
 
 def offline_bundle(session: Session, principal: Principal, organization_id: int, list_id: int) -> dict:
     """What a scanner needs to keep checking people in with no network: the list, the event's public key, every
-    ticket the list may meet (valid ones and unpaid ones, with the answers it shows and whether they are in), and
-    the revocation list (cancelled tickets, which signed payloads still name)."""
+    ticket of the event with its status (a cancelled one's plain code is refused offline as it is online), the
+    answers the list shows and whether each is in, and the revocation list (cancelled tickets' ids, which signed
+    payloads of tickets sold after the download still name)."""
     view = lists.get_list(session, principal, organization_id, list_id)
     access(session, principal, organization_id, CHECK_IN)
     checkin_list, event = lists.list_row(session, organization_id, list_id)
@@ -407,12 +408,11 @@ def offline_bundle(session: Session, principal: Principal, organization_id: int,
         select(Ticket, entry.at, entry.device, entry.inside, Order.buyer_email)
         .join(Order, Order.id == Ticket.order_id)
         .join(entry, (entry.ticket_id == Ticket.id) & (entry.list_id == checkin_list.id), isouter=True)
-        .where(Ticket.event_id == event.id, Ticket.status != TicketStatus.CANCELLED)
-        .order_by(Ticket.id)).all()
+        .where(Ticket.event_id == event.id).order_by(Ticket.id)).all()
     shown = shown_answers(session, list(checkin_list.question_ids or []), [row[0] for row in rows])
     tickets = [{"id": t.id, "code": t.code, "ticket_type_id": t.ticket_type_id,
                 "ticket_type": type_names.get(t.ticket_type_id, ""), "name": t.attendee_name,
-                "email": t.attendee_email or buyer, "status": t.status, "checked_in_at": at.isoformat() if at else None,
+                "email": t.attendee_email or buyer, "status": t.status, "checked_in_at": as_utc(at).isoformat() if at else None,
                 "device": device or "", "inside": bool(inside),
                 "answers": [{"question": q, "answer": a} for q, a in shown[t.id]]}
                for t, at, device, inside, buyer in rows]
