@@ -15,6 +15,7 @@ from aqstream.db import get_engine, session_scope
 from aqstream.i18n import format_datetime, format_money, format_number, format_range, local_time, t
 from aqstream.services import clock
 from aqstream.services.accounts import accounts
+from aqstream.services.checkin import signing
 from aqstream.services.errors import DomainError, NotFound
 from aqstream.services.events import calendar, catalog, event_lifecycle, media, questions
 from aqstream.services.events.catalog import EventCard
@@ -390,9 +391,9 @@ class PublicEventState(AppState):
         self.quantities = {k: v for k, v in self.quantities.items() if left.get(k, 0) >= v}
 
 
-def qr_data_uri(code: str) -> str:
-    """The ticket code as a QR image (SVG) to show at the door."""
-    return segno.make(code, error="m").svg_data_uri(scale=5, border=2)
+def qr_data_uri(text: str) -> str:
+    """A ticket's QR text (signing.qr_payloads: its signed payload) as a QR image (SVG) to show at the door."""
+    return segno.make(text, error="m").svg_data_uri(scale=5, border=2)
 
 
 class OrderState(AppState):
@@ -426,9 +427,12 @@ class OrderState(AppState):
         try:
             with session_scope() as session:
                 view = registration.get_order_by_token(session, self._token)
+                payloads = signing.qr_payloads(session, view.event, [ticket for ticket, _ in view.tickets])
+                self._show(view, payloads)  # inside the session: signing may have reloaded what it read
         except NotFound:
             self.found = False
-            return
+
+    def _show(self, view, payloads: dict[int, str]):
         self.title, self.org_name = view.event.title, view.organization.name
         self.event_path = f"/e/{view.organization.slug}/{view.event.slug}"
         self.buyer_email, self.status = view.order.buyer_email, view.order.status
@@ -436,7 +440,7 @@ class OrderState(AppState):
         self._event_raw = event_times(view.event)
         self.tickets = [
             {"id": str(ticket.id), "code": ticket.code, "name": ticket.attendee_name, "type": type_name,
-             "status": ticket.status, "qr": qr_data_uri(ticket.code) if ticket.status == "valid" else "",
+             "status": ticket.status, "qr": qr_data_uri(payloads[ticket.id]) if payloads[ticket.id] else "",
              "editable": "1" if orders.attendee_can_rename(view.event, ticket.status) else ""}
             for ticket, type_name in view.tickets
         ]

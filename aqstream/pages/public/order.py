@@ -85,10 +85,10 @@ def ticket_card(ticket: rx.Var) -> rx.Component:
                     rx.fragment(),
                 ),
                 spacing="1",
-                flex="1",
+                flex="1 1 220px",  # on a phone the QR code (200 px, a signed payload's dense code) goes below
                 min_width="0",
             ),
-            rx.cond(valid, rx.image(src=ticket["qr"], alt=T("confirmation.qr_alt"), width="160px", height="160px"),
+            rx.cond(valid, rx.image(src=ticket["qr"], alt=T("confirmation.qr_alt"), width="200px", height="200px"),
                     rx.fragment()),
             spacing="3",
             wrap="wrap",

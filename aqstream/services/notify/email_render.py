@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from aqstream import config
 from aqstream.i18n import LOCALES, format_datetime, format_range, t, tn
 from aqstream.models import Event, Order, Organization, OutboxMessage, Ticket, TicketType, User
+from aqstream.services.checkin import signing
 from aqstream.services.errors import NotFound
 from aqstream.services.events import calendar, media
 from aqstream.services.lifecycle import EventStatus, OrderStatus, TicketStatus
@@ -145,20 +146,25 @@ def _ics(mail: Mail, event: Event, org: Organization) -> None:
     mail.attach(calendar.event_ics(event, org.name, url), "text", "calendar", calendar.ics_filename(event))
 
 
-def qr_png(code: str) -> bytes:
+def qr_png(text: str) -> bytes:
+    """A QR code of this text as a PNG image (a ticket's QR text comes from signing.qr_payloads)."""
     out = io.BytesIO()
-    segno.make(code, error="m").save(out, kind="png", scale=5, border=2)
+    segno.make(text, error="m").save(out, kind="png", scale=5, border=2)
     return out.getvalue()
 
 
-def _tickets(mail: Mail, tickets, lang: str) -> None:
-    """Each ticket with its code and QR image, under a heading; (ticket, type name) pairs."""
-    if not tickets:
+def _tickets(session: Session, mail: Mail, event: Event, tickets, lang: str) -> None:
+    """Each valid ticket with its code and QR image (the signed payload), under a heading; (ticket, type name)
+    pairs of the event."""
+    rows = [(ticket.id, ticket.attendee_name, ticket.code, type_name) for ticket, type_name in tickets]
+    payloads = signing.qr_payloads(session, event, [ticket for ticket, _ in tickets])
+    rows = [row for row in rows if payloads[row[0]]]
+    if not rows:
         return
     mail.heading(t("email.confirmation.tickets", lang))
     mail.note(t("email.confirmation.show_code", lang))
-    for ticket, type_name in tickets:
-        mail.ticket(type_name, ticket.attendee_name, t("email.ticket.code", lang), ticket.code, qr_png(ticket.code))
+    for ticket_id, attendee, code, type_name in rows:
+        mail.ticket(type_name, attendee, t("email.ticket.code", lang), code, qr_png(payloads[ticket_id]))
 
 
 def _manage_link(mail: Mail, order: Order, lang: str) -> None:
@@ -197,7 +203,7 @@ def _confirmation(session: Session, payload: dict, org: Organization | None):
     tickets = session.exec(query).all()
     if codes and not tickets:
         raise Obsolete("every ticket of this confirmation was cancelled before it was sent")
-    _tickets(mail, tickets, lang)
+    _tickets(session, mail, event, tickets, lang)
     _manage_link(mail, order, lang)
     mail.note(t("email.confirmation.calendar", lang))
     _ics(mail, event, org)
@@ -330,7 +336,7 @@ def _reminder(session: Session, payload: dict, org: Organization | None):
     mail.para(t("email.reminder.intro", lang, title=event.title, organization=org.name))
     _event_facts(mail, event, lang)
     mail.quote(t("email.organizer_message", lang, organization=org.name), event.reminder_text)
-    _tickets(mail, tickets, lang)
+    _tickets(session, mail, event, tickets, lang)
     order = session.get(Order, payload["order_id"]) if payload.get("order_id") else None
     if order is not None and order.event_id == event.id and order.status == OrderStatus.CONFIRMED:
         _manage_link(mail, order, lang)

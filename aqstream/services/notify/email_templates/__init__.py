@@ -101,7 +101,7 @@ class Mail:
             + (f"<br>{escape(attendee)}" if attendee else "") +
             f'<br><span style="font-size:12px;color:#555">{escape(code_label)}:</span><br>'
             f'<code style="font-size:12px;word-break:break-all">{escape(code)}</code></td>'
-            f'<td style="padding:12px;width:160px"><img src="{src}" width="160" height="160" '
+            f'<td style="padding:12px;width:200px"><img src="{src}" width="200" height="200" '
             f'alt="{escape(code_label)} {escape(code)}" style="display:block"></td></tr></table>')
 
     def note(self, text: str) -> None:
