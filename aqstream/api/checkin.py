@@ -21,7 +21,9 @@ from aqstream.api.deps import PREFIX, db, identity
 from aqstream.db import session_scope
 from aqstream.services.accounts import accounts
 from aqstream.services.checkin import lists, scans
+from aqstream.services.clock import as_utc
 from aqstream.services.errors import Forbidden, Unauthenticated
+from aqstream.services.events import events
 from aqstream.services.org.api_tokens import ApiIdentity
 from aqstream.services.org.permissions import VIEW_CHECKIN, Principal, access_by_slug
 
@@ -119,6 +121,16 @@ class BundleEventOut(BaseModel):
     title: str
     time_zone: str
     public_key: str = Field(description="The event's Ed25519 public key (hex): signed QR payloads verify with it")
+    valid_until: str = Field(description="Its tickets are valid until then (ISO 8601, UTC); a signed payload is "
+                                         "valid until the later of this and the time it carries")
+
+
+class DoorEventOut(BaseModel):
+    id: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    time_zone: str
 
 
 class BundleOut(BaseModel):
@@ -169,6 +181,13 @@ def _cookie(request: Request, org_slug: str = Path(max_length=63)) -> Who:
 
 def _routes(router: APIRouter, caller: Callable) -> None:
     """The same routes on both doors; `caller` says who is asking."""
+
+    @router.get("/checkin-events", response_model=list[DoorEventOut], tags=TAGS)
+    def door_events(who: Who = Depends(caller), session: Session = Depends(db)):
+        """The events whose door can be run now (published, not over for long), soonest first: how a scanner with
+        a check-in staff token, which may not list events, finds their ids."""
+        return [DoorEventOut(id=e.id, title=e.title, starts_at=as_utc(e.starts_at), ends_at=as_utc(e.ends_at),
+                             time_zone=e.time_zone) for e in events.door_events(session, who[0], who[1])]
 
     @router.get("/events/{event_id}/checkin-lists", response_model=list[ListOut], tags=TAGS)
     def event_lists(event_id: schemas.Id, who: Who = Depends(caller), session: Session = Depends(db)):

@@ -145,7 +145,9 @@ export class LocalList {
     });
     if (refusal) return answer(refusal);
     // The server's order (services/checkin/scans.py): the payload's validity, then the ticket, then the list.
-    if (claims && claims.validUntil <= now.getTime()) return answer("closed");
+    // The later of the payload's validity and the event's current one: an event moved later keeps its tickets.
+    const eventUntil = this.event.valid_until ? Date.parse(this.event.valid_until) : 0;
+    if (claims && Math.max(claims.validUntil, eventUntil) <= now.getTime()) return answer("closed");
     if (this.revoked.has(ticket.id) || ticket.status === "cancelled") return answer("revoked");
     if (ticket.status === "held") return answer("unpaid");
     if (!this.admits(ticket.ticket_type_id)) return answer("wrong_list");

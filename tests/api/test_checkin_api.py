@@ -187,6 +187,8 @@ def test_roles_and_tenants(client, login, make, session):
     owner, org, event, general, vip, shirt, bought = _world(make, session)
     steward = _user(session, member(session, org, "checkin"))
     steward_headers = login(steward)
+    found = client.get("/api/v1/checkin-events", headers=steward_headers)
+    assert found.status_code == 200 and [e["id"] for e in found.json()] == [event.id]
     [door] = client.get(f"/api/v1/events/{event.id}/checkin-lists", headers=steward_headers).json()
     ok = client.post(f"/api/v1/checkin-lists/{door['id']}/scans", headers=steward_headers,
                      json={"code": bought.tickets[0].code, "client_scan_id": "s-1"})

@@ -203,7 +203,7 @@ def test_offline_scans_sync_with_a_conflict(new_page, door, db):
     page.close()
     page = open_scanner(context, door, device="Phone 3")
     expect(page.locator("#net")).to_have_text("Online")
-    expect(page.locator("#downloaded")).to_have_text(re.compile(r"List downloaded at \d\d:\d\d, 7 tickets\."))
+    expect(page.locator("#downloaded")).to_have_text(re.compile(r"List downloaded at \d\d:\d\d, 8 tickets\."))
     # The service worker has kept the app: the page is controlled before the network goes.
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20_000)
     context.set_offline(True)

@@ -197,7 +197,7 @@ def _find_ticket(session: Session, event: Event, scanned: str, now: datetime) ->
             return "unknown", None
         if ticket.code != claims.code:  # signed for a code the ticket no longer has: re-issued
             return "revoked", ticket
-        if claims.valid_until <= now:
+        if signing.expired(claims, event, now):  # a ticket of an event moved later stays valid
             return "closed", ticket
         return None, ticket
     if not text or len(text) > 64:
@@ -417,6 +417,7 @@ def offline_bundle(session: Session, principal: Principal, organization_id: int,
                 "answers": [{"question": q, "answer": a} for q, a in shown[t.id]]}
                for t, at, device, inside, buyer in rows]
     return {"list": view, "event": {"id": event.id, "title": event.title, "time_zone": event.time_zone,
-                                    "public_key": signing.public_key(session, event.id)},
+                                    "public_key": signing.public_key(session, event.id),
+                                    "valid_until": as_utc(signing.valid_until(event)).isoformat()},
             "generated_at": utcnow().isoformat(), "tickets": tickets,
             "revoked": signing.revoked(session, event.id)}
