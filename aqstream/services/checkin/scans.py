@@ -173,13 +173,14 @@ def _answer(session: Session, checkin_list: CheckinList, result: str, ticket_id:
         return ScanAnswer(result, replayed=replayed, conflict=conflict)
     ticket, type_name = session.exec(select(Ticket, TicketType.name).join(
         TicketType, TicketType.id == Ticket.ticket_type_id).where(Ticket.id == ticket_id)).one()
-    entry = session.exec(select(CheckinEntry).where(CheckinEntry.list_id == checkin_list.id,
-                                                    CheckinEntry.ticket_id == ticket_id)).first()
-    first = entry is not None and result in ("already", "ok") and (result == "already" or conflict)
+    first = None  # for "already", or a conflict: the entry that stands
+    if result == "already" or conflict:
+        first = session.exec(select(CheckinEntry).where(CheckinEntry.list_id == checkin_list.id,
+                                                        CheckinEntry.ticket_id == ticket_id)).first()
     shown = shown_answers(session, list(checkin_list.question_ids or []), [ticket])[ticket.id] \
         if result in ("ok", "already") else []
-    return ScanAnswer(result, ticket.id, ticket.attendee_name, type_name, as_utc(entry.at) if first else None,
-                      entry.device if first else "", replayed, conflict, shown)
+    return ScanAnswer(result, ticket.id, ticket.attendee_name, type_name, as_utc(first.at) if first else None,
+                      first.device if first else "", replayed, conflict, shown)
 
 
 def _find_ticket(session: Session, event: Event, scanned: str, now: datetime) -> tuple[str | None, Ticket | None]:

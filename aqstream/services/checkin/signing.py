@@ -91,9 +91,17 @@ def _row(session: Session, event_id: int) -> EventSigningKey:
     return session.exec(select(EventSigningKey).where(EventSigningKey.event_id == event_id)).one()
 
 
+# An event's key pair never changes once made, so a scan needs no read of it; by database (tests use several).
+_PUBLIC_KEYS: dict[tuple[str, int], str] = {}
+
+
 def public_key(session: Session, event_id: int) -> str:
     """The event's public key (hex), for scanners. The caller has checked who may ask."""
-    return _row(session, event_id).public_key
+    key = (str(session.get_bind().url), event_id)
+    known = _PUBLIC_KEYS.get(key)
+    if known is None:
+        known = _PUBLIC_KEYS[key] = _row(session, event_id).public_key
+    return known
 
 
 def _message(claims: Claims) -> str:
