@@ -13,6 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+from aqstream import config
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -47,6 +49,9 @@ def app_env(data_dir: str | Path, port: int) -> dict[str, str]:
         "AQSTREAM_PORT": str(port),
         "AQSTREAM_BASE_URL": f"http://localhost:{port}",
         "REFLEX_USE_SYSTEM_BUN": "1",
+        # The test process's own secret: what it signs or encrypts (tickets' QR payloads, events' keys) and what
+        # the app does are then readable by both, whichever made an event's key first.
+        "AQSTREAM_SECRET_KEY": config.secret_key(),
         "PATH": f"{ROOT / '.venv' / 'bin'}:{ROOT / 'tools' / 'node_modules' / '.bin'}:{os.environ['PATH']}",
     }
     env.pop("DATABASE_URL", None)
