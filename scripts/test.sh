@@ -25,4 +25,5 @@ fi
 
 ruff check aqstream tests alembic/env.py
 mkdir -p test-artifacts
-exec python -m pytest "$@"
+# The slowest tests are listed at the end, so a run that grows slower says where.
+exec python -m pytest --durations=30 "$@"
