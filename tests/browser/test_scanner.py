@@ -405,7 +405,7 @@ def test_signed_out_and_no_access(new_page, door):
     # Signing in on the site's page brings the steward back to the scanner (a full page load, served by the backend).
     link.click()
     # The sign-in page's form works once its scripts have run: before that, a click would submit it natively.
-    page.wait_for_url(re.compile(r"/signin\?next="))
+    page.wait_for_url(re.compile(r"/signin/?\?next="))
     page.wait_for_load_state("load")
     page.get_by_label("Email").fill("door-owner@example.com")
     page.get_by_label("Password").fill(PASSWORD)
