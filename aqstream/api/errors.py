@@ -24,6 +24,7 @@ STATUS = {
     errors.RegistrationClosed: 409,
     errors.TooManyAttempts: 429,
     errors.ExportsBusy: 503,
+    errors.PaymentUnavailable: 503,
 }
 
 

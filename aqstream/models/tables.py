@@ -185,6 +185,17 @@ class Event(SQLModel, table=True):
     notify_email: str = Field(default="", max_length=1300)  # up to 5 addresses, "a@x.org, b@y.org"
     created_at: datetime
     published_at: Optional[datetime] = None
+    # Payments (services/payments): the currency of its prices (ISO 4217), the methods it offers, how long a
+    # pending order holds its places (card) or waits for a transfer (bank), and when attendees may still
+    # cancel a paid ticket themselves and get back what share of it (None: they may not).
+    currency: str = Field(default="EUR", max_length=3)
+    pay_stripe: bool = Field(default=False)
+    pay_yookassa: bool = Field(default=False)
+    pay_bank: bool = Field(default=False)
+    hold_minutes: int = Field(default=15)
+    bank_transfer_days: int = Field(default=3)
+    refund_until: Optional[datetime] = None
+    refund_percent: int = Field(default=100)
 
 
 class TicketType(SQLModel, table=True):
@@ -241,6 +252,8 @@ class Order(SQLModel, table=True):
     expires_at: Optional[datetime] = None
     # When the reminder email was queued: set in the same transaction, so each order gets one reminder.
     reminder_sent_at: Optional[datetime] = None
+    # How a paid order is paid (services/payments): stripe | yookassa | bank; "" for a free order.
+    payment_method: str = Field(default="", max_length=20)
 
 
 class Ticket(SQLModel, table=True):
@@ -481,3 +494,81 @@ class CheckinScan(SQLModel, table=True):
     direction: str = Field(default="in", max_length=3)  # in | out
     offline: bool = Field(default=False)  # the device had already answered it offline (a synced scan)
     conflict: bool = Field(default=False)  # admitted offline by this device, already let in by another scan
+
+
+class PaymentSettings(SQLModel, table=True):
+    """An organization's payment providers (services/payments/settings.py). Secrets are Fernet tokens made with a
+    key derived from AQSTREAM_SECRET_KEY; they are never shown back in full nor logged."""
+
+    __tablename__ = "payment_settings"
+
+    organization_id: int = Field(foreign_key="organization.id", primary_key=True)
+    stripe_secret_key: str = Field(default="", max_length=1000)  # encrypted
+    stripe_webhook_secret: str = Field(default="", max_length=1000)  # encrypted
+    stripe_test_mode: bool = Field(default=True)
+    yookassa_shop_id: str = Field(default="", max_length=40)
+    yookassa_secret_key: str = Field(default="", max_length=1000)  # encrypted
+    yookassa_test_mode: bool = Field(default=True)
+    bank_enabled: bool = Field(default=False)
+    bank_instructions: str = Field(default="", max_length=2000)
+    # Russian receipts (54-FZ): YooKassa payments carry the customer's email and one line per ticket.
+    receipts_enabled: bool = Field(default=False)
+    receipt_vat_code: int = Field(default=1)  # YooKassa's vat_code: 1 no VAT ... 6
+    updated_at: Optional[datetime] = None
+
+
+class Payment(SQLModel, table=True):
+    """One attempt to pay an order through a provider (services/payments/payments.py). Its status changes only by
+    guarded writes, after the provider confirmed it (a verified notification or the payment fetched back)."""
+
+    __tablename__ = "payment"
+    __table_args__ = (
+        UniqueConstraint("provider", "provider_payment_id", name="uq_payment_provider_id"),
+        UniqueConstraint("order_id", "attempt", name="uq_payment_order_attempt"),
+        Index("ix_payment_status_created", "status", "created_at"),  # the check job's pending payments
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    event_id: int = Field(foreign_key="event.id", index=True)
+    order_id: int = Field(foreign_key="ticket_order.id", index=True)
+    attempt: int = Field(default=1)
+    provider: str = Field(max_length=20)  # stripe | yookassa | bank
+    provider_payment_id: Optional[str] = Field(default=None, max_length=255)
+    status: str = Field(default="created", max_length=20)  # services.lifecycle.PaymentStatus
+    amount_minor: int
+    currency: str = Field(max_length=3)
+    idempotency_key: str = Field(max_length=255)
+    redirect_url: str = Field(default="", max_length=2000)
+    reference: str = Field(default="", max_length=40)  # a bank transfer's reference
+    test_mode: bool = Field(default=False)
+    created_at: datetime
+    updated_at: datetime
+    paid_at: Optional[datetime] = None
+    last_error: str = Field(default="", max_length=500)
+
+
+class Refund(SQLModel, table=True):
+    """Money given back for a payment, in full or in part (services/payments/refunds.py): pending until the
+    provider answers, retried by the `refunds` job until it does."""
+
+    __tablename__ = "refund"
+    __table_args__ = (Index("ix_refund_status_next", "status", "next_attempt_at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    organization_id: int = Field(foreign_key="organization.id", index=True)
+    payment_id: int = Field(foreign_key="payment.id", index=True)
+    order_id: int = Field(foreign_key="ticket_order.id", index=True)
+    ticket_id: Optional[int] = Field(default=None, foreign_key="ticket.id")
+    amount_minor: int
+    currency: str = Field(max_length=3)
+    status: str = Field(default="pending", max_length=20)  # services.lifecycle.RefundStatus
+    reason: str = Field(max_length=20)  # organizer | attendee | late_payment | event_cancelled
+    provider_refund_id: str = Field(default="", max_length=255)
+    idempotency_key: str = Field(max_length=255)
+    attempts: int = Field(default=0)
+    next_attempt_at: datetime
+    last_error: str = Field(default="", max_length=500)
+    created_at: datetime
+    done_at: Optional[datetime] = None
+    actor_user_id: Optional[int] = Field(default=None, foreign_key="user_account.id")

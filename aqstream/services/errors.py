@@ -83,3 +83,11 @@ class OrganizationSuspended(DomainError):
 
     code = "organization_suspended"
     message_key = "org.suspended.refused"
+
+
+class PaymentUnavailable(DomainError):
+    """A payment provider could not be reached or refused to start a payment: the order keeps its places and may
+    be paid again until it expires (a 503)."""
+
+    code = "payment_unavailable"
+    message_key = "payment.provider_unavailable"

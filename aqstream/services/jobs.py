@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from aqstream import config
 from aqstream.db import session_scope
 from aqstream.services.notify import domain_events, reminders
+from aqstream.services.payments import payments, refunds
 from aqstream.services.reports import traffic
 from aqstream.services.sales import pending_orders
 from aqstream.services.scheduler import job
@@ -46,3 +47,19 @@ def prune_visitor_hashes(engine: Engine, now: datetime) -> str:
     with session_scope(engine) as session:
         removed = traffic.prune_seen(session, now)
     return f"forgot {removed} visitor hashes" if removed else ""
+
+
+@job("payment-check", every=timedelta(seconds=60))
+def check_pending_payments(engine: Engine, now: datetime) -> str:
+    """Open card payments with no word from their provider are fetched back and settled (a lost notification)."""
+    with session_scope(engine) as session:
+        checked = payments.check_pending(session, now)
+    return f"checked {checked} open payments" if checked else ""
+
+
+@job("refunds", every=timedelta(seconds=30))
+def run_refunds(engine: Engine, now: datetime) -> str:
+    """Pending refunds whose next attempt has come are asked of their provider again."""
+    with session_scope(engine) as session:
+        tried = refunds.run_due(session, now)
+    return f"tried {tried} refunds" if tried else ""

@@ -7,18 +7,18 @@ import pytest
 from aqstream.api.errors import STATUS
 from aqstream.services import lifecycle
 from aqstream.services.errors import Conflict, DomainError, IllegalTransition
-from aqstream.services.lifecycle import EventStatus, OrderStatus, TicketStatus
+from aqstream.services.lifecycle import EventStatus, OrderStatus, PaymentStatus, RefundStatus, TicketStatus
 
 SERVICES = Path(__file__).resolve().parents[2] / "aqstream" / "services"
 
 
 @pytest.mark.parametrize("current, to", [
     ("cancelled", OrderStatus.CONFIRMED),
-    ("expired", OrderStatus.CONFIRMED),
     ("expired", OrderStatus.CANCELLED),
     ("confirmed", OrderStatus.PENDING),
     ("confirmed", OrderStatus.EXPIRED),  # only a pending order expires
-    ("cancelled", TicketStatus.VALID),
+    ("succeeded", PaymentStatus.FAILED),  # money confirmed stays confirmed; a refund is its own record
+    ("done", RefundStatus.PENDING),
     ("valid", TicketStatus.HELD),
     ("archived", EventStatus.PUBLISHED),
     ("cancelled", EventStatus.PUBLISHED),
@@ -46,7 +46,7 @@ def test_the_allowed_transitions_pass(current, to):
 
 
 def test_sources_are_exactly_the_statuses_that_may_move_there():
-    assert lifecycle.sources(OrderStatus.CONFIRMED) == (OrderStatus.PENDING,)
+    assert lifecycle.sources(OrderStatus.CONFIRMED) == (OrderStatus.PENDING, OrderStatus.EXPIRED)  # a late payment
     assert lifecycle.sources(OrderStatus.CANCELLED) == (OrderStatus.PENDING, OrderStatus.CONFIRMED)
     assert lifecycle.sources(OrderStatus.EXPIRED) == (OrderStatus.PENDING,)
     assert lifecycle.sources(TicketStatus.CANCELLED) == (TicketStatus.HELD, TicketStatus.VALID)

@@ -86,15 +86,6 @@ def test_sales_window_of_a_ticket_type(make, session):
     assert err.value.message_key == "registration.sales_ended"
 
 
-def test_paid_tickets_are_refused_until_payments_exist(make, session):
-    owner, org = make.org()
-    event, _ = make.event(owner, org)
-    with pytest.raises(ValidationError) as err:
-        events.add_ticket_type(session, Principal(owner.id), org.id, event.id,
-                               events.TicketTypeInput("Paid", 5, price_minor=1500))
-    assert err.value.errors == {"price_minor": "ticket_type.paid_not_yet"}
-
-
 def test_quantity_cannot_shrink_below_what_is_sold(make, session):
     owner, org = make.org()
     event, (tt,) = make.event(owner, org, quantities=(5,))

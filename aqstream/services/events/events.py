@@ -140,8 +140,6 @@ def _check_ticket_type(checker: Checker, prefix: str, tt: TicketTypeInput, tz: s
     description = checker.text(f"{p}description", tt.description, max_len=2000, required=False)
     price = checker.int_range(f"{p}price_minor", tt.price_minor if tt.price_minor not in (None, "") else 0,
                               low=0, high=100_000_000)
-    if price:
-        checker.fail(f"{p}price_minor", "ticket_type.paid_not_yet")
     low = checker.int_range(f"{p}min_per_order", tt.min_per_order if tt.min_per_order not in (None, "") else 1,
                             low=1, high=100) or 1
     high = checker.int_range(f"{p}max_per_order", tt.max_per_order if tt.max_per_order not in (None, "") else 10,

@@ -249,6 +249,17 @@ AUDITED: dict[str, tuple[str, str, str, tuple[str, ...] | None]] = {
     "organization.support_viewed": ("platform.support_view", "organization", "organization_id", None),
     "organization.exported": ("platform.export", "organization", "organization_id", None),
     "organization.deleted": ("platform.delete", "organization", "organization_id", None),
+    # Payments (services/payments): never a secret, an address or an order's link in the entry.
+    "payments.settings_changed": ("payments.settings_update", "organization", "organization_id", ("methods",)),
+    "payment.succeeded": ("payment.succeed", "payment", "payment_id",
+                          ("order_id", "provider", "amount_minor", "currency", "outcome")),
+    "payment.bank_transfer_started": ("payment.bank_transfer", "payment", "payment_id",
+                                      ("order_id", "amount_minor", "currency", "reference")),
+    "payment.refunded_late": ("payment.refund_late", "payment", "payment_id",
+                              ("order_id", "refund_id", "amount_minor", "currency")),
+    "refund.requested": ("refund.request", "refund", "refund_id", ("order_id", "amount_minor", "currency", "reason")),
+    "refund.done": ("refund.done", "refund", "refund_id", ("order_id", "amount_minor", "currency", "reason")),
+    "refund.failed": ("refund.fail", "refund", "refund_id", ("order_id", "amount_minor", "currency", "error")),
 }
 
 

@@ -34,27 +34,46 @@ def confirm_pending(session: Session, order_id: int) -> Order:
             if order.status == OrderStatus.CONFIRMED:
                 session.rollback()
                 return order
-            if order.status == OrderStatus.PENDING:  # its time ran out; expire_due has not come by yet
-                raise IllegalTransition("order.hold_expired", current=order.status, to=OrderStatus.CONFIRMED)
+            if order.status in (OrderStatus.PENDING, OrderStatus.EXPIRED):  # its time ran out (expired or not yet)
+                raise IllegalTransition("order.hold_expired", kind="OrderStatus", current=order.status,
+                                        to=OrderStatus.CONFIRMED)
             check(order.status, OrderStatus.CONFIRMED)
-        move(session, Ticket, Ticket.order_id == order_id, to=TicketStatus.VALID)
-        event = session.get(Event, order.event_id)
-        rows = session.exec(select(Ticket, TicketType.name).join(TicketType, TicketType.id == Ticket.ticket_type_id)
-                            .where(Ticket.order_id == order_id, Ticket.status == TicketStatus.VALID)
-                            .order_by(Ticket.id)).all()
-        payload = registration.confirmed_payload(order, event, [t for t, _ in rows],
-                                                 {t.ticket_type_id: name for t, name in rows},
-                                                 confirm=bool(order.buyer_email))
-        # Its handler (services/notify/notifications.py) queues the confirmation and the notices, and the audit entry.
-        domain_events.record(session, "order.confirmed", {**payload, "held": True},
-                             organization_id=order.organization_id, actor_user_id=order.user_id,
-                             actor_label=order.buyer_email)
+        _confirm_tickets(session, order)
     except BaseException:
         session.rollback()
         raise
     session.commit()
     session.refresh(order)
     return order
+
+
+def confirm_in_transaction(session: Session, order: Order, now: datetime) -> None:
+    """Confirm a pending order inside the caller's write transaction, whatever its expiry says: the caller holds
+    the order's row lock and knows its places are still held (a payment that arrived; services/payments)."""
+    if not move(session, Order, Order.id == order.id, to=OrderStatus.CONFIRMED, only_from=(OrderStatus.PENDING,)).rowcount:
+        raise IllegalTransition("order.hold_expired", kind="OrderStatus", current=order.status, to=OrderStatus.CONFIRMED)
+    session.refresh(order)
+    _confirm_tickets(session, order)
+
+
+def _confirm_tickets(session: Session, order: Order) -> None:
+    move(session, Ticket, Ticket.order_id == order.id, to=TicketStatus.VALID, only_from=(TicketStatus.HELD,))
+    record_confirmed(session, order)
+
+
+def record_confirmed(session: Session, order: Order, revived: bool = False) -> None:
+    """`order.confirmed` for an order whose tickets have just become valid: its handler
+    (services/notify/notifications.py) queues the confirmation, the notices and the audit entry."""
+    event = session.get(Event, order.event_id)
+    rows = session.exec(select(Ticket, TicketType.name).join(TicketType, TicketType.id == Ticket.ticket_type_id)
+                        .where(Ticket.order_id == order.id, Ticket.status == TicketStatus.VALID)
+                        .order_by(Ticket.id)).all()
+    payload = registration.confirmed_payload(order, event, [t for t, _ in rows],
+                                             {t.ticket_type_id: name for t, name in rows},
+                                             confirm=bool(order.buyer_email))
+    domain_events.record(session, "order.confirmed", {**payload, "held": True, "revived": revived},
+                         organization_id=order.organization_id, actor_user_id=order.user_id,
+                         actor_label=order.buyer_email)
 
 
 # Test-only switch: with the guard off, expiry locks nothing and gives back the places of the held tickets it

@@ -39,6 +39,7 @@ from aqstream.services.events.events import get_public_event
 from aqstream.services.lifecycle import EventStatus, OrderStatus, TicketStatus
 from aqstream.services.notify import domain_events, email_kinds
 from aqstream.services.org.permissions import SUSPENDED
+from aqstream.services.payments import settings as payment_settings
 from aqstream.services.platform import tenants
 from aqstream.services.sales import inventory
 from aqstream.services.validation import Checker, split_emails
@@ -152,6 +153,9 @@ class Request:
     # pending_orders.confirm_pending confirms it (and sends the confirmation), pending_orders.expire_due
     # gives them back.
     hold_for: timedelta | None = None
+    # How a paid order will be paid (services/payments): stripe | yookassa | bank; None lets the event's only
+    # method be taken. A paid order by a buyer is made pending, holding its places for the event's hold.
+    payment_method: str | None = None
 
     @property
     def by_organizer(self) -> bool:
@@ -171,6 +175,7 @@ class _Context:
     types: list[Any]
     asked: list[Any]
     removed: set[str]
+    methods: tuple[str, ...] = ()  # the payment methods the event offers now
 
 
 @dataclass
@@ -182,6 +187,7 @@ class _Plan:
     wanted: Counter = field(default_factory=Counter)
     order_answers: dict[int, Any] = field(default_factory=dict)
     ticket_answers: list[dict[int, Any]] = field(default_factory=list)
+    method: str = ""  # the payment method of a paid order ("" for a free one, or one an organizer adds)
 
 
 # A request that must wait for the rest of its batch to commit: it repeats an Idempotency-Key (or, with one
@@ -275,6 +281,7 @@ def _parse(
     added_by: int | None = None,
     notify: bool = True,
     hold_for: timedelta | None = None,
+    payment_method: str | None = None,
 ) -> Request:
     simple = tickets is None
     checker = Checker()
@@ -290,6 +297,9 @@ def _parse(
         checker.fail("tickets", "registration.too_many_tickets")
     if hold_for is not None and hold_for <= timedelta(0):
         raise ValueError("hold_for must be positive")
+    method = (payment_method or "").strip().lower() or None if isinstance(payment_method, (str, type(None))) else None
+    if method is not None and len(method) > 20:
+        checker.fail("payment_method", "payment.method_unavailable")
     key = (idempotency_key or "").strip() or None
     if key is not None and len(key) > 200:
         checker.fail("idempotency_key", "field.too_long")
@@ -307,7 +317,7 @@ def _parse(
     return Request(org_slug=(org_slug or "").lower(), event_slug=(event_slug or "").lower(), name=name, email=email,
                    lines=lines, tickets=tickets, answers=answers, unlock_code=unlock_code, user_id=user_id, key=key,
                    locale=normalize_locale(locale), simple=simple, added_by=added_by,
-                   notify=notify, hold_for=hold_for)
+                   notify=notify, hold_for=hold_for, payment_method=method)
 
 
 def _identify(request: Request, ctx: _Context, index: int) -> _Plan:
@@ -340,6 +350,15 @@ def _check(plan: _Plan, ctx: _Context, now) -> None:
         if n < tt.min_per_order or n > tt.max_per_order:
             raise ValidationError({"tickets": "registration.quantity_out_of_range"}, ticket_type=tt.name,
                                   low=tt.min_per_order, high=tt.max_per_order)
+    total = sum(plan.offered[type_id].price_minor * n for type_id, n in plan.wanted.items())
+    if total > 0 and not request.by_organizer:
+        method = request.payment_method or (ctx.methods[0] if len(ctx.methods) == 1 else None)
+        if not ctx.methods:
+            raise RegistrationClosed("payment.no_methods")
+        if method not in ctx.methods:
+            raise ValidationError({"payment_method": "payment.method_required" if method is None
+                                   else "payment.method_unavailable"})
+        plan.method = method
     checker = Checker()
     plan.order_answers, plan.ticket_answers = _clean_answers(ctx.asked, ctx.removed, request.answers,
                                                              [tr.answers for tr in request.tickets], checker)
@@ -352,7 +371,8 @@ def _load_context(session: Session, request: Request) -> _Context:
     org, event, types = get_public_event(session, request.org_slug, request.event_slug, include_hidden=True,
                                          include_drafts=request.by_organizer)
     asked, removed = questions.for_registration(session, event.id)
-    return _Context(_copy(org), _copy(event), [_copy(tt) for tt in types], [_copy(q) for q in asked], removed)
+    methods = payment_settings.offered(session, event) if any(tt.price_minor > 0 for tt in types) else ()
+    return _Context(_copy(org), _copy(event), [_copy(tt) for tt in types], [_copy(q) for q in asked], removed, methods)
 
 
 def _copy(row) -> Any:
@@ -574,12 +594,13 @@ def _write(session: Session, ctx: _Context, plans: list[_Plan], now) -> list[Reg
     order_rows = []
     for plan in plans:
         r = plan.request
+        hold_for = r.hold_for or _payment_hold(ctx.event, plan.method)
         prices = [(plan.offered[tid].price_minor * n, plan.offered[tid].currency) for tid, n in plan.wanted.items()]
         currencies = {cur for _, cur in prices}
         order_rows.append(dict(
             organization_id=org_id, event_id=event_id, user_id=r.user_id, buyer_name=r.name, buyer_email=r.email,
-            status=OrderStatus.PENDING if r.hold_for else OrderStatus.CONFIRMED, total_minor=sum(p for p, _ in prices),
-            expires_at=now + r.hold_for if r.hold_for else None,
+            status=OrderStatus.PENDING if hold_for else OrderStatus.CONFIRMED, total_minor=sum(p for p, _ in prices),
+            expires_at=now + hold_for if hold_for else None, payment_method=plan.method,
             currency=currencies.pop() if len(currencies) == 1 else "XXX", locale=r.locale,
             access_token=new_secret(), idempotency_key=r.key, request_fingerprint=plan.fingerprint,
             dedupe_key=r.email if ctx.event.one_registration_per_email else None, created_at=now, cancelled_at=None,
@@ -587,13 +608,14 @@ def _write(session: Session, ctx: _Context, plans: list[_Plan], now) -> list[Reg
     table = Order.__table__
     order_ids = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), order_rows).scalars().all()
     ticket_rows = []
-    for plan, order_id in zip(plans, order_ids):
+    for plan, order_id, order_row in zip(plans, order_ids, order_rows):
         r = plan.request
+        held = order_row["status"] == OrderStatus.PENDING
         for type_id, attendee, attendee_email in r.lines:
             ticket_rows.append(dict(
                 order_id=order_id, event_id=event_id, ticket_type_id=type_id, attendee_name=attendee,
                 attendee_email=attendee_email or (r.email if len(r.lines) == 1 else ""), code=new_secret(),
-                status=TicketStatus.HELD if r.hold_for else TicketStatus.VALID, created_at=now, cancelled_at=None,
+                status=TicketStatus.HELD if held else TicketStatus.VALID, created_at=now, cancelled_at=None,
             ))
     table = Ticket.__table__
     ticket_ids = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), ticket_rows).scalars().all()
@@ -612,10 +634,11 @@ def _write(session: Session, ctx: _Context, plans: list[_Plan], now) -> list[Reg
         placed.append((order, {
             "order_id": order_id, "event_id": event_id, "tickets": {str(k): v for k, v in plan.wanted.items()},
             "by_organizer": r.by_organizer, "notified": r.notify,
-            "pending_until": order.expires_at.isoformat() if r.hold_for else None,
+            "pending_until": order.expires_at.isoformat() if order.expires_at else None,
+            "payment_method": plan.method,
         }, r.added_by or r.user_id))
         # A pending order is told nothing yet: it is confirmed later (pending_orders.confirm_pending).
-        if not r.hold_for:
+        if order.status != OrderStatus.PENDING:
             confirmed.append((order, confirmed_payload(order, ctx.event, made,
                                                        {tid: tt.name for tid, tt in plan.offered.items()},
                                                        confirm=r.notify, notice=not r.by_organizer),
@@ -627,6 +650,15 @@ def _write(session: Session, ctx: _Context, plans: list[_Plan], now) -> list[Reg
         domain_events.New(name, payload, org_id, actor, o.buyer_email)
         for name, items in (("order.placed", placed), ("order.confirmed", confirmed)) for o, payload, actor in items])
     return results
+
+
+def _payment_hold(event: Any, method: str) -> timedelta | None:
+    """How long a paid order holds its places: the event's card hold, or its days for a bank transfer."""
+    if not method:
+        return None
+    if method == "bank":
+        return timedelta(days=event.bank_transfer_days)
+    return timedelta(minutes=event.hold_minutes)
 
 
 def confirmed_payload(order: Order, event: Any, tickets: list[Ticket], type_names: dict[int, str], *,

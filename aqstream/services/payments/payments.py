@@ -1,0 +1,369 @@
+"""Paying a pending order, and the one place where what a provider reports changes anything (`settle`).
+
+The path: registration makes a paid order pending, holding its places (`registration.register` with the event's
+hold: `hold_for`); `start` writes a Payment row (status created, committed first, so nothing the provider
+answers is ever lost) and asks the provider for a payment with the registration's Idempotency-Key; the buyer
+pays on the provider's page; a verified notification (`handle_notification`), the buyer's return to the order
+page (`refresh`) or the `payment-check` job (`check_pending`) fetches the payment back from the provider and
+hands it to `settle`. Nothing the browser says is believed.
+
+`settle` moves the payment to succeeded with one guarded write, so a notification that arrives twice, out of
+order, or together with the buyer's return changes things exactly once; in the same transaction it confirms
+the order (held tickets become valid, the confirmation email goes out through `order.confirmed`). When the order
+expired meanwhile it takes its places again if they are still free (the order is confirmed after all); when they
+were sold, or the order was cancelled, the money goes back: a Refund (refunds.py) and an apology
+(`payment.refunded_late`)."""
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Mapping
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from aqstream.db import begin_write
+from aqstream.models import Event, Order, Payment, Refund, Ticket, TicketType
+from aqstream.services.clock import utcnow
+from aqstream.services.errors import Conflict, NotFound, PaymentUnavailable, ValidationError
+from aqstream.services.lifecycle import EventStatus, OrderStatus, PaymentStatus, RefundStatus, TicketStatus, move
+from aqstream.services.notify import domain_events
+from aqstream.services.org.permissions import MANAGE_EVENTS, Principal, access
+from aqstream.services.payments import providers, settings
+from aqstream.services.payments.providers import ProviderRefused, ProviderUnavailable, Remote
+from aqstream.services.sales import inventory, pending_orders, registration
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Checkout:
+    payment_id: int
+    method: str
+    redirect_url: str  # the provider's page; "" for a bank transfer (the order page shows the instructions)
+    reference: str = ""
+
+
+def _key(order: Order, attempt: int) -> str:
+    base = order.idempotency_key or f"aqstream-order-{order.id}"
+    return base if attempt == 1 else f"{base}:{attempt}"
+
+
+def _reference(order: Order) -> str:
+    return f"AQ-{order.id}-{secrets.token_hex(2).upper()}"
+
+
+def _lines(session: Session, order: Order) -> tuple[providers.Line, ...]:
+    rows = session.exec(select(TicketType.name, TicketType.price_minor).join(Ticket, Ticket.ticket_type_id == TicketType.id)
+                        .where(Ticket.order_id == order.id).order_by(Ticket.id)).all()
+    return tuple(providers.Line(name, price) for name, price in rows if price > 0)
+
+
+def start(session: Session, access_token: str, method: str | None, base_url: str) -> Checkout:
+    """Start paying a pending order through `method` (default: the one chosen at registration). A payment still
+    open through the same method is reused (a double click, the back button). PaymentUnavailable when the
+    provider does not answer: the order keeps its places and may be paid again until it expires."""
+    view = registration.get_order_by_token(session, access_token)
+    order, event = view.order, view.event
+    if order.status != OrderStatus.PENDING or order.total_minor <= 0:
+        raise Conflict("payment.not_payable")
+    now = utcnow()
+    if order.expires_at is not None and order.expires_at <= now:
+        raise Conflict("payment.hold_expired")
+    method = method or order.payment_method
+    offered = settings.offered(session, event)
+    if method not in offered:
+        raise ValidationError({"payment_method": "payment.method_unavailable"})
+    open_one = session.exec(select(Payment).where(Payment.order_id == order.id, Payment.provider == method,
+                                                  Payment.status == PaymentStatus.PENDING)
+                            .order_by(Payment.attempt.desc())).first()
+    if open_one is not None and (open_one.redirect_url or method == providers.BANK):
+        return Checkout(open_one.id, method, open_one.redirect_url, open_one.reference)
+    provider = settings.provider_for(session, order.organization_id, method)
+    begin_write(session)
+    try:
+        attempt = (session.exec(select(func.max(Payment.attempt)).where(Payment.order_id == order.id)).one() or 0) + 1
+        payment = Payment(organization_id=order.organization_id, event_id=order.event_id, order_id=order.id,
+                          attempt=attempt, provider=method, status=PaymentStatus.CREATED, amount_minor=order.total_minor,
+                          currency=order.currency, idempotency_key=_key(order, attempt),
+                          reference=_reference(order) if method == providers.BANK else "",
+                          test_mode=provider.test_mode, created_at=now, updated_at=now)
+        session.add(payment)
+        session.exec(update(Order).where(Order.id == order.id).values(payment_method=method))
+        session.flush()
+        payment_id, reference = payment.id, payment.reference
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+    order_page = f"{base_url.rstrip('/')}/order/{order.access_token}"
+    request = providers.CheckoutRequest(
+        order_id=order.id, payment_id=payment_id, amount_minor=order.total_minor, currency=order.currency,
+        description=f"{event.title} #{order.id}"[:128], buyer_email=order.buyer_email,
+        return_url=f"{order_page}?paid=1", cancel_url=order_page, idempotency_key=_key(order, attempt),
+        lines=_lines(session, order), locale=order.locale,
+        expires_in_seconds=max(60, int(((order.expires_at or now) - now).total_seconds())),
+        receipt=settings.receipts(session, order.organization_id)[0] and method == providers.YOOKASSA,
+        vat_code=settings.receipts(session, order.organization_id)[1],
+    )
+    try:
+        created = provider.create_payment(request)
+    except (ProviderUnavailable, ProviderRefused) as exc:
+        log.warning("payment %s: %s did not create it: %s", payment_id, method, type(exc).__name__)
+        _mark(session, payment_id, PaymentStatus.FAILED, last_error=f"create: {type(exc).__name__}: {exc}"[:500])
+        raise PaymentUnavailable() from exc
+    _mark(session, payment_id, PaymentStatus.PENDING, provider_payment_id=created.provider_payment_id,
+          redirect_url=created.redirect_url[:2000])
+    if method == providers.BANK:
+        _bank_instructions_queued(session, payment_id)
+    return Checkout(payment_id, method, created.redirect_url, reference)
+
+
+def _mark(session: Session, payment_id: int, to: PaymentStatus, **values) -> bool:
+    begin_write(session)
+    try:
+        moved = move(session, Payment, Payment.id == payment_id, to=to, updated_at=utcnow(), **values).rowcount
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+    return bool(moved)
+
+
+def _bank_instructions_queued(session: Session, payment_id: int) -> None:
+    """The transfer's instructions and reference go to the buyer (`payment.bank_transfer_started`)."""
+    begin_write(session)
+    try:
+        payment = session.get(Payment, payment_id)
+        order = session.get(Order, payment.order_id)
+        event = session.get(Event, payment.event_id)
+        domain_events.record(session, "payment.bank_transfer_started", {
+            "order_id": order.id, "event_id": event.id, "event_title": event.title, "payment_id": payment.id,
+            "buyer_email": order.buyer_email, "access_token": order.access_token, "locale": order.locale,
+            "amount_minor": payment.amount_minor, "currency": payment.currency, "reference": payment.reference,
+            "instructions": settings.bank_instructions(session, order.organization_id),
+            "pay_until": order.expires_at.isoformat() if order.expires_at else None,
+        }, organization_id=order.organization_id, actor_label=order.buyer_email)
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+
+
+# What settle did, for callers and tests.
+CONFIRMED = "confirmed"  # the order is now confirmed by this payment
+REVIVED = "revived"  # the order had expired; its places were still free; confirmed after all
+REFUNDED = "refunded"  # the order could not be confirmed (its places sold, or it was cancelled): money goes back
+ALREADY = "already"  # this payment was settled before: nothing changed
+FAILED = "failed"
+WAITING = "waiting"
+MISMATCH = "mismatch"  # the provider's amount or currency differs from the order's: nothing changed
+
+
+def settle(session: Session, payment_id: int, remote: Remote, now: datetime | None = None) -> str:
+    """Apply what the provider says about a payment (fetched from the provider, never from the browser)."""
+    now = now or utcnow()
+    payment = session.exec(select(Payment).where(Payment.id == payment_id)).first()
+    if payment is None:
+        raise NotFound()
+    if remote.status == providers.REMOTE_FAILED:
+        return FAILED if _mark(session, payment_id, PaymentStatus.FAILED, last_error="provider: failed") else ALREADY
+    if remote.status != providers.REMOTE_SUCCEEDED:
+        return WAITING
+    if remote.amount_minor != payment.amount_minor or remote.currency.upper() != payment.currency.upper():
+        log.error("payment %s: the provider reports %s %s for an order of %s %s; not confirmed", payment_id,
+                  remote.amount_minor, remote.currency, payment.amount_minor, payment.currency)
+        session.exec(update(Payment).where(Payment.id == payment_id).values(
+            last_error=f"amount mismatch: {remote.amount_minor} {remote.currency.upper()}"[:500]))
+        session.commit()
+        return MISMATCH
+    begin_write(session)
+    try:
+        # The order row first (the inventory's lock order): the expiry job skips it, or has expired it already.
+        order = session.exec(select(Order).where(Order.id == payment.order_id).with_for_update()).one()
+        if not move(session, Payment, Payment.id == payment_id, to=PaymentStatus.SUCCEEDED, paid_at=now,
+                    updated_at=now, last_error="").rowcount:
+            session.rollback()
+            return ALREADY
+        outcome = _apply(session, order, payment, now)
+        domain_events.record(session, "payment.succeeded", {
+            "payment_id": payment.id, "order_id": order.id, "event_id": order.event_id, "provider": payment.provider,
+            "amount_minor": payment.amount_minor, "currency": payment.currency, "outcome": outcome,
+        }, organization_id=order.organization_id, actor_label=payment.provider)
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()
+    return outcome
+
+
+def _apply(session: Session, order: Order, payment: Payment, now: datetime) -> str:
+    if order.status == OrderStatus.PENDING:
+        # Still holding its places (even if its time passed and the expiry job has not come by): confirmed.
+        pending_orders.confirm_in_transaction(session, order, now)
+        return CONFIRMED
+    if order.status == OrderStatus.EXPIRED and _revive(session, order, now):
+        return REVIVED
+    # Sold meanwhile, cancelled, or already confirmed by another payment: the money goes back.
+    _late_refund(session, order, payment, now)
+    return REFUNDED
+
+
+def _revive(session: Session, order: Order, now: datetime) -> bool:
+    """An expired order paid late: take its places again if every one of them is still free (and the event
+    still sells), under the inventory's locks; then confirm it."""
+    tickets = session.exec(select(Ticket.id, Ticket.ticket_type_id).where(
+        Ticket.order_id == order.id, Ticket.status == TicketStatus.CANCELLED)).all()
+    if not tickets:
+        return False
+    per_type: dict[int, int] = {}
+    for _, type_id in tickets:
+        per_type[type_id] = per_type.get(type_id, 0) + 1
+    stock = inventory.lock(session, order.event_id, per_type)
+    if stock.event_status != EventStatus.PUBLISHED:
+        return False
+    if any(stock.left.get(t, 0) < n for t, n in per_type.items()):
+        return False
+    if stock.event_left is not None and stock.event_left < sum(per_type.values()):
+        return False
+    inventory.take_locked(session, order.event_id, per_type)
+    move(session, Order, Order.id == order.id, to=OrderStatus.CONFIRMED, only_from=(OrderStatus.EXPIRED,))
+    move(session, Ticket, Ticket.order_id == order.id, to=TicketStatus.VALID, only_from=(TicketStatus.CANCELLED,),
+         cancelled_at=None)
+    session.refresh(order)
+    pending_orders.record_confirmed(session, order, revived=True)
+    return True
+
+
+def _late_refund(session: Session, order: Order, payment: Payment, now: datetime) -> None:
+    from aqstream.services.payments import refunds
+    refund = refunds.add(session, payment, payment.amount_minor, reason=refunds.LATE_PAYMENT, now=now)
+    event = session.get(Event, order.event_id)
+    domain_events.record(session, "payment.refunded_late", {
+        "order_id": order.id, "event_id": order.event_id, "event_title": event.title, "payment_id": payment.id,
+        "refund_id": refund.id, "buyer_email": order.buyer_email, "access_token": order.access_token,
+        "locale": order.locale, "amount_minor": payment.amount_minor, "currency": payment.currency,
+    }, organization_id=order.organization_id, actor_label=payment.provider)
+
+
+def _fetch_and_settle(session: Session, payment: Payment) -> str:
+    provider = settings.provider_for(session, payment.organization_id, payment.provider)
+    remote = provider.fetch_payment(payment.provider_payment_id)
+    return settle(session, payment.id, remote)
+
+
+def handle_notification(session: Session, provider_name: str, org_slug: str, body: bytes,
+                        headers: Mapping[str, str]) -> int:
+    """A provider's notification for an organization: verified by the provider (a signature, or by fetching the
+    payment back), then each payment it names is fetched from the provider and settled. Returns how many of
+    ours it named. BadNotification for anything that does not verify; ProviderUnavailable when the fetch
+    fails (the provider sends it again)."""
+    from aqstream.models import Organization
+    if provider_name not in (providers.STRIPE, providers.YOOKASSA):
+        raise NotFound()
+    org_id = session.exec(select(Organization.id).where(Organization.slug == org_slug[:63])).first()
+    if org_id is None:
+        raise NotFound()
+    try:
+        provider = settings.provider_for(session, org_id, provider_name)
+    except ProviderRefused as exc:
+        raise NotFound() from exc
+    ids = provider.notification_ids(body, headers)
+    count = 0
+    for provider_payment_id in ids[:20]:
+        payment = session.exec(select(Payment).where(Payment.provider == provider_name,
+                                                     Payment.provider_payment_id == provider_payment_id[:255],
+                                                     Payment.organization_id == org_id)).first()
+        if payment is None:
+            continue  # not ours (another installation's, or a payment made outside AqStream)
+        remote = provider.fetch_payment(provider_payment_id)
+        settle(session, payment.id, remote)
+        count += 1
+    if count:
+        from aqstream.services.payments import refunds
+        refunds.run_due(session, order_ids=None, limit=20)
+    return count
+
+
+def refresh(session: Session, access_token: str) -> str:
+    """The buyer is back on the order page (or it polls): the order's open payments are fetched from their
+    provider and settled. Returns the order's status. A provider that does not answer changes nothing."""
+    view = registration.get_order_by_token(session, access_token)
+    if view.order.status == OrderStatus.PENDING:
+        open_payments = session.exec(select(Payment).where(
+            Payment.order_id == view.order.id, Payment.status.in_((PaymentStatus.PENDING, PaymentStatus.FAILED)),
+            Payment.provider != providers.BANK, Payment.provider_payment_id.is_not(None))).all()
+        for payment in open_payments:
+            try:
+                _fetch_and_settle(session, payment)
+            except (ProviderUnavailable, ProviderRefused) as exc:
+                log.warning("payment %s: could not fetch it: %s", payment.id, type(exc).__name__)
+    status = session.exec(select(Order.status).where(Order.id == view.order.id)).one()
+    return status
+
+
+CHECK_AFTER = timedelta(minutes=2)  # a payment this old with no notification is fetched by the job
+CHECK_FOR = timedelta(days=2)
+
+
+def check_pending(session: Session, now: datetime | None = None, limit: int = 100) -> int:
+    """The `payment-check` job: open card payments older than CHECK_AFTER are fetched from their provider and
+    settled, so a lost notification loses nothing (a payment made after its order expired is refunded)."""
+    now = now or utcnow()
+    due = session.exec(select(Payment).where(
+        Payment.status == PaymentStatus.PENDING, Payment.provider != providers.BANK,
+        Payment.provider_payment_id.is_not(None), Payment.created_at <= now - CHECK_AFTER,
+        Payment.created_at > now - CHECK_FOR).order_by(Payment.updated_at).limit(limit)).all()
+    done = 0
+    for payment in due:
+        try:
+            outcome = _fetch_and_settle(session, payment)
+        except (ProviderUnavailable, ProviderRefused) as exc:
+            log.warning("payment %s: check failed: %s", payment.id, type(exc).__name__)
+            continue
+        if outcome == WAITING:  # looked at now: the next round takes the others first
+            session.exec(update(Payment).where(Payment.id == payment.id).values(updated_at=now))
+            session.commit()
+        done += 1
+    return done
+
+
+def mark_paid(session: Session, principal: Principal, organization_id: int, order_id: int) -> str:
+    """An organizer saw a bank transfer arrive: the order's bank payment is settled as succeeded (with the same
+    rules as a card: confirmed, revived, or refunded when its places are gone)."""
+    access(session, principal, organization_id, MANAGE_EVENTS)
+    order = session.exec(select(Order).where(Order.id == order_id, Order.organization_id == organization_id)).first()
+    if order is None:
+        raise NotFound()
+    payment = session.exec(select(Payment).where(Payment.order_id == order.id, Payment.provider == providers.BANK)
+                           .order_by(Payment.attempt.desc())).first()
+    if payment is None:
+        raise Conflict("payment.no_bank_transfer")
+    if payment.status == PaymentStatus.SUCCEEDED:
+        return ALREADY
+    return settle(session, payment.id, Remote(payment.provider_payment_id or "", providers.REMOTE_SUCCEEDED,
+                                              payment.amount_minor, payment.currency))
+
+
+@dataclass(frozen=True)
+class Money:
+    paid_minor: int
+    refunded_minor: int  # done
+    refunding_minor: int  # pending
+    currency: str
+
+
+def order_money(session: Session, order_id: int) -> Money:
+    """What an order paid and got back, from the payments and refunds themselves."""
+    paid, currency = session.exec(select(func.coalesce(func.sum(Payment.amount_minor), 0), func.max(Payment.currency))
+                                  .where(Payment.order_id == order_id, Payment.status == PaymentStatus.SUCCEEDED)).one()
+    rows = session.exec(select(Refund.status, func.sum(Refund.amount_minor)).where(Refund.order_id == order_id)
+                        .group_by(Refund.status)).all()
+    by = {status: int(n or 0) for status, n in rows}
+    return Money(int(paid or 0), by.get(RefundStatus.DONE, 0), by.get(RefundStatus.PENDING, 0), currency or "")
+
+
+def order_payments(session: Session, order_id: int) -> list[Payment]:
+    return list(session.exec(select(Payment).where(Payment.order_id == order_id).order_by(Payment.attempt)).all())
