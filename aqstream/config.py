@@ -184,3 +184,28 @@ def smtp_settings() -> SmtpSettings | None:
         from_address=os.environ.get("AQSTREAM_SMTP_FROM", f"AqStream <no-reply@{host}>"),
         timeout=float(os.environ.get("AQSTREAM_SMTP_TIMEOUT", "30")),
     )
+
+
+def stripe_api_base() -> str:
+    """Where Stripe's API is (tests point it at a local fake server)."""
+    return os.environ.get("AQSTREAM_STRIPE_API_BASE", "https://api.stripe.com").rstrip("/")
+
+
+def yookassa_api_url() -> str:
+    """Where YooKassa's API v3 is (tests point it at a local fake server)."""
+    return os.environ.get("AQSTREAM_YOOKASSA_API_URL", "https://api.yookassa.ru/v3").rstrip("/")
+
+
+def yookassa_allowed_networks() -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """AQSTREAM_YOOKASSA_IPS: the addresses YooKassa's notifications may come from (CIDRs, comma separated);
+    empty: any (each notification is verified by fetching the payment back anyway)."""
+    nets = []
+    for part in os.environ.get("AQSTREAM_YOOKASSA_IPS", "").split(","):
+        if part.strip():
+            nets.append(ipaddress.ip_network(part.strip(), strict=False))
+    return tuple(nets)
+
+
+def provider_timeout_seconds() -> float:
+    """How long a payment provider may take to answer before the buyer is told to try again."""
+    return float(os.environ.get("AQSTREAM_PROVIDER_TIMEOUT", "10"))

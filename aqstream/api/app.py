@@ -22,6 +22,7 @@ from aqstream.api import (
     events,
     mail,
     organizations,
+    payments,
     public,
     questions,
     scanner_app,
@@ -47,7 +48,7 @@ ROUTERS = [auth.router, organizations.router, events.router, ticket_types.router
            attendees.router, analytics.router, attendees.browser_router, public.router, catalog.router, mail.router,
            browser_auth.router, share.router, admin.router, admin_actions.router, admin_export.router,
            admin_export.browser_router, checkin.router, checkin.browser_router,
-           scanner_app.router]
+           scanner_app.router, payments.router]
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 

@@ -68,6 +68,8 @@ def order_out(order: Order, tickets: list[Ticket], answers=()) -> dict:
         total_minor=order.total_minor,
         currency=order.currency,
         created_at=order.created_at,
+        payment_method=order.payment_method,
+        expires_at=order.expires_at if order.status == "pending" else None,
         tickets=[ticket_out(t) for t in tickets],
         answers=[{"question_id": q.id, "question": q.label, "ticket_id": a.ticket_id, "value": a.value}
                  for a, q in answers],

@@ -67,6 +67,7 @@ async def register(
         answers=body.answers,
         unlock_code=body.unlock_code,
         idempotency_key=idempotency_key,
+        payment_method=body.payment_method,
     )
     result = await asyncio.wrap_future(pending)
     if result.replayed:

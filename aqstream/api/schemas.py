@@ -268,6 +268,9 @@ class RegistrationIn(Input):
     quantity: int = Field(default=1, ge=1, le=100)
     answers: dict[str, AnswerValue] = Field(default_factory=dict, description="Order questions: id -> answer")
     unlock_code: Optional[str] = Field(default=None, max_length=64, description="For hidden ticket types")
+    payment_method: Optional[str] = Field(default=None, max_length=20,
+                                          description="For paid tickets: stripe, yookassa or bank (one of the event's); "
+                                          "the order is then pending until paid (POST /public/orders/{token}/payments)")
 
     @model_validator(mode="after")
     def _one_way_to_say_what(self):
@@ -302,6 +305,8 @@ class OrderOut(BaseModel):
     total_minor: int
     currency: str
     created_at: datetime
+    payment_method: str = ""
+    expires_at: Optional[datetime] = Field(default=None, description="A pending order holds its places until then")
     tickets: list[TicketOut]
     answers: list[dict] = []
 
