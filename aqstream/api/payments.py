@@ -9,7 +9,7 @@ from typing import Optional
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from sqlmodel import Session
 
 from aqstream import config
@@ -121,15 +121,15 @@ class PaymentSettingsOut(BaseModel):
 class PaymentSettingsIn(schemas.Input):
     stripe_secret_key: Optional[str] = Field(default=None, max_length=255, description="Empty: keep the saved one")
     stripe_webhook_secret: Optional[str] = Field(default=None, max_length=255)
-    stripe_test_mode: bool = True
-    clear_stripe: bool = False
+    stripe_test_mode: StrictBool = True
+    clear_stripe: StrictBool = False
     yookassa_shop_id: Optional[str] = Field(default=None, max_length=20)
     yookassa_secret_key: Optional[str] = Field(default=None, max_length=255)
-    yookassa_test_mode: bool = True
-    clear_yookassa: bool = False
-    bank_enabled: bool = False
+    yookassa_test_mode: StrictBool = True
+    clear_yookassa: StrictBool = False
+    bank_enabled: StrictBool = False
     bank_instructions: str = Field(default="", max_length=2000)
-    receipts_enabled: bool = False
+    receipts_enabled: StrictBool = False
     receipt_vat_code: int = Field(default=1, ge=1, le=6)
 
 
@@ -161,7 +161,7 @@ class RefundIn(schemas.Input):
     amount_minor: Optional[int] = Field(default=None, ge=0, le=schemas.MAX_ID,
                                         description="Minor units; default: all that is left (or the ticket's price)")
     ticket_id: Optional[int] = Field(default=None, ge=1, le=schemas.MAX_ID, description="Cancel only this ticket")
-    cancel: bool = Field(default=True, description="False: give money back without cancelling")
+    cancel: StrictBool = Field(default=True, description="False: give money back without cancelling")
     reason: str = Field(default="", max_length=2000)
 
 
