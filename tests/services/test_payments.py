@@ -227,3 +227,30 @@ def test_refunds_in_part_and_in_full_are_records_retried_until_the_provider_answ
     assert (money.paid_minor, money.refunded_minor, money.refunding_minor) == (3000, 3000, 0)
     with pytest.raises(Conflict):
         refunds.cancel_with_refund(session, me, org.id, order.id)
+
+
+def test_a_cancelled_event_gives_every_payment_back_and_takes_no_more(make, session, card):
+    from aqstream.services.events import event_lifecycle
+    owner, org, event, tt = paid_event(make, session)
+    paid = buy(session, org, event, tt).order
+    checkout = payments.start(session, paid.access_token, None, "https://aq.example")
+    card.paid[f"cs_{checkout.payment_id}"] = (1500, "EUR")
+    payments.refresh(session, paid.access_token)
+    waiting = buy(session, org, event, tt).order
+    late = payments.start(session, waiting.access_token, None, "https://aq.example")
+    event_lifecycle.cancel_event(session, Principal(owner.id), org.id, event.id, "The venue flooded.")
+    refund = session.exec(select(Refund).where(Refund.order_id == paid.id)).one()
+    assert (refund.amount_minor, refund.reason, refund.status) == (1500, "event_cancelled", "pending")
+    refunds.run_due(session)
+    session.refresh(refund)
+    assert refund.status == "done"
+    assert session.get(Order, waiting.id).status == "cancelled"  # the cancellation cancelled the pending order too
+    with pytest.raises(Conflict) as err:
+        payments.start(session, waiting.access_token, "stripe", "https://aq.example")
+    assert err.value.message_key == "payment.not_payable"
+    # Its open payment is paid after all: the money goes back, and the order stays cancelled.
+    card.paid[f"cs_{late.payment_id}"] = (1500, "EUR")
+    payment = session.get(Payment, late.payment_id)
+    assert payments.settle(session, payment.id, card.fetch_payment(payment.provider_payment_id)) == payments.REFUNDED
+    assert session.get(Order, waiting.id).status == "cancelled"
+    assert session.exec(select(Refund.reason).where(Refund.order_id == waiting.id)).all() == ["late_payment"]

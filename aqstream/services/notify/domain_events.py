@@ -35,7 +35,7 @@ from aqstream.services.clock import utcnow
 
 log = logging.getLogger(__name__)
 
-HANDLER_MODULES = ("aqstream.services.notify.notifications",)
+HANDLER_MODULES = ("aqstream.services.notify.notifications", "aqstream.services.payments.handlers")
 MAX_ATTEMPTS = 8
 # A delivery's own statuses (not the lifecycle's): waiting to run, ran and committed, given up after MAX_ATTEMPTS.
 PENDING, DONE, FAILED = "pending", "done", "failed"

@@ -72,6 +72,8 @@ def start(session: Session, access_token: str, method: str | None, base_url: str
     now = utcnow()
     if order.expires_at is not None and order.expires_at <= now:
         raise Conflict("payment.hold_expired")
+    if event.status != EventStatus.PUBLISHED:
+        raise Conflict("payment.event_closed")
     method = method or order.payment_method
     offered = settings.offered(session, event)
     if method not in offered:
@@ -201,6 +203,10 @@ def settle(session: Session, payment_id: int, remote: Remote, now: datetime | No
 
 
 def _apply(session: Session, order: Order, payment: Payment, now: datetime) -> str:
+    event_status = session.exec(select(Event.status).where(Event.id == order.event_id)).one()
+    if event_status == EventStatus.CANCELLED:  # the event's own refunds were made when it was cancelled
+        _late_refund(session, order, payment, now)
+        return REFUNDED
     if order.status == OrderStatus.PENDING:
         # Still holding its places (even if its time passed and the expiry job has not come by): confirmed.
         pending_orders.confirm_in_transaction(session, order, now)
