@@ -54,8 +54,11 @@ from aqstream.models import (
     Membership,
     Order,
     Organization,
+    Payment,
+    PaymentSettings,
     OutboxMessage,
     Question,
+    Refund,
     Ticket,
     TicketType,
     User,
@@ -72,7 +75,8 @@ PIECE_BYTES = 256 * 1024  # the archive is handed out in pieces of about this si
 # Domain events and audit entries that are the platform's record of what its admins did, kept on deletion.
 PLATFORM_EVENTS = ("organization.suspended", "organization.reactivated", "organization.limits_changed",
                    "organization.support_viewed", "organization.exported", "organization.deleted")
-FILES = ("events.csv", "ticket_types.csv", "orders.csv", "tickets.csv", "answers.csv", "members.csv", "audit.csv")
+FILES = ("events.csv", "ticket_types.csv", "orders.csv", "tickets.csv", "answers.csv", "payments.csv", "refunds.csv",
+         "members.csv", "audit.csv")
 
 
 def _organization(session: Session, organization_id: int, lock: bool = False) -> Organization:
@@ -195,6 +199,19 @@ TABLES = [
           lambda org: Question.event_id.in_(_org_events(org)),
           joins=[(Question, Question.id == Answer.question_id)],
           convert={6: _answer}),
+    Table("payments.csv",
+          ["id", "order_id", "event_id", "attempt", "provider", "provider_payment_id", "status", "amount_minor",
+           "currency", "reference", "test_mode", "created_at", "paid_at"],
+          [Payment.id, Payment.order_id, Payment.event_id, Payment.attempt, Payment.provider,
+           Payment.provider_payment_id, Payment.status, Payment.amount_minor, Payment.currency, Payment.reference,
+           Payment.test_mode, Payment.created_at, Payment.paid_at],
+          lambda org: Payment.organization_id == org),
+    Table("refunds.csv",
+          ["id", "payment_id", "order_id", "ticket_id", "amount_minor", "currency", "status", "reason",
+           "provider_refund_id", "created_at", "done_at"],
+          [Refund.id, Refund.payment_id, Refund.order_id, Refund.ticket_id, Refund.amount_minor, Refund.currency,
+           Refund.status, Refund.reason, Refund.provider_refund_id, Refund.created_at, Refund.done_at],
+          lambda org: Refund.organization_id == org),
     Table("members.csv",
           ["id", "user_id", "name", "email", "role", "joined_at"],
           [Membership.id, Membership.user_id, User.name, User.email, Membership.role, Membership.created_at],
@@ -377,6 +394,10 @@ def delete_organization(session: Session, principal: Principal, organization_id:
         session.exec(delete(AuditEntry).where(AuditEntry.organization_id == org_id,
                                               not_(AuditEntry.action.startswith("platform."))))
         session.exec(delete(VisitorSeen).where(VisitorSeen.event_id.in_(events)))
+        # Its providers' keys and its bank details go; payments and refunds keep their amounts (the order links in
+        # a provider's return address go with the orders' tokens).
+        session.exec(delete(PaymentSettings).where(PaymentSettings.organization_id == org_id))
+        session.exec(update(Payment).where(Payment.organization_id == org_id).values(redirect_url=""))
         session.exec(update(User).where(User.last_organization_id == org_id).values(last_organization_id=None))
         session.exec(update(Organization).where(Organization.id == org_id)
                      .values(status=DELETED, contact_email="", max_published_events=None, max_tickets_per_event=None))
