@@ -1,0 +1,60 @@
+"""Stripe over HTTP: the public payment start gives the fake Stripe's page; the organization's webhook endpoint
+answers 200 to a signed event (the order is confirmed) and 400 to a forged one (nothing changes)."""
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlmodel import select
+
+from aqstream.models import Event, Order, Payment, TicketType
+from aqstream.services.org.permissions import Principal
+from aqstream.services.payments import settings
+from aqstream.services.sales import registration
+from aqstream.services.sales.registration import TicketRequest as TR
+from tests.fakes import stripe_server
+
+stripe_fake = stripe_server.stripe_fake  # the fixture
+
+
+def test_stripe_webhook_over_http_confirms_a_signed_payment_and_refuses_a_forged_one(client, make, session, stripe_fake):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org)
+    settings.update_settings(session, Principal(owner.id), org.id,
+                             settings.SettingsInput(stripe_secret_key="sk_test_x", stripe_webhook_secret="whsec_x"))
+    session.exec(update(TicketType).where(TicketType.id == tt.id).values(price_minor=1990))
+    session.exec(update(Event).where(Event.id == event.id).values(pay_stripe=True))
+    session.commit()
+    order = registration.register(session, org_slug=org.slug, event_slug=event.slug, buyer_name="Anna",
+                                  buyer_email="anna@example.com", tickets=[TR(tt.id)], payment_method="stripe",
+                                  idempotency_key="api-stripe-1").order
+
+    started = client.post(f"/api/v1/public/orders/{order.access_token}/payments", json={})
+    assert started.status_code == 200, started.text
+    session.commit()
+    payment = session.exec(select(Payment).where(Payment.order_id == order.id)).one()
+    sid = payment.provider_payment_id
+    assert started.json()["method"] == "stripe" and started.json()["redirect_url"] == stripe_fake.session(sid)["url"]
+    stripe_fake.pay(sid)
+    url = f"/api/v1/payments/stripe/{org.slug}/webhook"
+
+    body, signature = stripe_fake.webhook("checkout.session.completed", sid)
+    forged = client.post(url, content=body, headers={"Stripe-Signature": stripe_fake.sign(body, secret="whsec_forged"),
+                                                     "Content-Type": "application/json"})
+    assert forged.status_code == 400 and forged.json()["error"]["code"] == "bad_notification"
+    unsigned = client.post(url, content=body, headers={"Content-Type": "application/json"})
+    assert unsigned.status_code == 400
+    session.commit()
+    assert session.exec(select(Order.status).where(Order.id == order.id)).one() == "pending"
+
+    assert client.post(f"/api/v1/payments/stripe/no-such-org-{org.id}/webhook", content=body,
+                       headers={"Stripe-Signature": signature}).status_code == 404
+    ok = client.post(url, content=body, headers={"Stripe-Signature": signature, "Content-Type": "application/json"})
+    assert ok.status_code == 200 and ok.json() == {"received": True, "payments": 1}
+    session.commit()
+    assert session.exec(select(Order.status).where(Order.id == order.id)).one() == "confirmed"
+    shown = client.post(f"/api/v1/public/orders/{order.access_token}/payment-status")
+    assert shown.status_code == 200 and shown.json()["status"] == "confirmed" and shown.json()["paid_minor"] == 1990
+
+    # Stripe down when the webhook comes: 503, so Stripe sends it again.
+    stripe_fake.down = True
+    again = client.post(url, content=body, headers={"Stripe-Signature": signature})
+    assert again.status_code == 503
