@@ -5,17 +5,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy import update
 from sqlmodel import select
 
 from aqstream import config
 from aqstream.db import session_scope
-from aqstream.models import Organization
+from aqstream.models import Event, Organization, TicketType
 from aqstream.services.accounts import accounts
 from aqstream.services.checkin import scans
 from aqstream.services.clock import utcnow
 from aqstream.services.events import events
 from aqstream.services.org import organizations, team
 from aqstream.services.org.permissions import Principal
+from aqstream.services.payments import payments, settings
 from aqstream.services.platform import admins
 from aqstream.services.sales import registration
 
@@ -82,6 +84,7 @@ def main() -> None:
             ),
         )
         _more_events(session, me, org.id, start)
+        _paid(session, me, org.id, org.slug)
         accounts.sign_up(session, name="Platform Admin", email=ADMIN_EMAIL, password=ADMIN_PASSWORD)
         admins.grant(session, None, ADMIN_EMAIL)
     print(f"demo: platform admin: {ADMIN_EMAIL} / {ADMIN_PASSWORD} ({config.public_base_url()}/admin)")
@@ -89,6 +92,7 @@ def main() -> None:
     print(f"demo: public event page: {config.public_base_url()}/e/demo/python-meetup-moscow")
     print(f"demo: the catalog: {config.public_base_url()}/events")
     print(f"demo: check-in steward: {STEWARD_EMAIL} / {STEWARD_PASSWORD} (the event's Check-in tab and scanner)")
+    print("demo: paid tickets (bank transfer): the jazz evening; connect Stripe or YooKassa on the Payments settings")
 
 
 def _door(session, me: Principal, org_id: int, event_id: int, first_code: str) -> None:
@@ -98,6 +102,26 @@ def _door(session, me: Principal, org_id: int, event_id: int, first_code: str) -
     team.accept_invitation(session, Principal(steward.id), issued.token)
     door = scans.default_list(session, me, org_id, event_id)
     scans.redeem(session, me, org_id, door.id, first_code, client_scan_id="demo-1", device="Demo door")
+
+
+def _paid(session, me: Principal, org_id: int, org_slug: str) -> None:
+    """Payments: the organization takes bank transfers; the jazz evening sells tickets at 1,500 RUB (one paid and
+    one awaiting its transfer). Card providers need the organizer's own keys (the Payments settings page)."""
+    settings.update_settings(session, me, org_id, settings.SettingsInput(
+        bank_enabled=True, bank_instructions="Bank: Demo Bank\nAccount: 40702810000000000001\nBIK: 044525000\n"
+                                             "Recipient: AqStream Demo. Write the reference in the payment details."))
+    event = session.exec(select(Event).where(Event.organization_id == org_id, Event.slug.startswith("vecher"))).first() \
+        or session.exec(select(Event).where(Event.organization_id == org_id, Event.title == MORE[0][0])).one()
+    session.exec(update(Event).where(Event.id == event.id).values(currency="RUB", pay_bank=True, bank_transfer_days=3))
+    session.exec(update(TicketType).where(TicketType.event_id == event.id).values(price_minor=150000, currency="RUB"))
+    session.commit()
+    tt = session.exec(select(TicketType).where(TicketType.event_id == event.id)).first()
+    for name, email, paid in (("Дарья Смирнова", "daria@example.com", True), ("Егор Орлов", "egor@example.com", False)):
+        order = registration.register(session, org_slug=org_slug, event_slug=event.slug, ticket_type_id=tt.id,
+                                      buyer_name=name, buyer_email=email, payment_method="bank", locale="ru").order
+        payments.start(session, order.access_token, "bank", config.public_base_url())
+        if paid:
+            payments.mark_paid(session, me, org_id, order.id)
 
 
 # A few more published events so the catalog (/events) has something to search, filter and recommend.
