@@ -82,6 +82,9 @@ async def _notification(provider: str, org_slug: str, request: Request, session:
         count = payments.handle_notification(session, provider, org_slug, body, dict(request.headers))
     except providers.BadNotification as exc:
         return JSONResponse({"error": {"code": "bad_notification", "message": str(exc)[:200]}}, status_code=400)
+    except providers.ProviderRefused:
+        # The provider would not show the payment back (the organization's key revoked): nothing is believed.
+        return JSONResponse({"error": {"code": "bad_notification", "message": "Could not be verified"}}, status_code=400)
     except providers.ProviderUnavailable:
         # The provider sends it again later; by then it can be fetched back.
         return JSONResponse({"error": {"code": "provider_unavailable", "message": "Try again"}}, status_code=503)
