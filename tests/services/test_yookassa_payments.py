@@ -6,12 +6,14 @@ from __future__ import annotations
 import json
 import logging
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
 from aqstream.models import DomainEvent, Event, Order, Payment, Refund, Ticket, TicketType
+from aqstream.services.clock import utcnow
 from aqstream.services.errors import PaymentUnavailable, ValidationError
 from aqstream.services.org.permissions import Principal
 from aqstream.services.payments import payments, providers, refunds, settings
@@ -396,9 +398,23 @@ def test_notification_ids():
 
 
 
-@pytest.mark.xfail(strict=True, reason="refunds.attempt takes any RemoteRefund as done, even done=False (core)")
 def test_a_refund_yookassa_has_not_finished_stays_pending(make, session, yookassa_fake):
     owner, org, order, pid = paid_order(make, session, yookassa_fake)
     yookassa_fake.refund_status = "pending"
     result = refunds.cancel_with_refund(session, Principal(owner.id), org.id, order.id, amount_minor=100, cancel=False)
     assert result.status == "pending"
+    refund = session.get(Refund, result.refund_id)
+    assert refund.provider_refund_id in yookassa_fake.refunds  # accepted: asked about by its id from now on
+    later = utcnow() + timedelta(hours=2)
+    assert refunds.run_due(session, later) == 1
+    session.refresh(refund)
+    assert refund.status == "pending" and len(yookassa_fake.refunds) == 1  # still going; never asked twice
+    yookassa_fake.refunds[refund.provider_refund_id]["status"] = "succeeded"
+    assert refunds.run_due(session, later + timedelta(hours=2)) == 1
+    session.refresh(refund)
+    assert refund.status == "done" and len(yookassa_fake.refunds) == 1
+    # One that the provider cancels in the end is failed, for a person to look at.
+    second = refunds.cancel_with_refund(session, Principal(owner.id), org.id, order.id, amount_minor=100, cancel=False)
+    yookassa_fake.refunds[session.get(Refund, second.refund_id).provider_refund_id]["status"] = "canceled"
+    refunds.run_due(session, later + timedelta(hours=4))
+    assert session.get(Refund, second.refund_id).status == "failed"

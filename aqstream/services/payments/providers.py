@@ -104,6 +104,11 @@ class Provider(Protocol):
 
     def refund(self, provider_payment_id: str, amount_minor: int, currency: str, idempotency_key: str) -> RemoteRefund: ...
 
+    def fetch_refund(self, provider_refund_id: str) -> RemoteRefund:
+        """A refund the provider accepted but had not finished: finished now (done), still going (not done), or
+        ProviderRefused when it failed."""
+        ...
+
 
 class BankTransfer:
     """Bank transfer: no remote side. The order waits with the organization's instructions and a reference; an
@@ -124,3 +129,6 @@ class BankTransfer:
 
     def refund(self, provider_payment_id: str, amount_minor: int, currency: str, idempotency_key: str) -> RemoteRefund:
         return RemoteRefund(provider_refund_id=f"bank-refund-{idempotency_key}", done=True)
+
+    def fetch_refund(self, provider_refund_id: str) -> RemoteRefund:
+        return RemoteRefund(provider_refund_id=provider_refund_id, done=True)

@@ -188,10 +188,11 @@ def attempt(session: Session, refund_id: int, now: datetime | None = None) -> st
     payment = session.get(Payment, refund.payment_id)
     error, answer = "", None
     ask = (payment.provider_payment_id or "", refund.amount_minor, refund.currency, refund.idempotency_key)
+    accepted_id = refund.provider_refund_id  # set: the provider took it earlier and was still finishing it
     try:
         provider = settings.provider_for(session, refund.organization_id, payment.provider)
         session.rollback()  # nothing held while the provider answers
-        answer = provider.refund(*ask)
+        answer = provider.fetch_refund(accepted_id) if accepted_id else provider.refund(*ask)
     except ProviderUnavailable as exc:
         error = f"unavailable: {exc}"[:500]
     except ProviderRefused as exc:
@@ -201,12 +202,19 @@ def attempt(session: Session, refund_id: int, now: datetime | None = None) -> st
     try:
         order = session.get(Order, refund.order_id)
         attempts = refund.attempts + 1
-        if answer:
+        if answer and answer.done:
             moved = move(session, Refund, Refund.id == refund_id, to=RefundStatus.DONE, done_at=now, attempts=attempts,
                          provider_refund_id=answer.provider_refund_id[:255], last_error="").rowcount
             if moved:
                 _record(session, "refund.done", refund, order)
             status = RefundStatus.DONE
+        elif answer:
+            # Accepted, not finished: asked about again (by its id) until the provider says how it ended.
+            wait = BACKOFF[min(attempts - 1, len(BACKOFF) - 1)]
+            session.exec(update(Refund).where(Refund.id == refund_id, Refund.status == RefundStatus.PENDING).values(
+                attempts=attempts, last_error="", provider_refund_id=answer.provider_refund_id[:255],
+                next_attempt_at=now + timedelta(seconds=wait)))
+            status = RefundStatus.PENDING
         elif answer is False or attempts >= MAX_ATTEMPTS:
             moved = move(session, Refund, Refund.id == refund_id, to=RefundStatus.FAILED, attempts=attempts,
                          last_error=error).rowcount

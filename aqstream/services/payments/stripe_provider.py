@@ -225,3 +225,10 @@ class StripeProvider:
             raise ProviderRefused(f"stripe refund {refund.get('id')}: {status} ({refund.get('failure_reason') or ''})")
         return RemoteRefund(provider_refund_id=str(refund["id"]), done=status == "succeeded")
 
+    def fetch_refund(self, provider_refund_id: str) -> RemoteRefund:
+        refund = self._call("retrieve refund", self._client.v1.refunds.retrieve, provider_refund_id)
+        status = refund.get("status")
+        if status in ("failed", "canceled"):
+            raise ProviderRefused(f"stripe refund {provider_refund_id}: {status} ({refund.get('failure_reason') or ''})")
+        return RemoteRefund(provider_refund_id=provider_refund_id, done=status == "succeeded")
+

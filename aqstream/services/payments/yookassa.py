@@ -216,6 +216,17 @@ class YooKassaProvider:
             raise ProviderUnavailable("yookassa: a refund answer without its id or status")
         return RemoteRefund(provider_refund_id=refund_id, done=status == "succeeded")
 
+    def fetch_refund(self, provider_refund_id: str) -> RemoteRefund:
+        if not provider_refund_id or "/" in provider_refund_id:
+            raise ProviderRefused("yookassa: not a refund id")
+        data = self._call("GET", f"/refunds/{provider_refund_id}")
+        status = data.get("status")
+        if status == "canceled":
+            raise ProviderRefused(f"yookassa: refund cancelled: {_reason(data)}")
+        if status not in ("succeeded", "pending"):
+            raise ProviderUnavailable("yookassa: a refund answer without its status")
+        return RemoteRefund(provider_refund_id=provider_refund_id, done=status == "succeeded")
+
 
 def _short(key: str) -> str:
     """YooKassa takes an Idempotence-Key of at most 64 characters: a longer one is hashed (still one key a request)."""
