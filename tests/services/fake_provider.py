@@ -10,6 +10,7 @@ import hmac
 import itertools
 import json
 import threading
+import uuid
 from dataclasses import dataclass, field
 
 from aqstream.services.payments import providers, settings
@@ -42,6 +43,7 @@ class Ledger:
         self.by_key: dict[str, str] = {}  # checkout idempotency key -> provider payment id
         self.refund_keys: dict[str, tuple[str, int]] = {}  # refund idempotency key -> (payment, amount)
         self.ids = itertools.count(1)
+        self.prefix = f"cs_ledger_{uuid.uuid4().hex[:8]}_"  # ids unique across tests sharing a database
         self.calls = {"create": 0, "fetch": 0, "refund": 0, "notification": 0}
 
     # --- the provider interface ---------------------------------------------------------------------------
@@ -50,7 +52,7 @@ class Ledger:
             self.calls["create"] += 1
             pid = self.by_key.get(request.idempotency_key)
             if pid is None:  # a key seen before gets the same payment back (as Stripe answers a retry)
-                pid = f"cs_ledger_{next(self.ids)}"
+                pid = f"{self.prefix}{next(self.ids)}"
                 self.by_key[request.idempotency_key] = pid
                 self.charges[pid] = Charge(pid, request.payment_id, request.order_id, request.amount_minor,
                                            request.currency.upper())
