@@ -94,20 +94,21 @@ def start(session: Session, access_token: str, method: str | None, base_url: str
         session.exec(update(Order).where(Order.id == order.id).values(payment_method=method))
         session.flush()
         payment_id, reference = payment.id, payment.reference
+        order_page = f"{base_url.rstrip('/')}/order/{order.access_token}"
+        receipt, vat_code = settings.receipts(session, order.organization_id)
+        request = providers.CheckoutRequest(
+            order_id=order.id, payment_id=payment_id, amount_minor=order.total_minor, currency=order.currency,
+            description=f"{event.title} #{order.id}"[:128], buyer_email=order.buyer_email,
+            return_url=f"{order_page}?paid=1", cancel_url=order_page, idempotency_key=_key(order, attempt),
+            lines=_lines(session, order), locale=order.locale,
+            expires_in_seconds=max(60, int(((order.expires_at or now) - now).total_seconds())),
+            receipt=receipt and method == providers.YOOKASSA, vat_code=vat_code,
+        )
     except BaseException:
         session.rollback()
         raise
+    # Committed before the provider is asked (nothing it answers is lost), and no connection is held while it thinks.
     session.commit()
-    order_page = f"{base_url.rstrip('/')}/order/{order.access_token}"
-    request = providers.CheckoutRequest(
-        order_id=order.id, payment_id=payment_id, amount_minor=order.total_minor, currency=order.currency,
-        description=f"{event.title} #{order.id}"[:128], buyer_email=order.buyer_email,
-        return_url=f"{order_page}?paid=1", cancel_url=order_page, idempotency_key=_key(order, attempt),
-        lines=_lines(session, order), locale=order.locale,
-        expires_in_seconds=max(60, int(((order.expires_at or now) - now).total_seconds())),
-        receipt=settings.receipts(session, order.organization_id)[0] and method == providers.YOOKASSA,
-        vat_code=settings.receipts(session, order.organization_id)[1],
-    )
     try:
         created = provider.create_payment(request)
     except (ProviderUnavailable, ProviderRefused) as exc:
@@ -248,10 +249,15 @@ def _late_refund(session: Session, order: Order, payment: Payment, now: datetime
     }, organization_id=order.organization_id, actor_label=payment.provider)
 
 
-def _fetch_and_settle(session: Session, payment: Payment) -> str:
-    provider = settings.provider_for(session, payment.organization_id, payment.provider)
-    remote = provider.fetch_payment(payment.provider_payment_id)
-    return settle(session, payment.id, remote)
+def _fetch_and_settle(session: Session, payment_id: int, organization_id: int, provider_name: str,
+                      provider_payment_id: str) -> str:
+    provider = settings.provider_for(session, organization_id, provider_name)
+    session.rollback()  # no transaction (nor pool connection) is held while the provider answers
+    remote = provider.fetch_payment(provider_payment_id)
+    return settle(session, payment_id, remote)
+
+
+_KEYS = (Payment.id, Payment.organization_id, Payment.provider, Payment.provider_payment_id)
 
 
 def handle_notification(session: Session, provider_name: str, org_slug: str, body: bytes,
@@ -273,13 +279,14 @@ def handle_notification(session: Session, provider_name: str, org_slug: str, bod
     ids = provider.notification_ids(body, headers)
     count = 0
     for provider_payment_id in ids[:20]:
-        payment = session.exec(select(Payment).where(Payment.provider == provider_name,
-                                                     Payment.provider_payment_id == provider_payment_id[:255],
-                                                     Payment.organization_id == org_id)).first()
-        if payment is None:
+        payment_id = session.exec(select(Payment.id).where(Payment.provider == provider_name,
+                                                           Payment.provider_payment_id == provider_payment_id[:255],
+                                                           Payment.organization_id == org_id)).first()
+        if payment_id is None:
             continue  # not ours (another installation's, or a payment made outside AqStream)
+        session.rollback()
         remote = provider.fetch_payment(provider_payment_id)
-        settle(session, payment.id, remote)
+        settle(session, payment_id, remote)
         count += 1
     if count:
         from aqstream.services.payments import refunds
@@ -292,14 +299,14 @@ def refresh(session: Session, access_token: str) -> str:
     provider and settled. Returns the order's status. A provider that does not answer changes nothing."""
     view = registration.get_order_by_token(session, access_token)
     if view.order.status == OrderStatus.PENDING:
-        open_payments = session.exec(select(Payment).where(
+        open_payments = session.exec(select(*_KEYS).where(
             Payment.order_id == view.order.id, Payment.status.in_((PaymentStatus.PENDING, PaymentStatus.FAILED)),
             Payment.provider != providers.BANK, Payment.provider_payment_id.is_not(None))).all()
-        for payment in open_payments:
+        for row in open_payments:
             try:
-                _fetch_and_settle(session, payment)
+                _fetch_and_settle(session, *row)
             except (ProviderUnavailable, ProviderRefused) as exc:
-                log.warning("payment %s: could not fetch it: %s", payment.id, type(exc).__name__)
+                log.warning("payment %s: could not fetch it: %s", row[0], type(exc).__name__)
     status = session.exec(select(Order.status).where(Order.id == view.order.id)).one()
     return status
 
@@ -312,19 +319,20 @@ def check_pending(session: Session, now: datetime | None = None, limit: int = 10
     """The `payment-check` job: open card payments older than CHECK_AFTER are fetched from their provider and
     settled, so a lost notification loses nothing (a payment made after its order expired is refunded)."""
     now = now or utcnow()
-    due = session.exec(select(Payment).where(
+    due = session.exec(select(*_KEYS).where(
         Payment.status == PaymentStatus.PENDING, Payment.provider != providers.BANK,
         Payment.provider_payment_id.is_not(None), Payment.created_at <= now - CHECK_AFTER,
         Payment.created_at > now - CHECK_FOR).order_by(Payment.updated_at).limit(limit)).all()
     done = 0
-    for payment in due:
+    for row in due:
         try:
-            outcome = _fetch_and_settle(session, payment)
+            outcome = _fetch_and_settle(session, *row)
         except (ProviderUnavailable, ProviderRefused) as exc:
-            log.warning("payment %s: check failed: %s", payment.id, type(exc).__name__)
+            log.warning("payment %s: check failed: %s", row[0], type(exc).__name__)
             continue
         if outcome == WAITING:  # looked at now: the next round takes the others first
-            session.exec(update(Payment).where(Payment.id == payment.id).values(updated_at=now))
+            begin_write(session)
+            session.exec(update(Payment).where(Payment.id == row[0]).values(updated_at=now))
             session.commit()
         done += 1
     return done

@@ -187,10 +187,11 @@ def attempt(session: Session, refund_id: int, now: datetime | None = None) -> st
         return refund.status if refund else ""
     payment = session.get(Payment, refund.payment_id)
     error, answer = "", None
+    ask = (payment.provider_payment_id or "", refund.amount_minor, refund.currency, refund.idempotency_key)
     try:
         provider = settings.provider_for(session, refund.organization_id, payment.provider)
-        answer = provider.refund(payment.provider_payment_id or "", refund.amount_minor, refund.currency,
-                                 refund.idempotency_key)
+        session.rollback()  # nothing held while the provider answers
+        answer = provider.refund(*ask)
     except ProviderUnavailable as exc:
         error = f"unavailable: {exc}"[:500]
     except ProviderRefused as exc:
