@@ -1,4 +1,4 @@
-.PHONY: setup run test test-fast bench bench-analytics bench-admin bench-admin-export bench-checkin bench-page bench-state
+.PHONY: setup run test test-fast bench bench-payments bench-analytics bench-admin bench-admin-export bench-checkin bench-page bench-state
 setup:
 	scripts/setup.sh --test
 run:
@@ -20,6 +20,7 @@ bench:
 	.venv/bin/python bench/admin.py
 	.venv/bin/python bench/admin_export.py
 	.venv/bin/python bench/checkin.py
+	.venv/bin/python bench/payments.py
 	scripts/chromium.sh && .venv/bin/python bench/page_speed.py
 # Only analytics at the scale of issue 14 (PostgreSQL): one event of 100,000 tickets and a million page views,
 # the Analytics tab's data from the aggregate queries against daily counters kept by a domain-event handler
@@ -37,6 +38,10 @@ bench-admin-export:
 # Only check-in at the door (PostgreSQL, HTTP through the production backend): an event of 10,000 tickets; the list
 # downloaded for offline use (time, size), 4 devices redeeming 1,000 scans a minute for 60 s
 # (AQSTREAM_BENCH_CHECKIN_SECONDS=10 for a quick run), then unpaced on the same tickets; one welcome per ticket checked.
+# paid checkouts and provider notifications over HTTP against a fake Stripe (bench/payments.py)
+bench-payments:
+	scripts/setup.sh --test && .venv/bin/python bench/payments.py
+
 bench-checkin:
 	scripts/setup.sh --test && .venv/bin/python bench/checkin.py
 # Only the page speed (SQLite; no PostgreSQL or Redis needed).

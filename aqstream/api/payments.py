@@ -8,6 +8,7 @@ import ipaddress
 from typing import Optional
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, StrictBool
 from sqlmodel import Session
@@ -79,7 +80,9 @@ async def _notification(provider: str, org_slug: str, request: Request, session:
     if len(body) > MAX_NOTIFICATION_BYTES:
         return JSONResponse({"error": {"code": "too_large", "message": "Too large"}}, status_code=413)
     try:
-        count = payments.handle_notification(session, provider, org_slug, body, dict(request.headers))
+        # Off the event loop: the service waits for the database and the provider.
+        count = await run_in_threadpool(payments.handle_notification, session, provider, org_slug, body,
+                                        dict(request.headers))
     except providers.BadNotification as exc:
         return JSONResponse({"error": {"code": "bad_notification", "message": str(exc)[:200]}}, status_code=400)
     except providers.ProviderRefused:
