@@ -125,6 +125,6 @@ class Ledger:
 def install(monkeypatch) -> Ledger:
     ledger = Ledger()
     real = settings.provider_for
-    monkeypatch.setattr(settings, "provider_for", lambda s, org_id, name: ledger if name == providers.STRIPE
+    monkeypatch.setattr(settings, "provider_for", lambda s, org_id, name, row=None: ledger if name == providers.STRIPE
                         else real(s, org_id, name))
     return ledger

@@ -217,9 +217,9 @@ def test_an_expired_session_fails_the_payment_and_a_new_one_can_be_started(make,
     payments.start(session, order.access_token, None, BASE)
     (payment,) = payment_rows(session, order.id)
     stripe_fake.expire(payment.provider_payment_id)
-    # A forged "completed" snapshot of an expired session: Stripe says expired, so the payment failed.
+    # An "unpaid" snapshot is fetched back: Stripe says expired, so the payment failed.
     assert deliver(session, org, stripe_fake, "checkout.session.completed", payment.provider_payment_id,
-                   overrides={"status": "complete", "payment_status": "paid"}) == 1
+                   overrides={"status": "complete", "payment_status": "unpaid"}) == 1
     assert payment_rows(session, order.id)[0].status == PaymentStatus.FAILED
     assert order_row(session, order.id).status == OrderStatus.PENDING
     again = payments.start(session, order.access_token, None, BASE)

@@ -406,15 +406,15 @@ def test_a_refund_yookassa_has_not_finished_stays_pending(make, session, yookass
     refund = session.get(Refund, result.refund_id)
     assert refund.provider_refund_id in yookassa_fake.refunds  # accepted: asked about by its id from now on
     later = utcnow() + timedelta(hours=2)
-    assert refunds.run_due(session, later) == 1
+    refunds.run_due(session, later, order_ids=[order.id])
     session.refresh(refund)
     assert refund.status == "pending" and len(yookassa_fake.refunds) == 1  # still going; never asked twice
     yookassa_fake.refunds[refund.provider_refund_id]["status"] = "succeeded"
-    assert refunds.run_due(session, later + timedelta(hours=2)) == 1
+    assert refunds.run_due(session, later + timedelta(hours=2), order_ids=[order.id]) == 1
     session.refresh(refund)
     assert refund.status == "done" and len(yookassa_fake.refunds) == 1
     # One that the provider cancels in the end is failed, for a person to look at.
     second = refunds.cancel_with_refund(session, Principal(owner.id), org.id, order.id, amount_minor=100, cancel=False)
     yookassa_fake.refunds[session.get(Refund, second.refund_id).provider_refund_id]["status"] = "canceled"
-    refunds.run_due(session, later + timedelta(hours=4))
+    refunds.run_due(session, later + timedelta(hours=4), order_ids=[order.id])
     assert session.get(Refund, second.refund_id).status == "failed"

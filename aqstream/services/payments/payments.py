@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Mapping
 
 from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write
@@ -75,37 +76,42 @@ def start(session: Session, access_token: str, method: str | None, base_url: str
     if event.status != EventStatus.PUBLISHED:
         raise Conflict("payment.event_closed")
     method = method or order.payment_method
-    offered = settings.offered(session, event)
-    if method not in offered:
+    row = settings.settings_row(session, order.organization_id)
+    if method not in settings.offered(session, event, row):
         raise ValidationError({"payment_method": "payment.method_unavailable"})
-    open_one = session.exec(select(Payment).where(Payment.order_id == order.id, Payment.provider == method,
-                                                  Payment.status == PaymentStatus.PENDING)
-                            .order_by(Payment.attempt.desc())).first()
-    if open_one is not None and (open_one.redirect_url or method == providers.BANK):
-        return Checkout(open_one.id, method, open_one.redirect_url, open_one.reference)
-    provider = settings.provider_for(session, order.organization_id, method)
+    earlier = session.exec(select(Payment.id, Payment.attempt, Payment.provider, Payment.status, Payment.redirect_url,
+                                  Payment.reference).where(Payment.order_id == order.id)
+                           .order_by(Payment.attempt.desc())).all()
+    for payment_id, _, provider_name, status, redirect_url, reference in earlier:
+        if provider_name == method and status == PaymentStatus.PENDING and (redirect_url or method == providers.BANK):
+            return Checkout(payment_id, method, redirect_url, reference)
+    provider = settings.provider_for(session, order.organization_id, method, row)
+    attempt = (earlier[0][1] if earlier else 0) + 1  # a racing start takes the same number: the unique key refuses one
+    order_page = f"{base_url.rstrip('/')}/order/{order.access_token}"
+    lines = _lines(session, order)
     begin_write(session)
     try:
-        attempt = (session.exec(select(func.max(Payment.attempt)).where(Payment.order_id == order.id)).one() or 0) + 1
         payment = Payment(organization_id=order.organization_id, event_id=order.event_id, order_id=order.id,
                           attempt=attempt, provider=method, status=PaymentStatus.CREATED, amount_minor=order.total_minor,
                           currency=order.currency, idempotency_key=_key(order, attempt),
                           reference=_reference(order) if method == providers.BANK else "",
                           test_mode=provider.test_mode, created_at=now, updated_at=now)
         session.add(payment)
-        session.exec(update(Order).where(Order.id == order.id).values(payment_method=method))
+        if method != order.payment_method:
+            session.exec(update(Order).where(Order.id == order.id).values(payment_method=method))
         session.flush()
         payment_id, reference = payment.id, payment.reference
-        order_page = f"{base_url.rstrip('/')}/order/{order.access_token}"
-        receipt, vat_code = settings.receipts(session, order.organization_id)
         request = providers.CheckoutRequest(
             order_id=order.id, payment_id=payment_id, amount_minor=order.total_minor, currency=order.currency,
             description=f"{event.title} #{order.id}"[:128], buyer_email=order.buyer_email,
             return_url=f"{order_page}?paid=1", cancel_url=order_page, idempotency_key=_key(order, attempt),
-            lines=_lines(session, order), locale=order.locale,
+            lines=lines, locale=order.locale,
             expires_in_seconds=max(60, int(((order.expires_at or now) - now).total_seconds())),
-            receipt=receipt and method == providers.YOOKASSA, vat_code=vat_code,
+            receipt=row.receipts_enabled and method == providers.YOOKASSA, vat_code=row.receipt_vat_code,
         )
+    except IntegrityError:  # another start of this order took the attempt's number at the same moment
+        session.rollback()
+        raise Conflict("payment.in_progress") from None
     except BaseException:
         session.rollback()
         raise
@@ -282,21 +288,26 @@ def handle_notification(session: Session, provider_name: str, org_slug: str, bod
         provider = settings.provider_for(session, org_id, provider_name)
     except ProviderRefused as exc:
         raise NotFound() from exc
-    ids = provider.notification_ids(body, headers)
-    count = 0
-    for provider_payment_id in ids[:20]:
-        payment_id = session.exec(select(Payment.id).where(Payment.provider == provider_name,
-                                                           Payment.provider_payment_id == provider_payment_id[:255],
-                                                           Payment.organization_id == org_id)).first()
-        if payment_id is None:
+    items = provider.notification_ids(body, headers)
+    count, refunded = 0, []
+    for item in items[:20]:
+        provider_payment_id = item.provider_payment_id if isinstance(item, Remote) else item
+        row = session.exec(select(Payment.id, Payment.order_id).where(
+            Payment.provider == provider_name, Payment.provider_payment_id == provider_payment_id[:255],
+            Payment.organization_id == org_id)).first()
+        if row is None:
             continue  # not ours (another installation's, or a payment made outside AqStream)
-        session.rollback()
-        remote = provider.fetch_payment(provider_payment_id)
-        settle(session, payment_id, remote)
+        if isinstance(item, Remote):
+            remote = item  # proven by the notification's signature
+        else:
+            session.rollback()  # nothing held while the provider answers
+            remote = provider.fetch_payment(provider_payment_id)
+        if settle(session, row[0], remote) == REFUNDED:
+            refunded.append(row[1])
         count += 1
-    if count:
+    if refunded:  # the late payer's money goes back at once (the `refunds` job retries if the provider is down)
         from aqstream.services.payments import refunds
-        refunds.run_due(session, order_ids=None, limit=20)
+        refunds.run_due(session, order_ids=refunded, limit=20)
     return count
 
 

@@ -95,9 +95,10 @@ class Provider(Protocol):
 
     def create_payment(self, request: CheckoutRequest) -> Created: ...
 
-    def notification_ids(self, body: bytes, headers: Mapping[str, str]) -> list[str]:
-        """The provider payment ids a notification is about, after verifying it (BadNotification if it does
-        not verify). The caller fetches each back before believing anything."""
+    def notification_ids(self, body: bytes, headers: Mapping[str, str]) -> list[str | Remote]:
+        """What a notification is about, after verifying it (BadNotification if it does not verify): a payment's
+        id, which the caller fetches back from the provider before believing anything (YooKassa), or the payment
+        itself when the notification's own signature proves it came from the provider (Stripe)."""
         ...
 
     def fetch_payment(self, provider_payment_id: str) -> Remote: ...
@@ -121,7 +122,7 @@ class BankTransfer:
     def create_payment(self, request: CheckoutRequest) -> Created:
         return Created(provider_payment_id=f"bank-{request.payment_id}", redirect_url="")
 
-    def notification_ids(self, body: bytes, headers: Mapping[str, str]) -> list[str]:
+    def notification_ids(self, body: bytes, headers: Mapping[str, str]) -> list[str | Remote]:
         raise BadNotification("bank transfers have no notifications")
 
     def fetch_payment(self, provider_payment_id: str) -> Remote:

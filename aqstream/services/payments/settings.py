@@ -6,9 +6,11 @@ the one saved; `clear_*` removes it. Only owners and admins see or change these 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlmodel import Session
 
+from aqstream import config
 from aqstream.db import begin_write
 from aqstream.models import Event, PaymentSettings
 from aqstream.services.clock import utcnow
@@ -165,9 +167,14 @@ def update_settings(session: Session, principal: Principal, organization_id: int
     return view
 
 
-def offered(session: Session, event: Event) -> tuple[str, ...]:
+def settings_row(session: Session, organization_id: int) -> PaymentSettings:
+    """The saved settings (a blank row when none were saved), to pass to `offered` and `provider_for`."""
+    return _row(session, organization_id)
+
+
+def offered(session: Session, event: Event, row: PaymentSettings | None = None) -> tuple[str, ...]:
     """The payment methods an event offers now: those it chose that its organization's settings make possible."""
-    possible = available(_row(session, event.organization_id))
+    possible = available(row or _row(session, event.organization_id))
     chosen = {providers.STRIPE: event.pay_stripe, providers.YOOKASSA: event.pay_yookassa, providers.BANK: event.pay_bank}
     return tuple(m for m in possible if chosen[m])
 
@@ -176,21 +183,31 @@ def bank_instructions(session: Session, organization_id: int) -> str:
     return _row(session, organization_id).bank_instructions
 
 
-def provider_for(session: Session, organization_id: int, name: str) -> providers.Provider:
+def provider_for(session: Session, organization_id: int, name: str,
+                 row: PaymentSettings | None = None) -> providers.Provider:
     """The organization's provider `name`, built from its saved (decrypted) settings; ProviderRefused when it is
-    not connected."""
-    row = _row(session, organization_id)
+    not connected. Built once per saved settings (a change of key builds a new one)."""
     if name == providers.BANK:
         return providers.BankTransfer()
+    row = row or _row(session, organization_id)
     if name == providers.STRIPE and row.stripe_secret_key:
-        from aqstream.services.payments.stripe_provider import StripeProvider
-        return StripeProvider(keys.decrypt(row.stripe_secret_key), keys.decrypt(row.stripe_webhook_secret),
-                              test_mode=row.stripe_test_mode)
+        return _built(name, row.stripe_secret_key, row.stripe_webhook_secret, row.stripe_test_mode,
+                      config.stripe_api_base(), config.provider_timeout_seconds(), config.secret_key())
     if name == providers.YOOKASSA and row.yookassa_shop_id:
-        from aqstream.services.payments.yookassa import YooKassaProvider
-        return YooKassaProvider(row.yookassa_shop_id, keys.decrypt(row.yookassa_secret_key),
-                                test_mode=row.yookassa_test_mode)
+        return _built(name, row.yookassa_shop_id, row.yookassa_secret_key, row.yookassa_test_mode,
+                      config.yookassa_api_url(), config.provider_timeout_seconds(), config.secret_key())
     raise providers.ProviderRefused(f"{name} is not connected")
+
+
+@lru_cache(maxsize=256)
+def _built(name: str, first: str, second: str, test_mode: bool, _base: str, _timeout: float,
+           _secret: str) -> providers.Provider:
+    """A provider for these saved (encrypted) settings and this configuration (both are the cache's key)."""
+    if name == providers.STRIPE:
+        from aqstream.services.payments.stripe_provider import StripeProvider
+        return StripeProvider(keys.decrypt(first), keys.decrypt(second), test_mode=test_mode)
+    from aqstream.services.payments.yookassa import YooKassaProvider
+    return YooKassaProvider(first, keys.decrypt(second), test_mode=test_mode)
 
 
 def receipts(session: Session, organization_id: int) -> tuple[bool, int]:

@@ -155,7 +155,7 @@ class StripeProvider:
 
     # Notifications --------------------------------------------------------------------------------------------
 
-    def notification_ids(self, body: bytes, headers: Mapping[str, str]) -> list[str]:
+    def notification_ids(self, body: bytes, headers: Mapping[str, str]) -> list[str | Remote]:
         signature = _header(headers, "stripe-signature")
         if not signature:
             raise BadNotification("no Stripe-Signature header")
@@ -172,7 +172,16 @@ class StripeProvider:
         except (KeyError, TypeError, AttributeError):
             raise BadNotification("not a Stripe event") from None
         if kind.startswith("checkout.session."):
-            return [object_id] if object_id.startswith("cs_") else []
+            # The signature is the verification: a signed snapshot of a paid session is believed as it is (a
+            # paid session stays paid), with no second request to Stripe. Any other (expired, unpaid, an async
+            # payment failing) may be stale when it arrives out of order: that session is fetched back.
+            if not object_id.startswith("cs_"):
+                return []
+            try:
+                remote = self._remote(obj)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                return [object_id]
+            return [remote if remote.status == REMOTE_SUCCEEDED else object_id]
         if kind.startswith("payment_intent.") or kind == "charge.refunded":
             intent = object_id if kind.startswith("payment_intent.") else str(obj.get("payment_intent") or "")
             return self._sessions_of(intent, obj.get("metadata") or {})
@@ -193,6 +202,10 @@ class StripeProvider:
             raise ProviderRefused("not a Stripe Checkout Session")
         session = self._call("retrieve checkout session", self._client.v1.checkout.sessions.retrieve,
                              provider_payment_id)
+        return self._remote(session)
+
+    @staticmethod
+    def _remote(session: Mapping[str, Any]) -> Remote:
         currency = str(session.get("currency") or "").upper()
         if session.get("payment_status") in ("paid", "no_payment_required"):
             status = REMOTE_SUCCEEDED
