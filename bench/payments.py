@@ -1,33 +1,25 @@
 """Paid-checkout benchmark: `make bench-payments` (also part of `make bench`). Prints figures; asserts nothing
 about speed.
 
-Against the production backend (`reflex run --env prod --backend-only`, PostgreSQL, one worker) and a local fake
-Stripe server (FakeStripe below, an HTTP server in this process):
+Against the production backend (`reflex run --env prod --backend-only`, PostgreSQL, one worker) and the local fake
+Stripe server of the test suite (tests/fakes/stripe_server.py, speaking Stripe's HTTP API to the real `stripe`
+package), run in a process of its own so that it takes no CPU from this client's event loop:
 1. the free rush of bench/rush.py on the same server, for comparison;
-2. paid checkouts: `clients` buyers each registering a paid order (POST registration with payment_method=stripe)
-   and starting its payment (POST /public/orders/{token}/payments, which asks the fake Stripe for a checkout),
-   until sold out: checkouts per second, p50/p99 of the pair, and afterwards nothing oversold or lost (every
-   acknowledged checkout is a pending payment with a session at the provider, every session ours);
+2. paid checkouts: `clients` buyers each registering a paid order (POST registration with payment_method=stripe:
+   the answer carries the provider's payment page, the Checkout Session made in the same request), until sold
+   out: checkouts per second, p50/p99, and afterwards nothing oversold or lost (every acknowledged checkout is a
+   pending payment with its session at the provider, every session ours);
 3. notifications: NOTIFICATIONS of those sessions paid at the fake Stripe, then their signed webhooks posted by
-   `clients` senders: time and rate, and afterwards each order confirmed once (one `payment.succeeded` each).
-
-The backend asks for Stripe through aqstream/services/payments/stripe_provider.py; while main has none, the folder
-bench/stripe_standin (on the backend's PYTHONPATH) supplies a stand-in that talks to FakeStripe over HTTP."""
+   `clients` senders: time and rate, and afterwards each order confirmed once (one `payment.succeeded` each)."""
 from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import hmac
-import itertools
-import json
+import multiprocessing
 import os
 import signal
 import sys
-import threading
 import time
-import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -36,73 +28,51 @@ import psycopg  # noqa: E402
 import rush  # noqa: E402  (sets AQSTREAM_DATA_DIR and the import path)
 
 ROOT = rush.ROOT
+sys.path.insert(0, str(ROOT))
 SECRET_KEY, WEBHOOK_SECRET = "sk_test_bench_payments", "whsec_bench_payments"
 PRICE = 2500
 
 
+def _serve_fake(conn) -> None:
+    """The child process: the fake Stripe, answering the parent's few commands over a pipe."""
+    from tests.fakes.stripe_server import StripeFake
+    fake = StripeFake(SECRET_KEY, WEBHOOK_SECRET).start()
+    conn.send(fake.base_url)
+    while True:
+        command, arg = conn.recv()
+        if command == "stop":
+            fake.stop()
+            conn.send(None)
+            return
+        if command == "sessions":
+            with fake.lock:
+                conn.send(list(fake.sessions))
+        elif command == "pay_and_sign":  # each session paid, and its signed checkout.session.completed
+            signed = []
+            for sid in arg:
+                fake.pay(sid)
+                signed.append(fake.webhook("checkout.session.completed", sid))
+            conn.send(signed)
+
+
 class FakeStripe:
-    """Checkout Sessions, retrieve and refunds, in memory, over HTTP: enough of Stripe for the benchmark."""
+    """The parent's handle on the fake Stripe process."""
 
     def __init__(self):
-        self.lock = threading.Lock()
-        self.sessions: dict[str, dict] = {}
-        self.by_key: dict[str, str] = {}
-        self.refunds: list[tuple[str, int]] = []
-        self.ids = itertools.count(1)
-        fake = self
+        self.conn, child = multiprocessing.Pipe()
+        self.process = multiprocessing.get_context("spawn").Process(target=_serve_fake, args=(child,), daemon=True)
+        self.process.start()
+        self.url = self.conn.recv()
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+    def ask(self, command: str, arg=None):
+        self.conn.send((command, arg))
+        return self.conn.recv()
 
-            def log_message(self, *args):
-                pass
-
-            def _answer(self, status: int, body: dict):
-                raw = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-            def do_POST(self):
-                if self.headers.get("Authorization") != f"Bearer {SECRET_KEY}":
-                    return self._answer(401, {"error": {"type": "authentication_error"}})
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
-                with fake.lock:
-                    if self.path == "/v1/checkout/sessions":
-                        sid = fake.by_key.get(body["idempotency_key"])
-                        if sid is None:
-                            sid = fake.by_key[body["idempotency_key"]] = f"cs_test_{next(fake.ids)}"
-                            fake.sessions[sid] = {"id": sid, "url": f"https://checkout.fake/{sid}", "status": "open",
-                                                  "payment_status": "unpaid", "amount_total": body["amount_total"],
-                                                  "currency": body["currency"], "metadata": body["metadata"]}
-                        return self._answer(200, fake.sessions[sid])
-                    if self.path == "/v1/refunds":
-                        fake.refunds.append((body["session"], body["amount"]))
-                        return self._answer(200, {"id": f"re_{len(fake.refunds)}"})
-                return self._answer(404, {})
-
-            def do_GET(self):
-                with fake.lock:
-                    found = fake.sessions.get(self.path.rsplit("/", 1)[-1])
-                return self._answer(200, found) if found else self._answer(404, {})
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def pay(self, sid: str) -> None:
-        with self.lock:
-            self.sessions[sid].update(status="complete", payment_status="paid")
-
-    def webhook(self, sid: str) -> tuple[bytes, dict[str, str]]:
-        body = json.dumps({"id": f"evt_{uuid.uuid4().hex}", "type": "checkout.session.completed",
-                           "data": {"object": {"id": sid}}}).encode()
-        t = str(int(time.time()))
-        v1 = hmac.new(WEBHOOK_SECRET.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
-        return body, {"Stripe-Signature": f"t={t},v1={v1}", "Content-Type": "application/json"}
+    def stop(self) -> None:
+        try:
+            self.ask("stop")
+        finally:
+            self.process.join(timeout=10)
 
 
 def paid_event(db: rush.Database, tickets: int) -> tuple[str, int, int]:
@@ -132,20 +102,16 @@ def paid_event(db: rush.Database, tickets: int) -> tuple[str, int, int]:
 
 
 def start_backend(db: rush.Database, stripe: FakeStripe):
-    os.environ["AQSTREAM_BENCH_STRIPE_URL"] = stripe.url
-    os.environ["AQSTREAM_STRIPE_API_BASE"] = stripe.url  # for the real provider, once it exists
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "bench" / "stripe_standin"),
-                                                             os.environ.get("PYTHONPATH", "")]))
+    os.environ["AQSTREAM_STRIPE_API_BASE"] = stripe.url
     try:
         return rush.start_backend(db, 1)
     finally:
-        for name in ("AQSTREAM_BENCH_STRIPE_URL", "PYTHONPATH"):
-            os.environ.pop(name, None)
+        os.environ.pop("AQSTREAM_STRIPE_API_BASE", None)
 
 
 async def paid_rush(base: str, org: str, slug: str, type_id: int, clients: int):
     url = f"{base}/api/v1/public/events/{org}/{slug}/registrations"
-    done: list[tuple[int, str, int]] = []  # (order id, token, payment id)
+    done: list[tuple[int, str]] = []  # (order id, checkout session id)
     latencies: list[float] = []
     errors: list[str] = []
     sold_out = asyncio.Event()
@@ -166,32 +132,30 @@ async def paid_rush(base: str, org: str, slug: str, type_id: int, clients: int):
                     if r.status != 201:
                         errors.append(f"register {r.status} {str(answer)[:200]}")
                         continue
-                token = answer["confirmation_url"].rsplit("/", 1)[-1]
-                async with client.post(f"{base}/api/v1/public/orders/{token}/payments", json={}) as r:
-                    paid = await r.json()
-                    if r.status != 200:
-                        errors.append(f"payment {r.status} {str(paid)[:200]}")
-                        continue
+                if not answer.get("payment_url"):
+                    errors.append(f"payment {answer.get('payment_error')}")
+                    continue
                 latencies.append(time.perf_counter() - t0)
-                done.append((answer["id"], token, paid["payment_id"]))
+                done.append((answer["id"], answer["payment_url"].rsplit("/", 1)[-1]))
 
         t0 = time.perf_counter()
         await asyncio.gather(*(buyer(n) for n in range(clients)))
         return done, latencies, time.perf_counter() - t0, errors
 
 
-async def notifications(base: str, org: str, stripe: FakeStripe, sids: list[str], clients: int):
+async def notifications(base: str, org: str, signed: list[tuple[bytes, str]], clients: int):
     url = f"{base}/api/v1/payments/stripe/{org}/webhook"
-    todo = list(sids)
+    todo = list(signed)
     latencies: list[float] = []
     errors: list[str] = []
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients),
                                      timeout=aiohttp.ClientTimeout(total=60)) as client:
         async def sender():
             while todo:
-                body, headers = stripe.webhook(todo.pop())
+                body, signature = todo.pop()
                 t0 = time.perf_counter()
-                async with client.post(url, data=body, headers=headers) as r:
+                async with client.post(url, data=body, headers={"Stripe-Signature": signature,
+                                                                "Content-Type": "application/json"}) as r:
                     answer = await r.json()
                     if r.status != 200 or answer.get("payments") != 1:
                         errors.append(f"{r.status} {str(answer)[:200]}")
@@ -214,11 +178,12 @@ def audit(db: rush.Database, event_id: int, type_id: int, done, stripe: FakeStri
                                  "(payload->>'event_id')::int=%s", (event_id,)).fetchone()[0]
         confirmed = conn.execute("select count(*) from ticket_order where event_id=%s and status='confirmed'",
                                  (event_id,)).fetchone()[0]
-    with stripe.lock:
-        sessions = set(stripe.sessions)
-    lost = sum(1 for order_id, _, payment_id in done if order_id not in orders or pays.get(payment_id) not in sessions)
+    sessions = set(stripe.ask("sessions"))
+    ours = set(pays.values())
+    lost = sum(1 for order_id, sid in done if order_id not in orders or sid not in ours or sid not in sessions)
     return {"holding": holding, "oversold": max(0, holding - quantity) + (sold != holding), "lost": lost,
-            "stray_sessions": len(sessions - set(pays.values())), "succeeded": succeeded, "confirmed": confirmed}
+            "stray_sessions": len(sessions - ours), "sessions": len(sessions), "succeeded": succeeded,
+            "confirmed": confirmed}
 
 
 def main() -> None:
@@ -240,15 +205,14 @@ def main() -> None:
         free = rush.report("free rush (same server)", len(acknowledged), seconds, latencies, oversold, lost)
         done, latencies, seconds, errors = asyncio.run(paid_rush(base, db.org_slug, slug, type_id, args.clients))
         found = audit(db, event_id, type_id, done, stripe)
-        paid = rush.report("paid checkouts (register + start)", len(done), seconds, latencies, found["oversold"],
-                           found["lost"])
-        print(f"  paid / free: {paid / free:.0%}; {len(stripe.sessions)} checkout sessions at the provider, "
+        paid = rush.report("paid checkouts (registration + Checkout Session)", len(done), seconds, latencies,
+                           found["oversold"], found["lost"])
+        print(f"  paid / free: {paid / free:.0%}; {found['sessions']} checkout sessions at the provider, "
               f"{found['stray_sessions']} not ours; {len(errors)} other errors{', e.g. ' + errors[0] if errors else ''}",
               flush=True)
-        sids = [stripe_id for stripe_id in list(stripe.sessions)[: args.notifications]]
-        for sid in sids:
-            stripe.pay(sid)
-        latencies, seconds, errors = asyncio.run(notifications(base, db.org_slug, stripe, sids, args.clients))
+        sids = [sid for _, sid in done][: args.notifications]
+        signed = stripe.ask("pay_and_sign", sids)
+        latencies, seconds, errors = asyncio.run(notifications(base, db.org_slug, signed, args.clients))
         found = audit(db, event_id, type_id, done, stripe)
         print(f"{len(sids)} signed webhooks, {args.clients} senders: {seconds:.2f} s, {len(sids) / seconds:.0f}/s, "
               f"p50 {rush.percentile(latencies, 50) * 1000:.1f} ms, p99 {rush.percentile(latencies, 99) * 1000:.1f} ms; "
@@ -261,7 +225,7 @@ def main() -> None:
             proc.wait(timeout=30)
         except Exception:
             os.killpg(proc.pid, signal.SIGKILL)
-        stripe.server.shutdown()
+        stripe.stop()
         db.drop()
 
 

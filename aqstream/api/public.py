@@ -7,14 +7,17 @@ import asyncio
 from typing import Optional
 
 from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi.concurrency import run_in_threadpool
 from sqlmodel import Session
 
 from aqstream import config
 from aqstream.api import schemas
 from aqstream.api.deps import PREFIX, db
 from aqstream.api.outputs import event_fields, order_out, question_out, ticket_out, ticket_type_out
-from aqstream.db import get_engine
+from aqstream.db import get_engine, session_scope
+from aqstream.services.errors import DomainError, PaymentUnavailable
 from aqstream.services.events import calendar, events, questions
+from aqstream.services.payments import payments
 from aqstream.services.sales import orders, registration, registration_queue
 
 router = APIRouter(prefix=PREFIX, tags=["public"])
@@ -73,10 +76,26 @@ async def register(
     if result.replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
+    payment = {}
+    if result.order.status == "pending" and result.order.payment_method:
+        # The payment is started in the same request (a replay gets the same open payment back).
+        payment = await run_in_threadpool(_start_payment, result.order.access_token)
     return schemas.RegistrationOut(
         **order_out(result.order, result.tickets),
         confirmation_url=f"{config.public_base_url()}/order/{result.order.access_token}",
+        **payment,
     )
+
+
+def _start_payment(access_token: str) -> dict:
+    with session_scope() as session:
+        try:
+            checkout = payments.start(session, access_token, None, config.public_base_url())
+        except PaymentUnavailable:
+            return {"payment_error": PaymentUnavailable.code}
+        except DomainError as exc:  # expired or closed meanwhile: the order says so
+            return {"payment_error": exc.code}
+    return {"payment_url": checkout.redirect_url, "payment_reference": checkout.reference or None}
 
 
 @router.get("/public/orders/{access_token}", response_model=schemas.OrderOut)

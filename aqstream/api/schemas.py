@@ -313,6 +313,12 @@ class OrderOut(BaseModel):
 
 class RegistrationOut(OrderOut):
     confirmation_url: str
+    payment_url: Optional[str] = Field(default=None, description="For a pending paid order: the provider's payment "
+                                       "page to send the buyer to (empty for a bank transfer)")
+    payment_reference: Optional[str] = Field(default=None, description="A bank transfer's reference")
+    payment_error: Optional[str] = Field(default=None, description="payment_unavailable: the provider did not answer; "
+                                         "the order keeps its places, start the payment again with "
+                                         "POST /public/orders/{token}/payments")
 
 
 class CancelIn(Input):
