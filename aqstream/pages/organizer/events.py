@@ -339,6 +339,9 @@ def new_event() -> rx.Component:
                 spacing="4",
                 width="100%",
             ),
+            # Its on_load starts the form afresh (one ticket type row, the connected payment methods): a row
+            # added before it ran would be dropped.
+            fresh=True,
         ),
         size="2",
     )

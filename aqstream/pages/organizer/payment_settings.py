@@ -4,7 +4,7 @@ the provider; bank transfer with its instructions; Russian receipts (54-FZ). Own
 import reflex as rx
 
 from aqstream.components.ui import T, checkbox_field, error_text, field, form_error, labelled_select, shell, when_loaded
-from aqstream.pages.organizer.team import messages, page_top
+from aqstream.pages.organizer.team import page_top
 from aqstream.state.payment_settings import VAT_CODES, PaymentSettingsState
 
 BUTTON = {"min_height": "44px"}
@@ -138,7 +138,8 @@ def payment_settings_page() -> rx.Component:
             rx.vstack(
                 page_top(s, "payments", "payset.title"),
                 rx.text(T("payset.lead"), color_scheme="gray"),
-                messages(rx.Var.create(""), s.notice),
+                rx.cond(s.notice != "", rx.callout(s.notice, icon="circle_check", color_scheme="green", role="status",
+                                                   high_contrast=True, width="100%"), rx.fragment()),
                 rx.form(
                     rx.vstack(
                         form_error(s.errors),
