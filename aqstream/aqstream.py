@@ -21,6 +21,7 @@ from aqstream.pages.organizer.event_tabs import emails_tab, overview_tab, settin
 from aqstream.pages.organizer.events import attendee_page, dashboard, new_event
 from aqstream.pages.organizer.mail import mail_page
 from aqstream.pages.organizer.org_analytics import org_analytics_page
+from aqstream.pages.organizer.payment_settings import payment_settings_page
 from aqstream.pages.organizer.team import audit_page, invite_page, settings_page, team_page
 from aqstream.pages.public.catalog import catalog_page, org_page
 from aqstream.pages.public.event import event_page
@@ -40,6 +41,7 @@ from aqstream.state.home import CreateOrgState, HomeState
 from aqstream.state.mail import MailLogState
 from aqstream.state.org_analytics import OrgAnalyticsState
 from aqstream.state.organizer import AttendeeState, DashboardState, EventFormState
+from aqstream.state.payment_settings import PaymentSettingsState
 from aqstream.state.public import OrderState, PublicEventState
 from aqstream.state.team import AuditState, InviteState, SettingsState, TeamState
 
@@ -103,6 +105,8 @@ app.add_page(profile_page, route="/account/profile", title=titled("profile.title
 app.add_page(verify_email, route="/verify/[token]", title=titled("verify.title"), on_load=VerifyState.on_load)
 app.add_page(team_page, route="/o/[org]/team", title=titled("team.title"), on_load=TeamState.on_load)
 app.add_page(settings_page, route="/o/[org]/settings", title=titled("org.settings.title"), on_load=SettingsState.on_load)
+app.add_page(payment_settings_page, route="/o/[org]/settings/payments", title=titled("payset.title"),
+             on_load=PaymentSettingsState.on_load)
 app.add_page(audit_page, route="/o/[org]/audit", title=titled("audit.title"), on_load=AuditState.on_load)
 app.add_page(org_analytics_page, route="/o/[org]/analytics", title=titled("workspace.tab.analytics"),
              on_load=OrgAnalyticsState.on_load)

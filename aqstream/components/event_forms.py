@@ -2,7 +2,9 @@
 email settings, the description with its Markdown preview, the cover image chooser, and labelled selects."""
 import reflex as rx
 
+from aqstream.components.event_fields import event_field
 from aqstream.components.ui import T, checkbox_field, error_text, field, labelled_select, markdown_text
+from aqstream.services.events import fields
 
 
 def select_field(name: str, label_key: str, options: list[tuple[str, str]], **props) -> rx.Component:
@@ -62,6 +64,8 @@ def ticket_type_fields(prefix: str, e: rx.Var, tt=None) -> list[rx.Component]:
                          default_value=value("quantity")), flex="1 1 120px"),
             spacing="3", wrap="wrap", width="100%",
         ),
+        field("event.ticket_type.price", f"{prefix}price", e, hint_key="event.ticket_type.price_hint",
+              input_mode="decimal", max_length=20, auto_complete="off", default_value=value("price", "")),
         field("ticket_type.description", f"{prefix}description", e, max_length=2000, default_value=value("description")),
         rx.flex(
             rx.box(field("ticket_type.min", f"{prefix}min_per_order", e, type="number", min=1, max=100,
@@ -178,4 +182,53 @@ def cover_chooser(state) -> rx.Component:
         ),
         width="100%",
         id="cover-image",
+    )
+
+
+PAY_METHODS = (("stripe", "pay_stripe"), ("yookassa", "pay_yookassa"), ("bank", "pay_bank"))
+
+
+def payments_card(errors: rx.Var, connected: rx.Var, settings_href: rx.Var, values: rx.Var | None = None,
+                  currency: rx.Var | str = "") -> rx.Component:
+    """The event's payments: its currency, the methods it offers (each saying when the organization has not
+    connected it yet, with the way to the payment settings), how long an unpaid order holds its places, and
+    the refund on an attendee's cancellation. `connected`: the organization's methods; `values`: the saved
+    event as `fields.form_strings` shows it (None for a new event)."""
+    def value(name: str):
+        return values[name] if values is not None else fields.get(name).form_default or ""
+
+    def method(name: str, column: str) -> rx.Component:
+        checked = (values[column] != "") if values is not None else False
+        return rx.vstack(
+            checkbox_field(T(f"event.{column}"), column, default_checked=checked),
+            rx.cond(
+                connected.contains(name),
+                rx.fragment(),
+                rx.text(T("event.method_not_connected"), " ",
+                        rx.link(T("event.method_settings_link"), href=settings_href, underline="always"),
+                        size="2", color_scheme="gray", id=f"f-{column}-hint"),
+            ),
+            spacing="0",
+            width="100%",
+        )
+
+    def pair(*parts) -> rx.Component:
+        return rx.flex(*[rx.box(p, flex="1 1 220px") for p in parts], spacing="3", wrap="wrap", width="100%")
+
+    return rx.card(
+        rx.vstack(
+            rx.heading(T("event.payments"), size="5", as_="h2", id="payments"),
+            rx.text(T("event.payments_hint"), size="2", color_scheme="gray"),
+            rx.box(event_field("currency", errors, values["currency"] if values is not None else currency,
+                               auto_complete="off", placeholder=currency, style={"text_transform": "uppercase"}),
+                   max_width="260px", width="100%"),
+            *[method(name, column) for name, column in PAY_METHODS],
+            pair(event_field("hold_minutes", errors, value("hold_minutes")),
+                 event_field("bank_transfer_days", errors, value("bank_transfer_days"))),
+            pair(event_field("refund_until", errors, value("refund_until")),
+                 event_field("refund_percent", errors, value("refund_percent"))),
+            spacing="3",
+            width="100%",
+        ),
+        width="100%",
     )

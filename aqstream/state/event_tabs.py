@@ -8,9 +8,9 @@ import reflex as rx
 
 from aqstream import config
 from aqstream.db import session_scope
-from aqstream.i18n import format_number
+from aqstream.i18n import format_money, format_number
 from aqstream.services.errors import DomainError
-from aqstream.services.events import event_emails, event_lifecycle, events, fields, media, overview, questions
+from aqstream.services.events import event_emails, event_lifecycle, events, fields, media, overview, prices, questions
 from aqstream.services.org.permissions import MANAGE_EVENTS, Principal
 from aqstream.state.workspace import EventTabState
 
@@ -112,6 +112,7 @@ class EventOverviewState(EventTabState):
 def _ticket_type_input(form: dict, prefix: str) -> events.TicketTypeInput:
     return events.TicketTypeInput(
         name=form.get(f"{prefix}name", ""), quantity=form.get(f"{prefix}quantity", ""),
+        price=form.get(f"{prefix}price", ""),  # "15.50" in the event's currency, read by the service
         description=form.get(f"{prefix}description", ""), min_per_order=form.get(f"{prefix}min_per_order") or 1,
         max_per_order=form.get(f"{prefix}max_per_order") or 10,
         sales_start_local=form.get(f"{prefix}sales_start_at") or None,
@@ -149,6 +150,8 @@ class EventTicketsState(EventTabState):
             {"id": str(tt.id), "name": tt.name, "sold": str(tt.sold), "quantity": str(tt.quantity),
              "hidden": "1" if tt.hidden else "", "description": tt.description, "min": str(tt.min_per_order),
              "max": str(tt.max_per_order), "start": _local(tt.sales_start_at, tz), "end": _local(tt.sales_end_at, tz),
+             "price": prices.format_price(tt.price_minor, tt.currency),
+             "price_text": format_money(tt.price_minor, tt.currency, self.lang) if tt.price_minor else "",
              "link": f"{self.public_url}?code={tt.unlock_code}" if tt.hidden and self.can_manage else ""}
             for tt in types
         ]
@@ -302,6 +305,7 @@ class EventSettingsState(EventTabState):
     values: dict[str, str] = {}
     description: str = ""
     flags: dict[str, bool] = {}  # one_per_email, listed, names_editable
+    pay_methods: list[str] = []  # the organization's connected payment methods
     cover_url: str = ""
     errors: dict[str, str] = {}
     busy: bool = False
@@ -323,6 +327,7 @@ class EventSettingsState(EventTabState):
             return redirect
         if event is not None:
             self._show(event)
+            self.pay_methods = self._connected_methods()
             if self.router.url.query_parameters.get("cover"):  # just made with "Save and add a cover image"
                 self.notice = self.t("settings.cover_next")
 

@@ -23,6 +23,7 @@ from aqstream.services.org.permissions import (
     access_by_slug,
     sees,
 )
+from aqstream.services.payments import settings as payment_settings
 from aqstream.services.platform import tenants
 from aqstream.services.reports import mail_log
 from aqstream.services.sales import attendees, orders
@@ -41,6 +42,7 @@ class OrgState(AppState):
     org_suspended: bool = False  # the members' banner: read only while the platform's admins suspend it
     suspension_reason: str = ""
     _org_id: int = 0
+    _org_currency: str = "EUR"
     _support_seen: tuple = ()  # (path, monotonic time) of the support view's last audited visit
 
     def _open_org(self, allowed=VIEW_ATTENDEES) -> bool:
@@ -61,6 +63,7 @@ class OrgState(AppState):
             return False
         self.found, self.org_name, self.role, self._org_id = True, got.organization.name, got.role, got.organization.id
         self.org_time_zone = got.organization.time_zone
+        self._org_currency = got.organization.currency
         self.org_suspended = got.organization.status == SUSPENDED
         self.suspension_reason = got.organization.suspension_reason if self.org_suspended else ""
         return True
@@ -88,6 +91,15 @@ class OrgState(AppState):
         except DomainError as exc:
             return exc
         return None
+
+    def _connected_methods(self) -> list[str]:
+        """The payment methods the organization has connected (what an event's form may offer), for those
+        who edit events; [] when the caller may not know."""
+        try:
+            with session_scope() as session:
+                return list(payment_settings.connected_methods(session, Principal(self._user_id), self._org_id))
+        except DomainError:
+            return []
 
 
 def _page_number(raw) -> int:
@@ -231,6 +243,8 @@ class DashboardState(OrgState):
 
 class EventFormState(OrgState):
     errors: dict[str, str] = {}
+    pay_methods: list[str] = []  # the organization's connected payment methods
+    org_currency: str = ""  # what an event's currency left empty means
     busy: bool = False
     tt_rows: list[int] = [0]
     description: str = ""  # kept when the field is left, for the Markdown preview
@@ -244,7 +258,9 @@ class EventFormState(OrgState):
         if redirect := self._require_user():
             return redirect
         self.loaded = True
-        self._open_org(MANAGE_EVENTS)
+        if self._open_org(MANAGE_EVENTS):
+            self.pay_methods = self._connected_methods()
+            self.org_currency = self._org_currency
 
     @rx.event
     def set_description(self, text: str):
@@ -273,7 +289,8 @@ class EventFormState(OrgState):
         self.busy = True
         rows = list(self.tt_rows)
         data = events.input_from_form(form, ticket_types=[
-            events.TicketTypeInput(form.get(f"tt.{r}.name", ""), form.get(f"tt.{r}.quantity", "")) for r in rows
+            events.TicketTypeInput(form.get(f"tt.{r}.name", ""), form.get(f"tt.{r}.quantity", ""),
+                                   price=form.get(f"tt.{r}.price", "")) for r in rows
         ])
         try:
             with session_scope() as session:

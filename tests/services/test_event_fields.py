@@ -174,8 +174,9 @@ def test_a_submitted_form_becomes_the_service_input():
         ends_local="2031-06-01T21:00", time_zone="Europe/Berlin", capacity=None, registration_opens_local=None,
         registration_closes_local="2031-05-31T12:00", one_registration_per_email=False, locale="", city="Berlin",
         tags="jazz, music", listed=True, attendees_can_edit_names=False, reminder_hours="24",
-        confirmation_text="Bring a friend", reminder_text="", notify_email="a@example.com",
-        ticket_types=[events.TicketTypeInput("GA", "5")])
+        confirmation_text="Bring a friend", reminder_text="", notify_email="a@example.com", currency="",
+        pay_stripe=False, pay_yookassa=False, pay_bank=False, hold_minutes="15", bank_transfer_days="3",
+        refund_until_local=None, refund_percent="100", ticket_types=[events.TicketTypeInput("GA", "5")])
     # An empty form: what each field means by being left out (a missing checkbox is unchecked).
     empty = events.input_from_form({})
     assert (empty.title, empty.capacity, empty.listed, empty.reminder_hours, empty.tags) == ("", None, False, "24", "")

@@ -2,7 +2,7 @@
 import reflex as rx
 
 from aqstream.components.event_fields import event_field
-from aqstream.components.event_forms import description_with_preview, email_settings
+from aqstream.components.event_forms import description_with_preview, email_settings, payments_card
 from aqstream.components.org_banners import org_banners
 from aqstream.components.ui import (
     T,
@@ -233,11 +233,14 @@ def dashboard() -> rx.Component:
 def ticket_type_row(row: rx.Var) -> rx.Component:
     name = "tt." + row.to_string() + ".name"
     quantity = "tt." + row.to_string() + ".quantity"
+    price = "tt." + row.to_string() + ".price"
     return rx.card(
         rx.flex(
             rx.box(var_field(T("event.ticket_type.name"), name, EventFormState.errors, max_length=120), flex="2 1 200px"),
             rx.box(var_field(T("event.ticket_type.quantity"), quantity, EventFormState.errors, type="number", min=1,
                              max=1000000, input_mode="numeric"), flex="1 1 120px"),
+            rx.box(var_field(T("event.ticket_type.price"), price, EventFormState.errors, input_mode="decimal",
+                             max_length=20, auto_complete="off", placeholder="0.00"), flex="1 1 120px"),
             rx.button(
                 rx.icon("trash-2"),
                 type="button",
@@ -298,7 +301,10 @@ def new_event() -> rx.Component:
                         ),
                         checkbox_field(T("event.one_per_email"), "one_registration_per_email"),
                         email_settings(errors),
+                        payments_card(errors, EventFormState.pay_methods, "/o/" + EventFormState.org_slug + "/settings/payments",
+                                      currency=EventFormState.org_currency),
                         rx.heading(T("event.ticket_types"), size="5", as_="h2"),
+                        rx.text(T("event.ticket_type.price_hint"), size="2", color_scheme="gray"),
                         rx.text(rx.cond(errors.contains("ticket_types"), errors["ticket_types"], ""), color_scheme="red",
                                 size="2", role="alert"),
                         rx.foreach(EventFormState.tt_rows, ticket_type_row),
@@ -333,6 +339,9 @@ def new_event() -> rx.Component:
                 spacing="4",
                 width="100%",
             ),
+            # Its on_load starts the form afresh (one ticket type row, the connected payment methods): a row
+            # added before it ran would be dropped.
+            fresh=True,
         ),
         size="2",
     )

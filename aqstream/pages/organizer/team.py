@@ -43,6 +43,7 @@ def org_nav(state, current: str) -> rx.Component:
                 rx.fragment(
                     link("team.title", "/team", "team"),
                     link("org.settings.title", "/settings", "settings"),
+                    link("payset.title", "/settings/payments", "payments"),
                     link("audit.title", "/audit", "audit"),
                     link("mail.title", "/mail", "mail"),
                 ),

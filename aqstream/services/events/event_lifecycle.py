@@ -61,6 +61,12 @@ def _recipients(session: Session, event_id: int) -> list[dict]:
 
 
 
+def _has_paid_orders(session: Session, event_id: int) -> bool:
+    """Whether any order of the event (whatever its status) was for money."""
+    return session.exec(select(Order.id).where(Order.event_id == event_id, Order.total_minor > 0).limit(1)).first() \
+        is not None
+
+
 def update_event(session: Session, principal: Principal, organization_id: int, event_id: int,
                  data: EventInput, *, keep_emails: bool = False) -> Event:
     """Change an event's own fields (ticket types and questions have their own editors). Attendees of a
@@ -69,12 +75,14 @@ def update_event(session: Session, principal: Principal, organization_id: int, e
     event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
     if event.status not in EDITABLE:
         raise Conflict("event.not_editable")
+    org = session.get(Organization, organization_id)
     checker = Checker()
-    clean = _check_event(checker, data, event.time_zone)
+    clean = _check_event(checker, data, event.time_zone, org.currency)
     if clean.capacity is not None and clean.capacity < event.sold:
         checker.fail("capacity", "event.capacity_below_sold")
+    if "currency" not in checker.errors and clean.currency != event.currency and _has_paid_orders(session, event.id):
+        checker.fail("currency", "event.currency_locked")  # its orders' money is in the old one
     checker.raise_if_any()
-    org = session.get(Organization, organization_id)
     if org.max_tickets_per_event is not None:
         quantities = session.exec(select(TicketType.quantity).where(TicketType.event_id == event.id)).all()
         tenants.check_ticket_limit(org, tenants.Places(clean.capacity, list(quantities)))
@@ -92,6 +100,12 @@ def update_event(session: Session, principal: Principal, organization_id: int, e
     if not inventory.resize_event(session, event.id, capacity, Event.status == status, **values):
         session.rollback()
         raise ValidationError({"capacity": "event.capacity_below_sold"})
+    if "currency" in changed:  # the prices are in the event's currency
+        # Asked again now that the event's row is locked by the write above: a registration takes it too.
+        if _has_paid_orders(session, event.id):
+            session.rollback()
+            raise ValidationError({"currency": "event.currency_locked"})
+        session.exec(update(TicketType).where(TicketType.event_id == event.id).values(currency=values["currency"]))
     moved = [k for k in ("starts_at", "ends_at", "venue", "online_url") if k in changed]
     if {"starts_at", "reminder_hours"} & set(changed):
         reminders.reschedule(session, event.id, clean.starts_at, values["reminder_hours"])

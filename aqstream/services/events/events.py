@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
+from babel.numbers import list_currencies
 from slugify import slugify
 from sqlalchemy import case, func
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +17,7 @@ from aqstream.db import begin_write
 from aqstream.models import Event, Order, Organization, Ticket, TicketType
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, IllegalTransition, NotFound, ValidationError
-from aqstream.services.events import fields
+from aqstream.services.events import fields, prices
 from aqstream.services.lifecycle import PUBLIC_EVENT, EventStatus, TicketStatus, check, move
 from aqstream.services.notify import domain_events
 from aqstream.services.org.permissions import (
@@ -43,13 +44,14 @@ class TicketTypeInput:
     name: str
     quantity: int | str | None
     description: str = ""
-    price_minor: int | str | None = 0  # minor units of the organization's currency; only free until payments
+    price_minor: int | str | None = 0  # minor units of the event's currency (services/events/prices.py reads "15.50")
     sales_start_local: datetime | str | None = None  # wall-clock time in the event's zone
     sales_end_local: datetime | str | None = None
     min_per_order: int | str | None = 1
     max_per_order: int | str | None = 10
     hidden: bool = False
     sort_order: int | str | None = None
+    price: str | None = None  # the price as typed in a form ("15.50", major units); given, it wins over price_minor
 
 
 DEFAULT_REMINDER_HOURS = fields.get("reminder_hours").default
@@ -133,13 +135,18 @@ class _CleanTicketType:
     sort_order: int | None
 
 
-def _check_ticket_type(checker: Checker, prefix: str, tt: TicketTypeInput, tz: str | None) -> _CleanTicketType:
+def _check_ticket_type(checker: Checker, prefix: str, tt: TicketTypeInput, tz: str | None,
+                       currency: str = "EUR") -> _CleanTicketType:
+    """One ticket type's input checked; a price typed as text (`tt.price`) is read in `currency`, the event's."""
     p = f"{prefix}." if prefix else ""
     name = checker.text(f"{p}name", tt.name, max_len=120)
     quantity = checker.int_range(f"{p}quantity", tt.quantity, low=1, high=MAX_CAPACITY)
     description = checker.text(f"{p}description", tt.description, max_len=2000, required=False)
-    price = checker.int_range(f"{p}price_minor", tt.price_minor if tt.price_minor not in (None, "") else 0,
-                              low=0, high=100_000_000)
+    if tt.price is not None:
+        price = prices.check_price(checker, f"{p}price", tt.price, currency)
+    else:
+        price = checker.int_range(f"{p}price_minor", tt.price_minor if tt.price_minor not in (None, "") else 0,
+                                  low=0, high=prices.MAX_PRICE_MINOR)
     low = checker.int_range(f"{p}min_per_order", tt.min_per_order if tt.min_per_order not in (None, "") else 1,
                             low=1, high=100) or 1
     high = checker.int_range(f"{p}max_per_order", tt.max_per_order if tt.max_per_order not in (None, "") else 10,
@@ -207,11 +214,24 @@ MAX_TAGS, MAX_TAG_LEN = fields.get("tags").max_items, fields.get("tags").item_ma
 normalize_tags = fields.normalize_tags
 
 
-def _check_event(checker: Checker, data: EventInput, default_tz: str) -> _CleanEvent:
+def check_currency(checker: Checker, name: str, value: str | None, default: str = "") -> str:
+    """An ISO 4217 code Babel knows, upper-cased; empty means `default` (the organization's currency)."""
+    code = (value or "").strip().upper()
+    if not code:
+        return default
+    if len(code) != 3 or code not in list_currencies():
+        checker.fail(name, "event.currency_invalid")
+    return code
+
+
+def _check_event(checker: Checker, data: EventInput, default_tz: str, default_currency: str = "") -> _CleanEvent:
     """The event's own fields, checked and converted to UTC; errors go into the checker. Each field's own
-    limits come from its declaration (`fields.FIELDS`); the rules between fields are here."""
+    limits come from its declaration (`fields.FIELDS`); the rules between fields are here. An empty currency
+    is `default_currency` (the organization's)."""
     own = {f.name: fields.check_simple(checker, f, getattr(data, f.attr)) for f in fields.FIELDS
            if f.kind not in (fields.DATETIME, fields.TIME_ZONE)}
+    if "currency" not in checker.errors:
+        own["currency"] = check_currency(checker, "currency", own["currency"], default_currency)
     if not own["venue"] and not own["online_url"] and "online_url" not in checker.errors:
         checker.fail("venue", "event.venue_or_online_required")
     tz = checker.time_zone("time_zone", data.time_zone or default_tz)
@@ -225,8 +245,9 @@ def _check_event(checker: Checker, data: EventInput, default_tz: str) -> _CleanE
     starts_utc, ends_utc = utc["starts_at"], utc["ends_at"]
     if starts_utc and ends_utc and ends_utc <= starts_utc:
         checker.fail("ends_at", "event.ends_before_start")
-    if own["reminder_hours"] is None:
-        own["reminder_hours"] = DEFAULT_REMINDER_HOURS
+    for f in fields.FIELDS:  # a number left empty that has a default (the reminder, the holds, the refund)
+        if f.kind == fields.INT and own[f.name] is None and f.default is not None:
+            own[f.name] = f.default
     return _CleanEvent({**own, **utc, "time_zone": tz})
 
 
@@ -234,13 +255,15 @@ def create_event(session: Session, principal: Principal, organization_id: int, d
     """Create a draft event with its ticket types. Everything is checked before anything is written."""
     org = access(session, principal, organization_id, MANAGE_EVENTS).organization
     checker = Checker()
-    clean = _check_event(checker, data, org.time_zone)
+    clean = _check_event(checker, data, org.time_zone, org.currency)
     good_tz = clean.time_zone if "time_zone" not in checker.errors else None
     if not data.ticket_types:
         checker.fail("ticket_types", "event.ticket_type_required")
     if len(data.ticket_types) > 50:
         checker.fail("ticket_types", "event.too_many_ticket_types")
-    types = [_check_ticket_type(checker, f"ticket_types.{i}", tt, good_tz) for i, tt in enumerate(data.ticket_types[:50])]
+    currency = clean.currency if "currency" not in checker.errors else org.currency
+    types = [_check_ticket_type(checker, f"ticket_types.{i}", tt, good_tz, currency)
+             for i, tt in enumerate(data.ticket_types[:50])]
     checker.raise_if_any()
     tenants.check_ticket_limit(org, tenants.Places(clean.capacity, [t.quantity for t in types]))
     title = clean.title
@@ -261,7 +284,7 @@ def create_event(session: Session, principal: Principal, organization_id: int, d
         session.rollback()
         raise Conflict("event.slug_race")
     for position, clean in enumerate(types):
-        session.add(_new_ticket_type(event.id, org.currency, clean, position))
+        session.add(_new_ticket_type(event.id, event.currency, clean, position))
     domain_events.record(session, "event.created", {"event_id": event.id, "title": title},
                          organization_id=org.id, actor_user_id=principal.user_id)
     session.commit()
@@ -273,7 +296,7 @@ def _checked_ticket_type(session: Session, principal: Principal, organization_id
     """The event (for a manager) and the checked ticket type input, then a write transaction begun."""
     event = get_event(session, principal, organization_id, event_id, MANAGE_EVENTS)
     checker = Checker()
-    clean = _check_ticket_type(checker, "", data, event.time_zone)
+    clean = _check_ticket_type(checker, "", data, event.time_zone, event.currency)
     checker.raise_if_any()
     org = session.get(Organization, organization_id)
     if org.max_tickets_per_event is not None:  # the organization's limit of places per event, this type included
@@ -292,8 +315,7 @@ def add_ticket_type(
     if count >= 50:
         session.rollback()
         raise ValidationError({"name": "event.too_many_ticket_types"})
-    currency = session.exec(select(Organization.currency).where(Organization.id == organization_id)).one()
-    tt = _new_ticket_type(event.id, currency, clean, count)
+    tt = _new_ticket_type(event.id, event.currency, clean, count)
     session.add(tt)
     session.flush()
     domain_events.record(session, "ticket_type.added",
@@ -316,6 +338,8 @@ def update_ticket_type(
     )
     if clean.sort_order is not None:
         values["sort_order"] = clean.sort_order
+    if data.price is not None:  # a form's price ("15.50"); orders already placed keep what they cost
+        values["price_minor"] = clean.price_minor
     if not inventory.resize_ticket_type(session, event.id, ticket_type_id, clean.quantity, **values):
         exists = session.exec(
             select(TicketType.id).where(TicketType.id == ticket_type_id, TicketType.event_id == event.id)

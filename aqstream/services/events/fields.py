@@ -87,11 +87,34 @@ FIELDS: tuple[EventField, ...] = (
                description="Added to the reminder email"),
     EventField("notify_email", EMAILS, "event.notify_email", "event.notify_email_hint", max_len=1300, max_items=5,
                description="Told of each new registration: up to 5 addresses separated by commas; empty: nobody"),
+    # Payments (services/payments): the currency of the event's prices, the methods it offers, how long a
+    # pending order holds its places, and until when and how much an attendee's cancellation gives back.
+    EventField("currency", TEXT, "event.currency", "event.currency_hint", max_len=3,
+               description='ISO 4217 code of the ticket prices, e.g. "EUR"; empty: the organization\'s currency',
+               example="EUR"),
+    EventField("pay_stripe", BOOL, "event.pay_stripe", default=False,
+               description="Offer card payment through the organization's Stripe account"),
+    EventField("pay_yookassa", BOOL, "event.pay_yookassa", default=False,
+               description="Offer payment through the organization's YooKassa shop"),
+    EventField("pay_bank", BOOL, "event.pay_bank", default=False,
+               description="Offer bank transfer with the organization's instructions"),
+    EventField("hold_minutes", INT, "event.hold_minutes", "event.hold_minutes_hint", default=15, low=5, high=1440,
+               form_default="15", description="A card payment's pending order holds its places this long"),
+    EventField("bank_transfer_days", INT, "event.bank_transfer_days", "event.bank_transfer_days_hint", default=3,
+               low=1, high=30, form_default="3", description="A bank transfer's pending order holds its places this long"),
+    EventField("refund_until", DATETIME, "event.refund_until", "event.refund_until_hint", default=None,
+               input_name="refund_until_local",
+               description="Attendees may cancel with a refund until then (wall-clock time in time_zone); null: never"),
+    EventField("refund_percent", INT, "event.refund_percent", "event.refund_percent_hint", default=100, low=0,
+               high=100, form_default="100", description="How much of the price an attendee's cancellation gives back"),
 )
 
 BY_NAME: dict[str, EventField] = {f.name: f for f in FIELDS}
 # The event's email settings: the Emails tab saves these on their own, the editor keeps them.
 EMAIL_FIELDS = ("reminder_hours", "confirmation_text", "reminder_text", "notify_email")
+# The event's payment settings: the Payments card of the event's forms.
+PAYMENT_FIELDS = ("currency", "pay_stripe", "pay_yookassa", "pay_bank", "hold_minutes", "bank_transfer_days",
+                  "refund_until", "refund_percent")
 
 
 def get(name: str) -> EventField:

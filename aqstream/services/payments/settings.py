@@ -15,7 +15,7 @@ from aqstream.db import begin_write
 from aqstream.models import Event, PaymentSettings
 from aqstream.services.clock import utcnow
 from aqstream.services.notify import domain_events
-from aqstream.services.org.permissions import MANAGE_SETTINGS, Principal, access
+from aqstream.services.org.permissions import MANAGE_EVENTS, MANAGE_SETTINGS, Need, Principal, access
 from aqstream.services.payments import keys, providers
 from aqstream.services.validation import Checker
 
@@ -213,3 +213,18 @@ def _built(name: str, first: str, second: str, test_mode: bool, _base: str, _tim
 def receipts(session: Session, organization_id: int) -> tuple[bool, int]:
     row = _row(session, organization_id)
     return row.receipts_enabled, row.receipt_vat_code
+
+
+def connected_methods(session: Session, principal: Principal, organization_id: int) -> tuple[str, ...]:
+    """The methods an event of this organization may offer now, for those who edit events (who may not see the
+    settings themselves): the event form says which of its choices still need connecting."""
+    access(session, principal, organization_id, Need(MANAGE_EVENTS, writes=False))
+    return available(_row(session, organization_id))
+
+
+def notification_urls(public_base_url: str, org_slug: str) -> dict[str, str]:
+    """Where each provider sends its notifications for this organization (what the settings page tells the
+    organizer to paste into the provider's dashboard); the routes are api/payments.py's."""
+    base = f"{public_base_url.rstrip('/')}/api/v1/payments"
+    return {providers.STRIPE: f"{base}/{providers.STRIPE}/{org_slug}/webhook",
+            providers.YOOKASSA: f"{base}/{providers.YOOKASSA}/{org_slug}/notification"}
