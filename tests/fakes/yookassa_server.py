@@ -294,6 +294,7 @@ def _error(code: str, description: str, parameter: str | None = None) -> dict:
 
 def _handler(fake: FakeYooKassa) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        disable_nagle_algorithm = True  # no 40 ms stall between headers and body on a kept-alive connection
         protocol_version = "HTTP/1.1"
 
         def _serve(self, method: str) -> None:

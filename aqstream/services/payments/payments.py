@@ -16,7 +16,6 @@ were sold, or the order was cancelled, the money goes back: a Refund (refunds.py
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping
@@ -32,7 +31,7 @@ from aqstream.services.errors import Conflict, NotFound, PaymentUnavailable, Val
 from aqstream.services.lifecycle import EventStatus, OrderStatus, PaymentStatus, RefundStatus, TicketStatus, move
 from aqstream.services.notify import domain_events
 from aqstream.services.org.permissions import MANAGE_EVENTS, Principal, access
-from aqstream.services.payments import providers, settings
+from aqstream.services.payments import providers, records, settings
 from aqstream.services.payments.providers import ProviderRefused, ProviderUnavailable, Remote
 from aqstream.services.sales import inventory, pending_orders, registration
 
@@ -45,15 +44,6 @@ class Checkout:
     method: str
     redirect_url: str  # the provider's page; "" for a bank transfer (the order page shows the instructions)
     reference: str = ""
-
-
-def _key(order: Order, attempt: int) -> str:
-    base = order.idempotency_key or f"aqstream-order-{order.id}"
-    return base if attempt == 1 else f"{base}:{attempt}"
-
-
-def _reference(order: Order) -> str:
-    return f"AQ-{order.id}-{secrets.token_hex(2).upper()}"
 
 
 def _lines(session: Session, order: Order) -> tuple[providers.Line, ...]:
@@ -86,37 +76,45 @@ def start(session: Session, access_token: str, method: str | None, base_url: str
         if provider_name == method and status == PaymentStatus.PENDING and (redirect_url or method == providers.BANK):
             return Checkout(payment_id, method, redirect_url, reference)
     provider = settings.provider_for(session, order.organization_id, method, row)
-    attempt = (earlier[0][1] if earlier else 0) + 1  # a racing start takes the same number: the unique key refuses one
     order_page = f"{base_url.rstrip('/')}/order/{order.access_token}"
     lines = _lines(session, order)
-    begin_write(session)
-    try:
-        payment = Payment(organization_id=order.organization_id, event_id=order.event_id, order_id=order.id,
-                          attempt=attempt, provider=method, status=PaymentStatus.CREATED, amount_minor=order.total_minor,
-                          currency=order.currency, idempotency_key=_key(order, attempt),
-                          reference=_reference(order) if method == providers.BANK else "",
-                          test_mode=provider.test_mode, created_at=now, updated_at=now)
-        session.add(payment)
-        if method != order.payment_method:
-            session.exec(update(Order).where(Order.id == order.id).values(payment_method=method))
-        session.flush()
-        payment_id, reference = payment.id, payment.reference
-        request = providers.CheckoutRequest(
-            order_id=order.id, payment_id=payment_id, amount_minor=order.total_minor, currency=order.currency,
-            description=f"{event.title} #{order.id}"[:128], buyer_email=order.buyer_email,
-            return_url=f"{order_page}?paid=1", cancel_url=order_page, idempotency_key=_key(order, attempt),
-            lines=lines, locale=order.locale,
-            expires_in_seconds=max(60, int(((order.expires_at or now) - now).total_seconds())),
-            receipt=row.receipts_enabled and method == providers.YOOKASSA, vat_code=row.receipt_vat_code,
-        )
-    except IntegrityError:  # another start of this order took the attempt's number at the same moment
+    latest = earlier[0] if earlier else None
+    if latest is not None and latest[2] == method and latest[3] == PaymentStatus.CREATED:
+        # Written with the order (or by a start that never heard back): asked again under the same key, so the
+        # provider answers with the same payment rather than a second one.
+        payment_id, attempt, reference = latest[0], latest[1], latest[5]
         session.rollback()
-        raise Conflict("payment.in_progress") from None
-    except BaseException:
-        session.rollback()
-        raise
-    # Committed before the provider is asked (nothing it answers is lost), and no connection is held while it thinks.
-    session.commit()
+    else:
+        attempt = (latest[1] if latest else 0) + 1  # a racing start takes the same number: the unique key refuses one
+        begin_write(session)
+        try:
+            payment = Payment(organization_id=order.organization_id, event_id=order.event_id, order_id=order.id,
+                              attempt=attempt, provider=method, status=PaymentStatus.CREATED,
+                              amount_minor=order.total_minor, currency=order.currency,
+                              idempotency_key=records.key(order.idempotency_key, order.id, attempt),
+                              reference=records.reference(order.id) if method == providers.BANK else "",
+                              test_mode=provider.test_mode, created_at=now, updated_at=now)
+            session.add(payment)
+            if method != order.payment_method:
+                session.exec(update(Order).where(Order.id == order.id).values(payment_method=method))
+            session.flush()
+            payment_id, reference = payment.id, payment.reference
+        except IntegrityError:  # another start of this order took the attempt's number at the same moment
+            session.rollback()
+            raise Conflict("payment.in_progress") from None
+        except BaseException:
+            session.rollback()
+            raise
+        # Committed before the provider is asked (nothing it answers is lost), and no connection is held meanwhile.
+        session.commit()
+    request = providers.CheckoutRequest(
+        order_id=order.id, payment_id=payment_id, amount_minor=order.total_minor, currency=order.currency,
+        description=f"{event.title} #{order.id}"[:128], buyer_email=order.buyer_email,
+        return_url=f"{order_page}?paid=1", cancel_url=order_page,
+        idempotency_key=records.key(order.idempotency_key, order.id, attempt), lines=lines, locale=order.locale,
+        expires_in_seconds=max(60, int(((order.expires_at or now) - now).total_seconds())),
+        receipt=row.receipts_enabled and method == providers.YOOKASSA, vat_code=row.receipt_vat_code,
+    )
     try:
         created = provider.create_payment(request)
     except (ProviderUnavailable, ProviderRefused) as exc:
@@ -124,7 +122,7 @@ def start(session: Session, access_token: str, method: str | None, base_url: str
         _mark(session, payment_id, PaymentStatus.FAILED, last_error=f"create: {type(exc).__name__}: {exc}"[:500])
         raise PaymentUnavailable() from exc
     _mark(session, payment_id, PaymentStatus.PENDING, provider_payment_id=created.provider_payment_id,
-          redirect_url=created.redirect_url[:2000])
+          redirect_url=created.redirect_url[:2000], test_mode=provider.test_mode, last_error="")
     if method == providers.BANK:
         _bank_instructions_queued(session, payment_id)
     return Checkout(payment_id, method, created.redirect_url, reference)

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write, session_scope
-from aqstream.models import Answer, Event, Order, Organization, Ticket, TicketType
+from aqstream.models import Answer, Event, Order, Organization, Payment, Ticket, TicketType
 from aqstream.services.accounts.accounts import normalize_locale
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import (
@@ -39,6 +39,7 @@ from aqstream.services.events.events import get_public_event
 from aqstream.services.lifecycle import EventStatus, OrderStatus, TicketStatus
 from aqstream.services.notify import domain_events, email_kinds
 from aqstream.services.org.permissions import SUSPENDED
+from aqstream.services.payments import records as payment_records
 from aqstream.services.payments import settings as payment_settings
 from aqstream.services.platform import tenants
 from aqstream.services.sales import inventory
@@ -645,6 +646,13 @@ def _write(session: Session, ctx: _Context, plans: list[_Plan], now) -> list[Reg
                               r.added_by or r.user_id))
     if answer_rows:
         conn.execute(insert(Answer.__table__), answer_rows)
+    # A paid order's first payment attempt, in the same transaction: starting the payment then only asks the provider.
+    payment_rows = [payment_records.first_attempt(
+        organization_id=org_id, event_id=event_id, order_id=order_id, method=plan.method, amount_minor=row["total_minor"],
+        currency=row["currency"], idempotency_key=plan.request.key, now=now)
+        for plan, order_id, row in zip(plans, order_ids, order_rows) if plan.method and row["status"] == OrderStatus.PENDING]
+    if payment_rows:
+        conn.execute(insert(Payment.__table__), payment_rows)
     # Their handlers (services/notify/notifications.py) write the audit entries and queue the emails.
     domain_events.record_all(session, [
         domain_events.New(name, payload, org_id, actor, o.buyer_email)
