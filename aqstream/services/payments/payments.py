@@ -77,7 +77,13 @@ def start(session: Session, access_token: str, method: str | None, base_url: str
             return Checkout(payment_id, method, redirect_url, reference)
     provider = settings.provider_for(session, order.organization_id, method, row)
     order_page = f"{base_url.rstrip('/')}/order/{order.access_token}"
-    lines = _lines(session, order)
+    # Plain values, read before the transaction ends (which would expire the rows and read them again).
+    ask = dict(order_id=order.id, amount_minor=order.total_minor, currency=order.currency,
+               description=f"{event.title} #{order.id}"[:128], buyer_email=order.buyer_email,
+               return_url=f"{order_page}?paid=1", cancel_url=order_page, lines=_lines(session, order),
+               locale=order.locale, expires_in_seconds=max(60, int(((order.expires_at or now) - now).total_seconds())),
+               receipt=row.receipts_enabled and method == providers.YOOKASSA, vat_code=row.receipt_vat_code)
+    base_key = order.idempotency_key
     latest = earlier[0] if earlier else None
     if latest is not None and latest[2] == method and latest[3] == PaymentStatus.CREATED:
         # Written with the order (or by a start that never heard back): asked again under the same key, so the
@@ -107,14 +113,8 @@ def start(session: Session, access_token: str, method: str | None, base_url: str
             raise
         # Committed before the provider is asked (nothing it answers is lost), and no connection is held meanwhile.
         session.commit()
-    request = providers.CheckoutRequest(
-        order_id=order.id, payment_id=payment_id, amount_minor=order.total_minor, currency=order.currency,
-        description=f"{event.title} #{order.id}"[:128], buyer_email=order.buyer_email,
-        return_url=f"{order_page}?paid=1", cancel_url=order_page,
-        idempotency_key=records.key(order.idempotency_key, order.id, attempt), lines=lines, locale=order.locale,
-        expires_in_seconds=max(60, int(((order.expires_at or now) - now).total_seconds())),
-        receipt=row.receipts_enabled and method == providers.YOOKASSA, vat_code=row.receipt_vat_code,
-    )
+    request = providers.CheckoutRequest(payment_id=payment_id, idempotency_key=records.key(base_key, ask["order_id"],
+                                                                                          attempt), **ask)
     try:
         created = provider.create_payment(request)
     except (ProviderUnavailable, ProviderRefused) as exc:
