@@ -6,9 +6,9 @@ from datetime import datetime
 import reflex as rx
 
 from aqstream.db import session_scope
-from aqstream.i18n import format_datetime, format_number, t, tn
+from aqstream.i18n import format_datetime, format_money, format_number, t, tn
 from aqstream.services.checkin import scans
-from aqstream.services.errors import DomainError, Forbidden, NotFound, OrganizationSuspended
+from aqstream.services.errors import DomainError, Forbidden, NotFound, OrganizationSuspended, ValidationError
 from aqstream.services.events import events
 from aqstream.services.org import organizations
 from aqstream.services.org.permissions import (
@@ -23,6 +23,7 @@ from aqstream.services.org.permissions import (
     access_by_slug,
     sees,
 )
+from aqstream.services.payments import amounts, payments, refunds
 from aqstream.services.platform import tenants
 from aqstream.services.reports import mail_log
 from aqstream.services.sales import attendees, orders
@@ -305,6 +306,18 @@ class AttendeeState(OrgState):
     can_manage: bool = False
     error: str = ""
     notice: str = ""
+    # The order's payment (services/payments/summary.py), formatted here in the reader's language.
+    pay: dict[str, str] = {}
+    pay_lines: list[dict[str, str]] = []  # each payment attempt
+    refund_lines: list[dict[str, str]] = []  # each refund
+    refund_tickets: dict[str, str] = {}  # a valid ticket of the order -> its default refund, formatted
+    # The refund form: open for the whole order ("") or one ticket (its id), the amount shown first, its errors.
+    refund_open: bool = False
+    refund_ticket: str = ""
+    refund_default: str = ""
+    refund_errors: dict[str, str] = {}
+    refund_version: int = 0
+    _pay_raw: dict = {}
 
     def _read(self) -> None:
         if not self._open_org(VIEW_ATTENDEES):
@@ -332,6 +345,114 @@ class AttendeeState(OrgState):
         self.history_raw = [{"at": h.at.isoformat(), "action": h.action, "actor": h.actor} for h in seen.history]
         self.checkins_raw = [{"list_id": str(c.list_id), "list": c.list_name, "at": c.at.isoformat(),
                               "device": c.device, "inside": "1" if c.inside else ""} for c in seen.checkins]
+        self._show_payment(seen.payment)
+
+    def _show_payment(self, p) -> None:
+        if p is None:
+            self.pay, self.pay_lines, self.refund_lines, self.refund_tickets, self._pay_raw = {}, [], [], {}, {}
+            return
+        lang, cur = self.lang, p.currency
+        money = lambda v: format_money(v, cur, lang)  # noqa: E731
+        tz = self.ticket.get("tz", "UTC")
+        self._pay_raw = {"currency": cur, "refundable": p.refundable_minor,
+                         "tickets": {str(k): v for k, v in p.ticket_refunds.items()}}
+        self.pay = {"method": t(f"payment_method.{p.method}", lang) if p.method else "", "total": money(p.total_minor),
+                    "status": p.status, "paid": money(p.paid_minor) if p.paid_minor else "",
+                    "refunded": money(p.refunded_minor) if p.refunded_minor else "",
+                    "refundable": money(p.refundable_minor), "can_mark_paid": "1" if p.can_mark_paid else "",
+                    "can_refund": "1" if p.can_refund else "", "free": "1" if p.total_minor <= 0 else ""}
+        self.pay_lines = [{"id": str(x.id), "label": t("payment.attempt", lang, n=x.attempt),
+                           "method": t(f"payment_method.{x.provider}", lang), "amount": money(x.amount_minor),
+                           "status": x.status, "reference": x.reference,
+                           "at": format_datetime(x.paid_at or x.created_at, tz, lang)} for x in p.payments]
+        self.refund_lines = [{"id": str(r.id), "amount": format_money(r.amount_minor, r.currency, lang),
+                              "status": r.status, "reason": t(f"refund.reason.{r.reason}", lang),
+                              "at": format_datetime(r.done_at or r.created_at, tz, lang)} for r in p.refunds]
+        self.refund_tickets = {str(k): money(v) for k, v in p.ticket_refunds.items() if v > 0}
+
+    # --- payments: mark a transfer paid, refund, retry a refund (MANAGE_EVENTS) -----------------------------------
+
+    @rx.event
+    def open_refund(self, ticket_id: str = ""):
+        """The refund form, for the whole order or one of its tickets, showing what it would give back in full."""
+        raw = self._pay_raw
+        if not self.can_manage or not raw:
+            return
+        amount = raw["tickets"].get(ticket_id) if ticket_id else raw["refundable"]
+        if amount is None:
+            return
+        self.refund_open, self.refund_ticket, self.refund_errors = True, ticket_id, {}
+        self.refund_default = amounts.plain(amount, raw["currency"]) if amount > 0 else ""
+        self.refund_version += 1
+        self.notice, self.error = "", ""
+
+    @rx.event
+    def close_refund(self):
+        self.refund_open, self.refund_errors = False, {}
+
+    @rx.event
+    def refund(self, form: dict):
+        raw = self._pay_raw
+        if not raw or not self.can_manage:
+            return
+        currency = raw["currency"]
+        try:
+            amount = amounts.parse_amount(form.get("refund_amount", ""), currency, field="refund_amount")
+        except ValidationError as exc:
+            self.refund_errors = self._errors_text(exc)
+            return
+        order_id = int(self.ticket.get("order_id", "0"))
+        ticket_id = int(self.refund_ticket) if self.refund_ticket.isdigit() else None
+        cancel = ticket_id is not None or bool(form.get("refund_cancel"))
+        reason = str(form.get("refund_reason") or "")[:2000]
+        done = {}
+
+        def act(session, principal):
+            done["result"] = refunds.cancel_with_refund(session, principal, self._org_id, order_id, ticket_id=ticket_id,
+                                                        amount_minor=amount, reason=reason, cancel=cancel)
+        if exc := self._run(act, MANAGE_EVENTS):
+            if isinstance(exc, ValidationError):
+                params = {k: format_money(v, currency, self.lang) if k == "max" else v for k, v in exc.params.items()}
+                self.refund_errors = {"refund_amount": self.t(key, **params) for key in exc.errors.values()}
+            else:
+                self.refund_errors = {"form": self.t(exc.message_key, **exc.params)}
+            return
+        result = done["result"]
+        self.refund_open, self.refund_errors = False, {}
+        if result.refund_id is None:
+            self.notice = self.t("attendee.cancelled_notice")
+        else:
+            self.notice = self.t(f"refund.notice.{result.status or 'pending'}",
+                                 amount=format_money(result.amount_minor, currency, self.lang))
+        self.error = ""
+        self._read()
+
+    @rx.event
+    def mark_paid(self):
+        order_id = int(self.ticket.get("order_id", "0"))
+        outcome = {}
+
+        def act(session, principal):
+            outcome["value"] = payments.mark_paid(session, principal, self._org_id, order_id)
+        if exc := self._run(act, MANAGE_EVENTS):
+            self.error, self.notice = self.t(exc.message_key, **exc.params), ""
+            return
+        self.error, self.notice = "", self.t(f"payment.marked.{outcome['value']}")
+        self._read()
+
+    @rx.event
+    def retry_refund(self, refund_id: str):
+        if not refund_id.isdigit():
+            return
+        status = {}
+
+        def act(session, principal):
+            status["value"] = refunds.retry(session, principal, self._org_id, int(refund_id))
+        if exc := self._run(act, MANAGE_EVENTS):
+            self.error, self.notice = self.t(exc.message_key, **exc.params), ""
+            return
+        self.error, self.notice = "", self.t(f"refund.retried.{status['value'] or 'pending'}")
+        self._read()
 
     @rx.var
     def history(self) -> list[dict[str, str]]:
@@ -372,6 +493,7 @@ class AttendeeState(OrgState):
     def on_load(self):
         self.ticket, self.answers, self.others, self.history_raw, self.error, self.notice = {}, [], [], [], "", ""
         self.checkins_raw = []
+        self.refund_open, self.refund_errors, self.refund_ticket = False, {}, ""
         self.found = True
         if redirect := self._require_user():
             return redirect
