@@ -173,12 +173,12 @@ def test_the_attendee_list_and_exports_carry_the_total_and_payment_status_withou
     owner, org = make.org()
     event, (tt,) = bank_event(make, session, owner, org, price_minor=1999)
     p = Principal(owner.id)
-    paid = paid_order(session, owner, org, event, tt.id, name="Paid Person")
+    paid_order(session, owner, org, event, tt.id, name="Paid Person")
     partly = paid_order(session, owner, org, event, tt.id, name="Partly Person")
     refunds.cancel_with_refund(session, p, org.id, partly.order.id, amount_minor=999, cancel=False)
     gone = paid_order(session, owner, org, event, tt.id, name="Gone Person")
     refunds.cancel_with_refund(session, p, org.id, gone.order.id)
-    waiting = bank_order(session, org, event, tt.id, name="Waiting Person")
+    bank_order(session, org, event, tt.id, name="Waiting Person")
     free = attendees.add_attendee(session, p, org.id, event.id, name="Free Guest", email="guest@example.com",
                                   ticket_type_id=tt.id, notify=False)
     expected = {"Paid Person": "paid", "Partly Person": "partly_refunded", "Gone Person": "refunded",
