@@ -307,17 +307,13 @@ class AttendeeState(OrgState):
     error: str = ""
     notice: str = ""
     # The order's payment (services/payments/summary.py), formatted here in the reader's language.
-    pay: dict[str, str] = {}
-    pay_lines: list[dict[str, str]] = []  # each payment attempt
-    refund_lines: list[dict[str, str]] = []  # each refund
-    refund_tickets: dict[str, str] = {}  # a valid ticket of the order -> its default refund, formatted
+    payment_raw: dict = {}
     # The refund form: open for the whole order ("") or one ticket (its id), the amount shown first, its errors.
     refund_open: bool = False
     refund_ticket: str = ""
     refund_default: str = ""
     refund_errors: dict[str, str] = {}
     refund_version: int = 0
-    _pay_raw: dict = {}
 
     def _read(self) -> None:
         if not self._open_org(VIEW_ATTENDEES):
@@ -348,34 +344,67 @@ class AttendeeState(OrgState):
         self._show_payment(seen.payment)
 
     def _show_payment(self, p) -> None:
+        """The order's payment as plain values (minor units, codes, ISO times); the vars below format them in the
+        reader's language, so switching it shows the money and the words anew."""
         if p is None:
-            self.pay, self.pay_lines, self.refund_lines, self.refund_tickets, self._pay_raw = {}, [], [], {}, {}
+            self.payment_raw = {}
             return
-        lang, cur = self.lang, p.currency
-        money = lambda v: format_money(v, cur, lang)  # noqa: E731
-        tz = self.ticket.get("tz", "UTC")
-        self._pay_raw = {"currency": cur, "refundable": p.refundable_minor,
-                         "tickets": {str(k): v for k, v in p.ticket_refunds.items()}}
-        self.pay = {"method": t(f"payment_method.{p.method}", lang) if p.method else "", "total": money(p.total_minor),
-                    "status": p.status, "paid": money(p.paid_minor) if p.paid_minor else "",
-                    "refunded": money(p.refunded_minor) if p.refunded_minor else "",
-                    "refundable": money(p.refundable_minor), "can_mark_paid": "1" if p.can_mark_paid else "",
-                    "can_refund": "1" if p.can_refund else "", "free": "1" if p.total_minor <= 0 else ""}
-        self.pay_lines = [{"id": str(x.id), "label": t("payment.attempt", lang, n=x.attempt),
-                           "method": t(f"payment_method.{x.provider}", lang), "amount": money(x.amount_minor),
-                           "status": x.status, "reference": x.reference,
-                           "at": format_datetime(x.paid_at or x.created_at, tz, lang)} for x in p.payments]
-        self.refund_lines = [{"id": str(r.id), "amount": format_money(r.amount_minor, r.currency, lang),
-                              "status": r.status, "reason": t(f"refund.reason.{r.reason}", lang),
-                              "at": format_datetime(r.done_at or r.created_at, tz, lang)} for r in p.refunds]
-        self.refund_tickets = {str(k): money(v) for k, v in p.ticket_refunds.items() if v > 0}
+        self.payment_raw = {
+            "method": p.method, "total": p.total_minor, "currency": p.currency, "status": p.status,
+            "paid": p.paid_minor, "refunded": p.refunded_minor, "refundable": p.refundable_minor,
+            "can_mark_paid": p.can_mark_paid, "can_refund": p.can_refund,
+            "tickets": {str(k): v for k, v in p.ticket_refunds.items() if v > 0},
+            "payments": [{"id": x.id, "attempt": x.attempt, "provider": x.provider, "status": x.status,
+                          "amount": x.amount_minor, "currency": x.currency, "reference": x.reference,
+                          "at": (x.paid_at or x.created_at).isoformat()} for x in p.payments],
+            "refunds": [{"id": r.id, "amount": r.amount_minor, "currency": r.currency, "status": r.status,
+                         "reason": r.reason, "at": (r.done_at or r.created_at).isoformat()} for r in p.refunds],
+        }
+
+    def _money(self, amount: int, currency: str | None = None) -> str:
+        return format_money(amount, currency or self.payment_raw.get("currency", "EUR"), self.lang)
+
+    def _when(self, iso: str) -> str:
+        return format_datetime(datetime.fromisoformat(iso), self.ticket.get("tz", "UTC"), self.lang)
+
+    @rx.var
+    def pay(self) -> dict[str, str]:
+        p = self.payment_raw
+        if not p:
+            return {}
+        return {"method": t(f"payment_method.{p['method']}", self.lang) if p["method"] else "",
+                "total": self._money(p["total"]), "status": p["status"],
+                "paid": self._money(p["paid"]) if p["paid"] else "",
+                "refunded": self._money(p["refunded"]) if p["refunded"] else "",
+                "refundable": self._money(p["refundable"]), "can_mark_paid": "1" if p["can_mark_paid"] else "",
+                "can_refund": "1" if p["can_refund"] else ""}
+
+    @rx.var
+    def pay_lines(self) -> list[dict[str, str]]:
+        """Each payment attempt: "Attempt 1 · Bank transfer · €50", its status, when, a transfer's reference."""
+        return [{"id": str(x["id"]), "label": t("payment.attempt", self.lang, n=x["attempt"]),
+                 "method": t(f"payment_method.{x['provider']}", self.lang),
+                 "amount": self._money(x["amount"], x["currency"]), "status": x["status"],
+                 "reference": x["reference"], "at": self._when(x["at"])}
+                for x in self.payment_raw.get("payments", [])]
+
+    @rx.var
+    def refund_lines(self) -> list[dict[str, str]]:
+        return [{"id": str(r["id"]), "amount": self._money(r["amount"], r["currency"]), "status": r["status"],
+                 "reason": t(f"refund.reason.{r['reason']}", self.lang), "at": self._when(r["at"])}
+                for r in self.payment_raw.get("refunds", [])]
+
+    @rx.var
+    def refund_tickets(self) -> dict[str, str]:
+        """The order's valid tickets with money to give back -> that amount, formatted."""
+        return {k: self._money(v) for k, v in self.payment_raw.get("tickets", {}).items()}
 
     # --- payments: mark a transfer paid, refund, retry a refund (MANAGE_EVENTS) -----------------------------------
 
     @rx.event
     def open_refund(self, ticket_id: str = ""):
         """The refund form, for the whole order or one of its tickets, showing what it would give back in full."""
-        raw = self._pay_raw
+        raw = self.payment_raw
         if not self.can_manage or not raw:
             return
         amount = raw["tickets"].get(ticket_id) if ticket_id else raw["refundable"]
@@ -392,7 +421,7 @@ class AttendeeState(OrgState):
 
     @rx.event
     def refund(self, form: dict):
-        raw = self._pay_raw
+        raw = self.payment_raw
         if not raw or not self.can_manage:
             return
         currency = raw["currency"]
@@ -493,7 +522,7 @@ class AttendeeState(OrgState):
     def on_load(self):
         self.ticket, self.answers, self.others, self.history_raw, self.error, self.notice = {}, [], [], [], "", ""
         self.checkins_raw = []
-        self.refund_open, self.refund_errors, self.refund_ticket = False, {}, ""
+        self.refund_open, self.refund_errors, self.refund_ticket, self.payment_raw = False, {}, "", {}
         self.found = True
         if redirect := self._require_user():
             return redirect

@@ -23,8 +23,10 @@ def _badge(value, keys_prefix: str, colors) -> rx.Component:
                     color_scheme=rx.match(value, *colors, "gray"), size="2", high_contrast=True)
 
 
-def refund_button(ticket_id, label) -> rx.Component:
-    """"Cancel and refund" one ticket of the order (when it has money to give back)."""
+def refund_button(ticket_id, name) -> rx.Component:
+    """"Cancel and refund" one ticket of the order (when it has money to give back), named by its holder (or
+    its number when it has no name)."""
+    label = rx.cond(name != "", name, "#" + ticket_id)
     return rx.cond(
         S.can_manage & S.refund_tickets.contains(ticket_id),
         rx.button(rx.icon("undo-2", size=14, aria_hidden="true"), T("refund.cancel_ticket"), size="1", variant="soft",
