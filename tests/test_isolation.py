@@ -126,3 +126,51 @@ def test_api_routes_answer_404_for_another_tenant(use_db, session, two_tenants):
         other = client.post("/api/v1/auth/token", json={"email": alice.email, "password": "a-good-long-passphrase",
                                                         "organization": org_b.slug})
         assert other.status_code == 404
+
+
+def test_another_tenants_payments_cannot_be_refunded_marked_paid_or_retried(use_db, make, session):
+    """Organization B's paid order, pending bank order and failed refund: 404 for A's members, through the services
+    and the API, and nothing of B's changes."""
+    from fastapi.testclient import TestClient
+    from sqlmodel import select
+
+    from aqstream.api.app import create_api
+    from aqstream.models import Payment, Refund
+    from aqstream.services.payments import payments, refunds, summary
+    from tests.services.paid_orders import bank_event, bank_order, paid_order
+
+    alice, org_a = make.org()
+    bob, org_b = make.org()
+    event_b, (tt_b,) = bank_event(make, session, bob, org_b)
+    paid = paid_order(session, bob, org_b, event_b, tt_b.id, name="Bianca Paid")
+    pending = bank_order(session, org_b, event_b, tt_b.id, name="Bruno Pending")
+    payment = session.exec(select(Payment).where(Payment.order_id == paid.order.id)).one()
+    payment.provider = "stripe"  # not connected: the refund B asks for fails, and waits for a retry
+    session.add(payment)
+    session.commit()
+    failed = refunds.cancel_with_refund(session, Principal(bob.id), org_b.id, paid.order.id, amount_minor=100,
+                                        cancel=False)
+    assert failed.status == "failed"
+    me = Principal(alice.id)
+    for org_id in (org_a.id, org_b.id):
+        for call in (lambda: refunds.cancel_with_refund(session, me, org_id, paid.order.id),
+                     lambda: refunds.cancel_with_refund(session, me, org_id, paid.order.id, amount_minor=1, cancel=False),
+                     lambda: payments.mark_paid(session, me, org_id, pending.order.id),
+                     lambda: refunds.retry(session, me, org_id, failed.refund_id),
+                     lambda: summary.order_payment(session, me, org_id, paid.order.id)):
+            with pytest.raises(NotFound):
+                call()
+    with TestClient(create_api()) as client:
+        token = client.post("/api/v1/auth/token", json={"email": alice.email, "password": "a-good-long-passphrase"})
+        auth = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        for url, body in ((f"/api/v1/orders/{paid.order.id}/refund", {"amount_minor": 100, "cancel": False}),
+                          (f"/api/v1/orders/{paid.order.id}/refund", None),
+                          (f"/api/v1/orders/{pending.order.id}/mark-paid", None),
+                          (f"/api/v1/refunds/{failed.refund_id}/retry", None)):
+            response = client.post(url, headers=auth, **({"json": body} if body else {}))
+            assert response.status_code == 404, (url, response.status_code, response.text)
+            assert response.json()["error"]["code"] == "not_found"
+    session.expire_all()
+    assert session.get(Order, paid.order.id).status == "confirmed"
+    assert session.get(Order, pending.order.id).status == "pending"
+    assert [r.status for r in session.exec(select(Refund).where(Refund.order_id == paid.order.id)).all()] == ["failed"]

@@ -35,6 +35,18 @@ class TilesOut(BaseModel):
     revenue: dict[str, int]
 
 
+class MoneyOut(BaseModel):
+    currency: str = Field(description="ISO 4217")
+    paid_minor: int = Field(description="Succeeded payments, minor units")
+    pending_minor: int = Field(description="Orders awaiting payment, minor units")
+    refunded_minor: int = Field(description="Refunds pending or done, minor units")
+
+
+def money_out(rows) -> list[MoneyOut]:
+    return [MoneyOut(currency=r.currency, paid_minor=r.paid_minor, pending_minor=r.pending_minor,
+                     refunded_minor=r.refunded_minor) for r in rows]
+
+
 class TypeOut(BaseModel):
     id: int
     name: str
@@ -81,6 +93,7 @@ class AnalyticsOut(BaseModel):
     sources: list[SourceOut]
     checked_in: int
     arrivals: list[ArrivalOut]
+    money: list[MoneyOut] = Field(description="Per currency, whatever the period: paid, awaiting payment, refunded")
 
 
 def analytics_out(result: analytics.EventAnalytics) -> AnalyticsOut:
@@ -100,6 +113,7 @@ def analytics_out(result: analytics.EventAnalytics) -> AnalyticsOut:
                  for r in result.sources],
         checked_in=result.checked_in,
         arrivals=[ArrivalOut(at=at.isoformat(), count=n) for at, n in result.arrivals],
+        money=money_out(result.money),
     )
 
 
@@ -143,6 +157,7 @@ class OrgAnalyticsOut(BaseModel):
     weeks: list[WeekOut]
     events: list[OrgEventOut] = Field(description="Upcoming events first (soonest first), then past ones")
     top: list[int] = Field(description="Ids of the events that registered most in these weeks, most first")
+    money: list[MoneyOut] = Field(description="Per currency, all events: paid, awaiting payment, refunded")
 
 
 @router.get("/orgs/current/analytics", response_model=OrgAnalyticsOut, tags=["analytics"])
@@ -162,4 +177,5 @@ def organization_analytics(
                             registered_visitors=e.registered_visitors, conversion=e.conversion,
                             revenue=dict(e.revenue), in_period=e.in_period) for e in result.events],
         top=[e.event_id for e in result.top],
+        money=money_out(result.money),
     )

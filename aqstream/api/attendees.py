@@ -43,6 +43,10 @@ class AttendeeOut(BaseModel):
     checked_in_at: Optional[datetime]
     registered_at: datetime
     checked_in_device: str = ""
+    order_total_minor: int = Field(default=0, description="The order's total, in minor units of `currency`")
+    currency: str = ""
+    payment_status: str = Field(default="free", description="The order's: free, awaiting (payment), unpaid, paid, "
+                                "partly_refunded, refunded")
 
 
 class AttendeePageOut(BaseModel):
@@ -182,7 +186,7 @@ def export_response(principal: Principal, organization_id: int, event_id: int, f
     checkout, so a slow download holds no connection. At most config.max_exports() run at once (503 beyond)."""
     labels = {k: t(f"export.{k}", locale) for k in
               ("name", "email", "buyer_email", "ticket_type", "code", "status", "checked_in_at", "checked_in_device",
-               "registered_at")}
+               "registered_at", "order_total", "payment_status")}
     with session_scope() as session:
         event = events.get_event(session, principal, organization_id, event_id, VIEW_ATTENDEES)
         export = attendees.export_rows(session, principal, organization_id, event_id, labels, query, locale)

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from babel.dates import get_day_names, get_month_names
 from babel.numbers import format_currency, format_percent, get_decimal_symbol, get_group_symbol
 
-from aqstream.i18n import LOCALES, minor_to_decimal
+from aqstream.i18n import LOCALES, format_money, minor_to_decimal
 from aqstream.services.reports.exports import _cell
 
 PALETTE = ("#3e63dd", "#30a46c", "#f76b15", "#8e4ec6", "#e54666", "#12a594", "#ffc53d", "#5b5bd6")
@@ -81,6 +81,15 @@ def money(revenue: dict[str, int], lang: str) -> str:
     """Amounts per currency from integer minor units, exactly (no float), e.g. "1 500,00 €, 300 ₽"; "0" if none."""
     return ", ".join(format_currency(minor_to_decimal(v, c), c, locale=_lang(lang))
                      for c, v in sorted(revenue.items())) or "0"
+
+
+def money_rows(rows, lang: str) -> list[dict[str, str]]:
+    """The revenue per currency (services/payments/summary.Revenue) as the analytics pages' money table: paid,
+    awaiting payment, refunded and net, each formatted exactly from minor units."""
+    return [{"currency": r.currency, "paid": format_money(r.paid_minor, r.currency, _lang(lang)),
+             "pending": format_money(r.pending_minor, r.currency, _lang(lang)),
+             "refunded": format_money(r.refunded_minor, r.currency, _lang(lang)),
+             "net": format_money(r.net_minor, r.currency, _lang(lang))} for r in rows]
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:

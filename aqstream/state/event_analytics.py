@@ -40,6 +40,7 @@ class EventAnalyticsState(EventTabState):
     fig_arrivals: go.Figure = charts.empty()
     fig_funnel: go.Figure = charts.empty()
     funnel_summary: str = ""  # "" while nobody visited in the period: no funnel chart then
+    money: list[dict[str, str]] = []  # per currency: paid, pending, refunded, net (formatted from minor units)
     arrivals: list[dict[str, str]] = []  # time, count: the arrivals chart's table (empty: nobody checked in yet)
     plot_config: dict = {}  # Plotly's config with the reader's locale (state/charts.py)
     watching: bool = False
@@ -71,7 +72,7 @@ class EventAnalyticsState(EventTabState):
             self.range_errors = self._errors_text(exc)
             return
         self.range_errors = {}
-        version = repr((got.tiles, got.days, got.types, got.funnel, got.sources, got.arrivals, self.lang))
+        version = repr((got.tiles, got.days, got.types, got.funnel, got.sources, got.arrivals, got.money, self.lang))
         if version != self._version:
             self._version = version
             self._show(got)
@@ -84,6 +85,7 @@ class EventAnalyticsState(EventTabState):
         steps = {f.step: f.count for f in got.funnel}
         conversion = min(1.0, steps["confirmed"] / steps["view"]) if steps.get("view") else None
         self.plot_config = charts.plot_config(lang)
+        self.money = charts.money_rows(got.money, lang)
         self.tiles = [
             {"label": self.t("analytics.tile.tickets"), "value": n(t.tickets)},
             {"label": self.t("analytics.tile.orders"), "value": n(t.orders)},

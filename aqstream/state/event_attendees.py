@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import reflex as rx
 
 from aqstream.db import session_scope
-from aqstream.i18n import format_number, tn
+from aqstream.i18n import format_money, format_number, tn
 from aqstream.services.errors import DomainError, NotFound
 from aqstream.services.events import events
 from aqstream.services.org.permissions import MANAGE_EVENTS, Principal
@@ -132,7 +132,8 @@ class AttendeesTabState(EventTabState):
              "name_state": "" if r.attendee_name else ("missing" if r.buyer_email else "deleted"),
              "email": r.attendee_email, "buyer_email": r.buyer_email if r.buyer_email != r.attendee_email else "",
              "type": r.ticket_type, "code": r.code, "status": r.status, "checked_in": "1" if r.checked_in_at else "",
-             "device": r.checked_in_device,
+             "device": r.checked_in_device, "pay": r.payment_status,
+             "total": format_money(r.order_total_minor, r.currency, self.lang) if r.currency else "",
              "registered": r.registered_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), "href": base + str(r.ticket_id)}
             for r in found.rows
         ]

@@ -13,6 +13,7 @@ from aqstream.db import session_scope
 from aqstream.i18n import format_datetime, format_number, tn
 from aqstream.services.errors import DomainError
 from aqstream.services.org.permissions import VIEW_ATTENDEES, Principal
+from aqstream.services.payments import summary
 from aqstream.services.reports import org_analytics
 from aqstream.state import charts
 from aqstream.state.organizer import OrgState
@@ -61,6 +62,7 @@ class OrgAnalyticsState(OrgState):
             "totals": got.totals,
             "upcoming": got.upcoming,
             "revenue": got.revenue,
+            "money": [(r.currency, r.paid_minor, r.pending_minor, r.refunded_minor) for r in got.money],
         }
 
     @rx.event
@@ -113,6 +115,11 @@ class OrgAnalyticsState(OrgState):
             {"label": self.t("analytics.org.tile.upcoming"), "value": n(self._got["upcoming"])},
             {"label": self.t("analytics.org.tile.revenue"), "value": charts.money(self._got["revenue"], lang)},
         ]
+
+    @rx.var
+    def money(self) -> list[dict[str, str]]:
+        """Paid, awaiting payment and refunded per currency, all events."""
+        return charts.money_rows([summary.Revenue(*r) for r in self._got.get("money", [])], self.lang)
 
     @rx.var
     def week_rows(self) -> list[dict[str, str]]:

@@ -6,9 +6,9 @@ from datetime import datetime
 import reflex as rx
 
 from aqstream.db import session_scope
-from aqstream.i18n import format_datetime, format_number, t, tn
+from aqstream.i18n import format_datetime, format_money, format_number, t, tn
 from aqstream.services.checkin import scans
-from aqstream.services.errors import DomainError, Forbidden, NotFound, OrganizationSuspended
+from aqstream.services.errors import DomainError, Forbidden, NotFound, OrganizationSuspended, ValidationError
 from aqstream.services.events import events
 from aqstream.services.org import organizations
 from aqstream.services.org.permissions import (
@@ -23,6 +23,7 @@ from aqstream.services.org.permissions import (
     access_by_slug,
     sees,
 )
+from aqstream.services.payments import amounts, payments, refunds
 from aqstream.services.payments import settings as payment_settings
 from aqstream.services.platform import tenants
 from aqstream.services.reports import mail_log
@@ -322,6 +323,14 @@ class AttendeeState(OrgState):
     can_manage: bool = False
     error: str = ""
     notice: str = ""
+    # The order's payment (services/payments/summary.py), formatted here in the reader's language.
+    payment_raw: dict = {}
+    # The refund form: open for the whole order ("") or one ticket (its id), the amount shown first, its errors.
+    refund_open: bool = False
+    refund_ticket: str = ""
+    refund_default: str = ""
+    refund_errors: dict[str, str] = {}
+    refund_version: int = 0
 
     def _read(self) -> None:
         if not self._open_org(VIEW_ATTENDEES):
@@ -349,6 +358,147 @@ class AttendeeState(OrgState):
         self.history_raw = [{"at": h.at.isoformat(), "action": h.action, "actor": h.actor} for h in seen.history]
         self.checkins_raw = [{"list_id": str(c.list_id), "list": c.list_name, "at": c.at.isoformat(),
                               "device": c.device, "inside": "1" if c.inside else ""} for c in seen.checkins]
+        self._show_payment(seen.payment)
+
+    def _show_payment(self, p) -> None:
+        """The order's payment as plain values (minor units, codes, ISO times); the vars below format them in the
+        reader's language, so switching it shows the money and the words anew."""
+        if p is None:
+            self.payment_raw = {}
+            return
+        self.payment_raw = {
+            "method": p.method, "total": p.total_minor, "currency": p.currency, "status": p.status,
+            "paid": p.paid_minor, "refunded": p.refunded_minor, "refundable": p.refundable_minor,
+            "can_mark_paid": p.can_mark_paid, "can_refund": p.can_refund,
+            "tickets": {str(k): v for k, v in p.ticket_refunds.items() if v > 0},
+            "payments": [{"id": x.id, "attempt": x.attempt, "provider": x.provider, "status": x.status,
+                          "amount": x.amount_minor, "currency": x.currency, "reference": x.reference,
+                          "at": (x.paid_at or x.created_at).isoformat()} for x in p.payments],
+            "refunds": [{"id": r.id, "amount": r.amount_minor, "currency": r.currency, "status": r.status,
+                         "reason": r.reason, "at": (r.done_at or r.created_at).isoformat()} for r in p.refunds],
+        }
+
+    def _money(self, amount: int, currency: str | None = None) -> str:
+        return format_money(amount, currency or self.payment_raw.get("currency", "EUR"), self.lang)
+
+    def _when(self, iso: str) -> str:
+        return format_datetime(datetime.fromisoformat(iso), self.ticket.get("tz", "UTC"), self.lang)
+
+    @rx.var
+    def pay(self) -> dict[str, str]:
+        p = self.payment_raw
+        if not p:
+            return {}
+        return {"method": t(f"payment_method.{p['method']}", self.lang) if p["method"] else "",
+                "total": self._money(p["total"]), "status": p["status"],
+                "paid": self._money(p["paid"]) if p["paid"] else "",
+                "refunded": self._money(p["refunded"]) if p["refunded"] else "",
+                "refundable": self._money(p["refundable"]), "can_mark_paid": "1" if p["can_mark_paid"] else "",
+                "can_refund": "1" if p["can_refund"] else ""}
+
+    @rx.var
+    def pay_lines(self) -> list[dict[str, str]]:
+        """Each payment attempt: "Attempt 1 · Bank transfer · €50", its status, when, a transfer's reference."""
+        return [{"id": str(x["id"]), "label": t("payment.attempt", self.lang, n=x["attempt"]),
+                 "method": t(f"payment_method.{x['provider']}", self.lang),
+                 "amount": self._money(x["amount"], x["currency"]), "status": x["status"],
+                 "reference": x["reference"], "at": self._when(x["at"])}
+                for x in self.payment_raw.get("payments", [])]
+
+    @rx.var
+    def refund_lines(self) -> list[dict[str, str]]:
+        return [{"id": str(r["id"]), "amount": self._money(r["amount"], r["currency"]), "status": r["status"],
+                 "reason": t(f"refund.reason.{r['reason']}", self.lang), "at": self._when(r["at"])}
+                for r in self.payment_raw.get("refunds", [])]
+
+    @rx.var
+    def refund_tickets(self) -> dict[str, str]:
+        """The order's valid tickets with money to give back -> that amount, formatted."""
+        return {k: self._money(v) for k, v in self.payment_raw.get("tickets", {}).items()}
+
+    # --- payments: mark a transfer paid, refund, retry a refund (MANAGE_EVENTS) -----------------------------------
+
+    @rx.event
+    def open_refund(self, ticket_id: str = ""):
+        """The refund form, for the whole order or one of its tickets, showing what it would give back in full."""
+        raw = self.payment_raw
+        if not self.can_manage or not raw:
+            return
+        amount = raw["tickets"].get(ticket_id) if ticket_id else raw["refundable"]
+        if amount is None:
+            return
+        self.refund_open, self.refund_ticket, self.refund_errors = True, ticket_id, {}
+        self.refund_default = amounts.plain(amount, raw["currency"]) if amount > 0 else ""
+        self.refund_version += 1
+        self.notice, self.error = "", ""
+
+    @rx.event
+    def close_refund(self):
+        self.refund_open, self.refund_errors = False, {}
+
+    @rx.event
+    def refund(self, form: dict):
+        raw = self.payment_raw
+        if not raw or not self.can_manage:
+            return
+        currency = raw["currency"]
+        try:
+            amount = amounts.parse_amount(form.get("refund_amount", ""), currency, field="refund_amount")
+        except ValidationError as exc:
+            self.refund_errors = self._errors_text(exc)
+            return
+        order_id = int(self.ticket.get("order_id", "0"))
+        ticket_id = int(self.refund_ticket) if self.refund_ticket.isdigit() else None
+        cancel = ticket_id is not None or bool(form.get("refund_cancel"))
+        reason = str(form.get("refund_reason") or "")[:2000]
+        done = {}
+
+        def act(session, principal):
+            done["result"] = refunds.cancel_with_refund(session, principal, self._org_id, order_id, ticket_id=ticket_id,
+                                                        amount_minor=amount, reason=reason, cancel=cancel)
+        if exc := self._run(act, MANAGE_EVENTS):
+            if isinstance(exc, ValidationError):
+                params = {k: format_money(v, currency, self.lang) if k == "max" else v for k, v in exc.params.items()}
+                self.refund_errors = {"refund_amount": self.t(key, **params) for key in exc.errors.values()}
+            else:
+                self.refund_errors = {"form": self.t(exc.message_key, **exc.params)}
+            return
+        result = done["result"]
+        self.refund_open, self.refund_errors = False, {}
+        if result.refund_id is None:
+            self.notice = self.t("attendee.cancelled_notice")
+        else:
+            self.notice = self.t(f"refund.notice.{result.status or 'pending'}",
+                                 amount=format_money(result.amount_minor, currency, self.lang))
+        self.error = ""
+        self._read()
+
+    @rx.event
+    def mark_paid(self):
+        order_id = int(self.ticket.get("order_id", "0"))
+        outcome = {}
+
+        def act(session, principal):
+            outcome["value"] = payments.mark_paid(session, principal, self._org_id, order_id)
+        if exc := self._run(act, MANAGE_EVENTS):
+            self.error, self.notice = self.t(exc.message_key, **exc.params), ""
+            return
+        self.error, self.notice = "", self.t(f"payment.marked.{outcome['value']}")
+        self._read()
+
+    @rx.event
+    def retry_refund(self, refund_id: str):
+        if not refund_id.isdigit():
+            return
+        status = {}
+
+        def act(session, principal):
+            status["value"] = refunds.retry(session, principal, self._org_id, int(refund_id))
+        if exc := self._run(act, MANAGE_EVENTS):
+            self.error, self.notice = self.t(exc.message_key, **exc.params), ""
+            return
+        self.error, self.notice = "", self.t(f"refund.retried.{status['value'] or 'pending'}")
+        self._read()
 
     @rx.var
     def history(self) -> list[dict[str, str]]:
@@ -389,6 +539,7 @@ class AttendeeState(OrgState):
     def on_load(self):
         self.ticket, self.answers, self.others, self.history_raw, self.error, self.notice = {}, [], [], [], "", ""
         self.checkins_raw = []
+        self.refund_open, self.refund_errors, self.refund_ticket, self.payment_raw = False, {}, "", {}
         self.found = True
         if redirect := self._require_user():
             return redirect

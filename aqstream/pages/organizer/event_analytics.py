@@ -2,6 +2,7 @@
 one-line summary, its numbers as a table and its data as CSV."""
 import reflex as rx
 
+from aqstream.components.money import money_table
 from aqstream.components.ui import T, error_text, labelled_select
 from aqstream.components.workspace import workspace
 from aqstream.state.event_analytics import EventAnalyticsState as S
@@ -125,6 +126,7 @@ def analytics_tab() -> rx.Component:
         rx.box(on_mount=S.watch, on_unmount=S.stop_watching),
         range_form(),
         tiles(),
+        money_table(S.money, "analytics-money"),
         chart("analytics.chart.regs_title", S.fig_regs, "regs",
               (DAY, ("orders", "analytics.col.orders"), ("tickets", "analytics.col.tickets")), "registrations"),
         chart("analytics.chart.total_title", S.fig_total, "total", (DAY, ("cumulative", "analytics.col.cumulative")),

@@ -84,6 +84,20 @@ def status(a) -> rx.Component:
     )
 
 
+PAYMENT_COLORS = (("free", "gray"), ("awaiting", "amber"), ("unpaid", "gray"), ("paid", "green"),
+                  ("partly_refunded", "orange"), ("refunded", "red"))
+
+
+def payment(a) -> rx.Component:
+    """The order's total and its payment status."""
+    return rx.flex(
+        rx.cond(a["pay"] != "free", rx.text(a["total"], size="2", white_space="nowrap"), rx.fragment()),
+        rx.badge(rx.match(a["pay"], *[(k, T(f"payment_status.{k}")) for k, _ in PAYMENT_COLORS], a["pay"]),
+                 color_scheme=rx.match(a["pay"], *PAYMENT_COLORS, "gray"), size="1", variant="soft"),
+        spacing="1", wrap="wrap", align="center", class_name="attendee-payment",
+    )
+
+
 def contact(a) -> rx.Component:
     """The attendee's own email, then the buyer's when it is someone else's (or the attendee gave none)."""
     return rx.vstack(
@@ -123,6 +137,7 @@ def table() -> rx.Component:
                 rx.table.column_header_cell(T("attendee.name")),
                 rx.table.column_header_cell(T("attendee.ticket_type")),
                 rx.table.column_header_cell(T("attendee.status")),
+                rx.table.column_header_cell(T("attendee.payment")),
                 rx.table.column_header_cell(T("attendee.registered_at")),
                 rx.table.column_header_cell(T("attendee.actions")),
             )),
@@ -132,6 +147,7 @@ def table() -> rx.Component:
                 rx.table.cell(rx.vstack(rx.text(a["type"]), rx.code(a["code"], size="1", variant="ghost"),
                                         spacing="1")),
                 rx.table.cell(status(a)),
+                rx.table.cell(payment(a)),
                 rx.table.cell(a["registered"], white_space="nowrap"),
                 rx.table.cell(actions(a, column=True)),
                 class_name=rx.cond(a["status"] == "valid", "", "attendee-inactive"),
@@ -153,6 +169,7 @@ def cards() -> rx.Component:
                         spacing="2", width="100%"),
                 contact(a),
                 rx.text(a["type"] + " · " + a["registered"], size="2", color_scheme="gray"),
+                payment(a),
                 actions(a, size="2", height="44px"),
                 spacing="2",
                 width="100%",

@@ -15,6 +15,7 @@ from aqstream.components.ui import (
 )
 from aqstream.components.workspace import status_badge
 from aqstream.pages.home import tz_select
+from aqstream.pages.organizer.attendee_payment import payment_section, refund_button
 from aqstream.pages.organizer.team import org_nav
 from aqstream.state.organizer import AttendeeState, DashboardState, EventFormState
 
@@ -397,13 +398,16 @@ def attendee_page() -> rx.Component:
                     ),
                     rx.fragment(),
                 ),
+                payment_section(),
                 rx.heading(T("attendee.answers"), size="5", as_="h2"),
                 rx.cond(s.answers.length() > 0,
                         rx.vstack(rx.foreach(s.answers, lambda a: line_var(a["label"], a["value"])), width="100%"),
                         rx.text(T("attendee.no_answers"), color_scheme="gray")),
                 rx.cond(s.others.length() > 0, rx.vstack(
                     rx.heading(T("attendee.same_order"), size="5", as_="h2"),
-                    rx.foreach(s.others, lambda o: rx.link(person_name(o["name"]), href=o["href"])),
+                    rx.foreach(s.others, lambda o: rx.flex(rx.link(person_name(o["name"]), href=o["href"]),
+                                                           refund_button(o["id"], o["name"]), spacing="2",
+                                                           align="center", wrap="wrap")),
                     width="100%"), rx.fragment()),
                 rx.heading(T("attendee.history"), size="5", as_="h2"),
                 rx.el.ol(

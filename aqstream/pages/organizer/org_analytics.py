@@ -3,6 +3,7 @@ across all events (Plotly's basic bundle, loaded only on analytics pages) with a
 CSV, the top events, and one row per event (a table on a desktop, cards on a phone) with its CSV."""
 import reflex as rx
 
+from aqstream.components.money import money_table
 from aqstream.components.ui import T, labelled_select, shell, when_loaded
 from aqstream.pages.organizer.event_analytics import as_table
 from aqstream.pages.organizer.team import page_top
@@ -133,6 +134,7 @@ def org_analytics_page() -> rx.Component:
                 page_top(S, "analytics", "workspace.tab.analytics"),
                 weeks_form(),
                 tiles(),
+                money_table(S.money, "org-analytics-money"),
                 weeks_chart(),
                 events_section("analytics.org.top_title", S.top_rows, "analytics.org.top_none", False),
                 events_section("analytics.org.events_title", S.event_rows, "analytics.org.events_none", True),

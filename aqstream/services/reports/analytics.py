@@ -22,6 +22,7 @@ from aqstream.services.errors import ValidationError
 from aqstream.services.events.events import get_event, list_ticket_types
 from aqstream.services.lifecycle import OrderStatus, TicketStatus
 from aqstream.services.org.permissions import VIEW_ATTENDEES, Principal
+from aqstream.services.payments import summary
 from aqstream.services.reports import traffic
 
 RANGES = ("7d", "30d", "all", "custom")  # "all": since publication (a draft's: since it was created)
@@ -77,6 +78,8 @@ class EventAnalytics:
     # of each 15 minutes with someone arriving, oldest first). Empty until someone has checked in.
     checked_in: int = 0
     arrivals: list[tuple[datetime, int]] = field(default_factory=list)
+    # Money per currency, whatever the period: paid, awaiting payment, refunded (services/payments/summary.py).
+    money: list[summary.Revenue] = field(default_factory=list)
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -216,7 +219,8 @@ def event_analytics(session: Session, principal: Principal, organization_id: int
     return EventAnalytics(event.id, event.title, event.time_zone, span, tiles,
                           [(t.id, t.name, t.quantity) for t in types], out,
                           traffic.funnel(session, event.id, span.start, span.end),
-                          traffic.sources(session, event.id, span.start, span.end), checked_in, arrivals)
+                          traffic.sources(session, event.id, span.start, span.end), checked_in, arrivals,
+                          summary.revenue(session, event.organization_id, event.id))
 
 
 def change_stamp(session: Session, organization_id: int, event_id: int) -> tuple[int, ...] | None:

@@ -9,7 +9,7 @@ orders (or orders cancelled later) created that week. Weeks start on Monday at m
 time zone. Counted by the database in six grouped queries whatever the number of events."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from aqstream.services.clock import utcnow
 from aqstream.services.errors import ValidationError
 from aqstream.services.lifecycle import OrderStatus, TicketStatus
 from aqstream.services.org.permissions import VIEW_ATTENDEES, Principal, access
+from aqstream.services.payments import summary
 from aqstream.services.reports.analytics import REGISTERED_ORDER, _as_utc, _midnight, _per_day
 
 WEEKS = (4, 12, 26, 52)  # the choices offered; the API takes any count from 1 to MAX_WEEKS
@@ -60,6 +61,8 @@ class OrgAnalytics:
     events: list[EventRow]  # upcoming first (soonest first), then past (latest first)
     top: list[EventRow]  # at most TOP events with registrations in the period, most first
     upcoming: int = 0  # events that have not started yet
+    # Money per currency, all events: paid, awaiting payment, refunded (services/payments/summary.py).
+    money: list[summary.Revenue] = field(default_factory=list)
 
     @property
     def revenue(self) -> dict[str, int]:
@@ -148,4 +151,4 @@ def org_analytics(session: Session, principal: Principal, organization_id: int, 
     past = sorted((r for r in rows if r.starts_at < now), key=lambda r: (r.starts_at, r.event_id), reverse=True)
     top = sorted((r for r in rows if r.in_period), key=lambda r: (-r.in_period, r.title, r.event_id))[:TOP]
     return OrgAnalytics(organization_id, str(zone), [Week(d, t, c) for d, (t, c) in zip(starts, per_week)],
-                        upcoming + past, top, len(upcoming))
+                        upcoming + past, top, len(upcoming), summary.revenue(session, organization_id))

@@ -13,6 +13,7 @@ from sqlalchemy import func, literal, or_, tuple_
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write, session_scope
+from aqstream.i18n import format_money
 from aqstream.i18n import t as translate
 from aqstream.models import Answer, AuditEntry, CheckinEntry, CheckinList, Event, Order, Question, Ticket, TicketType, User
 from aqstream.services.errors import Conflict, NotFound
@@ -23,6 +24,7 @@ from aqstream.services.notify import domain_events
 from aqstream.services.org.organizations import organization_slug
 from aqstream.services.org.permissions import MANAGE_EVENTS, VIEW_ATTENDEES, Principal, access
 from aqstream.services.paging import page_count
+from aqstream.services.payments import summary
 from aqstream.services.sales import registration
 from aqstream.services.validation import Checker
 
@@ -62,6 +64,9 @@ class AttendeeRow:
     checked_in_at: datetime | None
     registered_at: datetime
     checked_in_device: str = ""  # the device of the ticket's first check-in ("" when none)
+    order_total_minor: int = 0  # the order's total, in minor units of `currency`
+    currency: str = ""
+    payment_status: str = summary.FREE  # the order's (services/payments/summary.py)
 
 
 @dataclass
@@ -138,16 +143,25 @@ def _first_device():
             .label("checked_in_device"))
 
 
+def _money_columns():
+    """The order's total, currency and status, and what its payments took and its refunds gave back (scalar
+    subqueries of the order's row, read with the page: no query per row)."""
+    return (Order.total_minor, Order.currency, Order.status.label("order_status"), summary.paid_column(),
+            summary.refunded_column())
+
+
 def _base():
-    return (select(Ticket, TicketType.name, Order.buyer_email, _first_device())
+    return (select(Ticket, TicketType.name, Order.buyer_email, _first_device(), *_money_columns())
             .join(Order, Order.id == Ticket.order_id)
             .join(TicketType, TicketType.id == Ticket.ticket_type_id))
 
 
-def _row(ticket: Ticket, type_name: str, buyer_email: str, device: str | None = None) -> AttendeeRow:
+def _row(ticket: Ticket, type_name: str, buyer_email: str, device: str | None = None, total: int = 0,
+         currency: str = "", order_status: str = "", paid: int = 0, refunded: int = 0) -> AttendeeRow:
     return AttendeeRow(ticket.id, ticket.order_id, ticket.attendee_name, ticket.attendee_email,
                        buyer_email, type_name, ticket.code, ticket.status, ticket.checked_in_at, ticket.created_at,
-                       device or "")
+                       device or "", int(total or 0), currency or "",
+                       summary.payment_status(int(total or 0), order_status, int(paid or 0), int(refunded or 0)))
 
 
 def count(session: Session, event_id: int, q: AttendeeQuery) -> int:
@@ -270,6 +284,7 @@ class AttendeeDetail:
     event_title: str = ""
     event_time_zone: str = "UTC"
     checkins: list[CheckinSeen] = field(default_factory=list)  # earliest first
+    payment: summary.OrderPayment | None = None  # the order's payment, attempts and refunds
 
 
 def detail(session: Session, principal: Principal, organization_id: int, ticket_id: int) -> AttendeeDetail:
@@ -300,7 +315,8 @@ def detail(session: Session, principal: Principal, organization_id: int, ticket_
         .join(CheckinList, CheckinList.id == CheckinEntry.list_id)
         .where(CheckinEntry.ticket_id == ticket_id, CheckinList.event_id == order.event_id)
         .order_by(CheckinEntry.at, CheckinEntry.list_id)).all()]
-    return AttendeeDetail(row, order, answers, [_row(*r) for r in siblings], history, title, zone, checkins)
+    return AttendeeDetail(row, order, answers, [_row(*r) for r in siblings], history, title, zone, checkins,
+                          summary.for_order(session, order))
 
 
 def add_attendee(session: Session, principal: Principal, organization_id: int, event_id: int, *, name: str,
@@ -371,16 +387,18 @@ def export_rows(session: Session, principal: Principal, organization_id: int, ev
     for question in asked:
         session.expunge(question)  # kept as read, whatever the caller's session does next
     fixed = ["name", "email", "buyer_email", "ticket_type", "code", "status", "checked_in_at", "checked_in_device",
-             "registered_at"]
+             "registered_at", "order_total", "payment_status"]
     header = [labels.get(k, k) for k in fixed] + [q_.label for q_ in asked]
     columns = select(Ticket.id, Ticket.order_id, Ticket.attendee_name, Ticket.attendee_email, Order.buyer_email,
                      TicketType.name, Ticket.code, Ticket.status, Ticket.checked_in_at, _first_device(),
-                     Ticket.created_at)
+                     Ticket.created_at, *_money_columns())
     statement = _filtered(columns.join(Order, Order.id == Ticket.order_id)
                           .join(TicketType, TicketType.id == Ticket.ticket_type_id), event.id, q)
     statement = statement.order_by(Ticket.id).limit(EXPORT_CHUNK)
     zone = ZoneInfo(event.time_zone)  # times in the event's own zone, as the organizer thinks of them
     words = {status.value: translate(f"ticket.status.{status.value}", locale) for status in TicketStatus}
+    words.update({f"pay:{k}": translate(f"payment_status.{k}", locale) for k in summary.STATUSES})
+    words["locale"] = locale
     engine = session.get_bind()
 
     def rows() -> Iterator[list[Any]]:
@@ -428,6 +446,8 @@ def _export_chunk(found: list, answers: list, asked: list[Question], zone: ZoneI
     for t in found:
         checked_in = t.checked_in_at.astimezone(zone).replace(tzinfo=None) if t.checked_in_at else None
         given = {**by_order.get(t.order_id, {}), **by_ticket.get(t.id, {})}
+        paying = summary.payment_status(t.total_minor, t.order_status, int(t.paid_minor or 0), int(t.refunded_minor or 0))
         yield [t.attendee_name, t.attendee_email, t.buyer_email, t.name, t.code, words.get(t.status, t.status), checked_in,
-               t.checked_in_device or "", t.created_at.astimezone(zone).replace(tzinfo=None)] + [
+               t.checked_in_device or "", t.created_at.astimezone(zone).replace(tzinfo=None),
+               format_money(t.total_minor, t.currency, words["locale"]), words[f"pay:{paying}"]] + [
             "" if given.get(q.id) is None else questions.format_value(q, given[q.id], "yes", "no") for q in asked]
