@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write
-from aqstream.models import Event, Order, Payment, Refund, Ticket, TicketType
+from aqstream.models import Event, Order, Payment, PaymentSettings, Refund, Ticket, TicketType
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, NotFound, PaymentUnavailable, ValidationError
 from aqstream.services.lifecycle import EventStatus, OrderStatus, PaymentStatus, RefundStatus, TicketStatus, move
@@ -56,8 +56,15 @@ def start(session: Session, access_token: str, method: str | None, base_url: str
     """Start paying a pending order through `method` (default: the one chosen at registration). A payment still
     open through the same method is reused (a double click, the back button). PaymentUnavailable when the
     provider does not answer: the order keeps its places and may be paid again until it expires."""
-    view = registration.get_order_by_token(session, access_token)
-    order, event = view.order, view.event
+    if not access_token or len(access_token) > 64:
+        raise NotFound()
+    found = session.exec(select(Order, Event, PaymentSettings).join(Event, Event.id == Order.event_id)
+                         .outerjoin(PaymentSettings, PaymentSettings.organization_id == Order.organization_id)
+                         .where(Order.access_token == access_token)).first()
+    if found is None:
+        raise NotFound()
+    order, event, row = found
+    row = row or PaymentSettings(organization_id=order.organization_id)
     if order.status != OrderStatus.PENDING or order.total_minor <= 0:
         raise Conflict("payment.not_payable")
     now = utcnow()
@@ -66,7 +73,6 @@ def start(session: Session, access_token: str, method: str | None, base_url: str
     if event.status != EventStatus.PUBLISHED:
         raise Conflict("payment.event_closed")
     method = method or order.payment_method
-    row = settings.settings_row(session, order.organization_id)
     if method not in settings.offered(session, event, row):
         raise ValidationError({"payment_method": "payment.method_unavailable"})
     earlier = session.exec(select(Payment.id, Payment.attempt, Payment.provider, Payment.status, Payment.redirect_url,
