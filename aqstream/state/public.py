@@ -547,6 +547,10 @@ class OrderState(AppState):
 
     def _show_payment(self, session, view):
         order, event = view.order, view.event
+        # The page speaks the order's language to a visitor who has not chosen one (the buyer, from a link).
+        wanted = (order.locale, self.router.url.path) if order.locale else ("", "")
+        if (self.page_locale, self.page_locale_path) != wanted:
+            self.page_locale, self.page_locale_path = wanted
         expires = clock.as_utc(order.expires_at)
         self.phase = order.status
         if order.status == OrderStatus.PENDING and expires is not None and expires <= clock.utcnow():
