@@ -158,3 +158,15 @@ def test_the_attendees_own_cancel_within_the_policy_refunds_and_tells_them(sessi
     assert f"/order/{done.order.access_token}" in text
     money = payments.order_money(session, done.order.id)
     assert (money.paid_minor, money.refunded_minor) == (5000, 2000)
+
+
+def test_a_payment_for_a_cancelled_registration_is_refunded_with_its_own_words(session, make):
+    owner, org, event, (paid, _free) = paid_event(session, make)
+    done = buy(session, org, event, paid.id, locale="ru")
+    payments.start(session, done.order.access_token, None, "http://x")
+    orders.cancel_order(session, Principal(owner.id), org.id, done.order.id)
+    assert payments.mark_paid(session, Principal(owner.id), org.id, done.order.id) == payments.REFUNDED
+    message = latest(session, email_kinds.PAYMENT_REFUNDED_LATE, done.order.buyer_email)
+    text, _html = text_of(email_render.render(session, message))
+    assert "регистрация или событие были отменены" in text and "бронь истекла" not in text
+    assert f"Мы вернули {format_money(2500, 'EUR', 'ru')}" in text

@@ -451,7 +451,10 @@ def _refunded_late(session: Session, payload: dict, org: Organization | None):
     mail = _start(org, t("email.refunded_late.subject", lang, title=event.title))
     mail.heading(t("email.refunded_late.heading", lang))
     _greet(mail, order.buyer_name, lang)
-    mail.para(t("email.refunded_late.intro", lang, title=event.title, amount=amount))
+    # Most often the hold ran out and its places were sold; else the registration or the event was cancelled.
+    cancelled = order.status == OrderStatus.CANCELLED or event.status == EventStatus.CANCELLED
+    mail.para(t("email.refunded_late.intro_cancelled" if cancelled else "email.refunded_late.intro", lang,
+                title=event.title, amount=amount))
     mail.facts([(t("email.refund.amount", lang), amount)])
     mail.para(t("email.refund.when", lang))
     mail.button(t("email.event_page.button", lang), calendar.event_page_url(org, event))
