@@ -379,7 +379,8 @@ class PublicEventState(AppState):
                 user_id=user_id,
                 idempotency_key=f"web-{self.form_key}",
                 locale=self.lang,
-                payment_method=(self.payment_method or None) if self.paid_chosen else None,
+                payment_method=(str(form.get("payment_method") or self.payment_method)[:20] or None)
+                if self.paid_chosen else None,
             ))
         except DomainError as exc:
             self.errors = {form_field_name(k): v for k, v in self._errors_text(exc).items()}

@@ -83,7 +83,8 @@ _CHOICE = {"display": "flex", "align_items": "center", "gap": "10px", "min_heigh
 def method_choice(option: rx.Var) -> rx.Component:
     value = option["value"].to(str)
     return rx.el.label(
-        rx.el.input(type="radio", name="payment_method", value=value, checked=S.payment_method == value,
+        # Uncontrolled: the choice shows at once on a slow phone; the form sends it, the state follows it.
+        rx.el.input(type="radio", name="payment_method", value=value, default_checked=S.payment_method == value,
                     on_change=S.choose_method, style={"width": "20px", "height": "20px", "margin": 0}),
         rx.text(option["label"].to(str)),
         style=_CHOICE,
