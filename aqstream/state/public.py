@@ -274,8 +274,7 @@ class PublicEventState(AppState):
                 currency = currency or tt["currency"]
         return total, currency
 
-    @rx.var
-    def paid_chosen(self) -> bool:
+    def _paid_chosen(self) -> bool:
         """Whether the chosen tickets cost money: then a payment method is asked."""
         return self._total()[0] > 0
 
@@ -380,7 +379,7 @@ class PublicEventState(AppState):
                 idempotency_key=f"web-{self.form_key}",
                 locale=self.lang,
                 payment_method=(str(form.get("payment_method") or self.payment_method)[:20] or None)
-                if self.paid_chosen else None,
+                if self._paid_chosen() else None,
             ))
         except DomainError as exc:
             self.errors = {form_field_name(k): v for k, v in self._errors_text(exc).items()}
@@ -496,9 +495,9 @@ class OrderState(AppState):
     method: str = ""
     reference: str = ""
     instructions: str = ""
-    unavailable: bool = False  # the provider did not answer when asked to start the payment
+    _unavailable: bool = False  # the provider did not answer when asked to start the payment
     paying: bool = False
-    watching: bool = False
+    _watching: bool = False
     refunded_notice: str = ""
     _total: int = 0
     _currency: str = ""
@@ -515,7 +514,7 @@ class OrderState(AppState):
         self._load_user()
         self._token = self.router.page.params.get("token", "")
         query = self.router.url.query_parameters
-        self.unavailable = bool(query.get("unavailable"))
+        self._unavailable = bool(query.get("unavailable"))
         self._load()
         if query.get("paid") and self.found and self.status == OrderStatus.PENDING:
             return OrderState.check_now  # back from the provider's page: ask it at once, not at the next tick
@@ -591,29 +590,24 @@ class OrderState(AppState):
     def _format(self, amount: int) -> str:
         return format_money(amount, self._currency or "EUR", self.lang)
 
-    @rx.var
-    def amount_text(self) -> str:
+    def _amount_text(self) -> str:
         return self._format(self._total) if self._total else ""
 
-    @rx.var
-    def hold_text(self) -> str:
+    def _hold_text(self) -> str:
         end = self._hold_end()
         return t("order.held_until", self.lang, until=end) if end else ""
 
-    @rx.var
-    def unavailable_text(self) -> str:
-        return t("order.payment_unavailable", self.lang, until=self._hold_end()) if self.unavailable else ""
+    def _unavailable_text(self) -> str:
+        return t("order.payment_unavailable", self.lang, until=self._hold_end()) if self._unavailable else ""
 
-    @rx.var
-    def money_lines(self) -> list[str]:
+    def _money_lines(self) -> str:
         """What the order paid and got back (or is getting back), for a confirmed or cancelled paid order."""
         keys = (("paid", "order.paid_amount"), ("refunded", "order.refunded_amount"),
                 ("refunding", "order.refunding_amount"))
-        return [t(key, self.lang, amount=self._format(self._money[name])) for name, key in keys
-                if self._money.get(name)]
+        return "\n".join(t(key, self.lang, amount=self._format(self._money[name])) for name, key in keys
+                         if self._money.get(name))
 
-    @rx.var
-    def can_refund_cancel(self) -> bool:
+    def _can_refund(self) -> bool:
         """A paid order's own cancel: only while the event's refund policy allows it."""
         return self.paid_order and self._refund_percent >= 0
 
@@ -624,25 +618,33 @@ class OrderState(AppState):
         left = self._money.get("paid", 0) - self._money.get("refunded", 0) - self._money.get("refunding", 0)
         return max(0, min(left, sum(self._prices.get(i, 0) for i in ticket_ids) * self._refund_percent // 100))
 
-    @rx.var
-    def refund_terms_text(self) -> str:
-        if not self.can_refund_cancel or not self._refund_until or not self._event_raw:
+    def _refund_terms_text(self) -> str:
+        if not self._can_refund() or not self._refund_until or not self._event_raw:
             return ""
         until = format_datetime(datetime.fromisoformat(self._refund_until), self._event_raw["tz"], self.lang)
         return t("order.refund_terms", self.lang, until=until, percent=self._refund_percent)
 
-    @rx.var
-    def cancel_paid_label(self) -> str:
+    def _cancel_paid_label(self) -> str:
+        if not self._can_refund():
+            return ""
         valid = [ticket["id"] for ticket in self.tickets if ticket["status"] == "valid"]
         return t("order.cancel_paid", self.lang, amount=self._format(self._back(valid)))
 
     @rx.var
+    def texts(self) -> dict[str, str]:
+        """The payment's texts, in one var (the page's starting state stays small)."""
+        return {"amount": self._amount_text(), "hold": self._hold_text(), "unavailable": self._unavailable_text(),
+                "terms": self._refund_terms_text(), "cancel": self._cancel_paid_label(),
+                "confirm": self._confirm_refund_text(), "money": self._money_lines()}
+
+    @rx.var
     def ticket_refund_labels(self) -> dict[str, str]:
+        if not self._can_refund():
+            return {}
         return {ticket["id"]: t("order.cancel_paid_ticket", self.lang, amount=self._format(self._back([ticket["id"]])))
                 for ticket in self.tickets if ticket["status"] == "valid"}
 
-    @rx.var
-    def confirm_refund_text(self) -> str:
+    def _confirm_refund_text(self) -> str:
         if not self.paid_order or not self.confirming:
             return ""
         ids = [ticket["id"] for ticket in self.tickets if ticket["status"] == "valid"] \
@@ -668,23 +670,23 @@ class OrderState(AppState):
 
     @rx.event
     def stop_watching(self):
-        self.watching = False
+        self._watching = False
 
     @rx.event(background=True)
     async def watch(self):
         """While an order awaiting payment is open: its payment asked for again every POLL_SECONDS, so the page
         turns to the tickets by itself once the money has come (or to the expired message)."""
         async with self:
-            if self.watching:
+            if self._watching:
                 return  # one loop per open page
-            self.watching = True
+            self._watching = True
             token = self._token
         started = asyncio.get_running_loop().time()
         while asyncio.get_running_loop().time() - started < WATCH_FOR:
             await asyncio.sleep(POLL_SECONDS)
             async with self:
-                if not self.watching or self._token != token or self.phase != OrderStatus.PENDING:
-                    self.watching = False
+                if not self._watching or self._token != token or self.phase != OrderStatus.PENDING:
+                    self._watching = False
                     return
             await asyncio.to_thread(self._ask_provider)
             async with self:
@@ -692,7 +694,7 @@ class OrderState(AppState):
                     return
                 self._load()
         async with self:
-            self.watching = False
+            self._watching = False
 
     @rx.event
     async def pay(self):
@@ -704,7 +706,7 @@ class OrderState(AppState):
         target = await asyncio.to_thread(start_payment, self._token)
         self.paying = False
         if target.startswith("/order/"):
-            self.unavailable = target.endswith("?unavailable=1")
+            self._unavailable = target.endswith("?unavailable=1")
             self._load()
             return
         yield rx.redirect(target)

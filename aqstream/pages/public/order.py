@@ -88,7 +88,7 @@ def ticket_card(ticket: rx.Var) -> rx.Component:
                     rx.fragment(),
                 ),
                 rx.cond(
-                    valid & (S.valid_count > 1) & S.can_refund_cancel,
+                    valid & (S.valid_count > 1) & (S.texts["cancel"] != ""),
                     rx.button(S.ticket_refund_labels[ticket["id"].to(str)], variant="soft", color_scheme="red",
                               size="2", on_click=S.ask_cancel(ticket["id"]), min_height="44px"),
                     rx.fragment(),
@@ -114,15 +114,15 @@ def awaiting_payment() -> rx.Component:
                    role="status", id="order-awaiting"),
         rx.heading(S.title, size="7", as_="h1"),
         rx.text(S.when),
-        rx.cond(S.unavailable_text != "", rx.callout(S.unavailable_text, icon="triangle_alert", color_scheme="red",
+        rx.cond(S.texts["unavailable"] != "", rx.callout(S.texts["unavailable"], icon="triangle_alert", color_scheme="red",
                                                      role="alert", width="100%", id="payment-unavailable"),
                 rx.fragment()),
         rx.card(
             rx.vstack(
                 rx.flex(rx.text(T("order.amount"), color_scheme="gray"),
-                        rx.text(S.amount_text, weight="bold", size="5", id="order-amount"),
+                        rx.text(S.texts["amount"], weight="bold", size="5", id="order-amount"),
                         justify="between", align="center", width="100%", wrap="wrap", gap="2"),
-                rx.text(S.hold_text, id="order-hold"),
+                rx.text(S.texts["hold"], id="order-hold"),
                 rx.cond(
                     S.method == "bank",
                     rx.vstack(
@@ -182,9 +182,8 @@ def reservation_expired() -> rx.Component:
 
 def money_lines() -> rx.Component:
     return rx.cond(
-        S.money_lines.length() > 0,
-        rx.vstack(rx.foreach(S.money_lines, lambda line: rx.text(line, weight="medium")), spacing="1",
-                  id="order-money"),
+        S.texts["money"] != "",
+        rx.text(S.texts["money"], weight="medium", white_space="pre-line", id="order-money"),
         rx.fragment(),
     )
 
@@ -196,10 +195,10 @@ def order_cancel_button() -> rx.Component:
         rx.cond(
             S.paid_order,
             rx.cond(
-                S.can_refund_cancel,
+                S.texts["cancel"] != "",
                 rx.vstack(
-                    rx.text(S.refund_terms_text, size="2", color_scheme="gray", id="refund-terms"),
-                    rx.button(S.cancel_paid_label, variant="outline", color_scheme="red",
+                    rx.text(S.texts["terms"], size="2", color_scheme="gray", id="refund-terms"),
+                    rx.button(S.texts["cancel"], variant="outline", color_scheme="red",
                               on_click=S.ask_cancel("order"), min_height="44px", id="cancel-paid"),
                     spacing="2",
                 ),
@@ -234,7 +233,7 @@ def registered() -> rx.Component:
                 rx.fragment()),
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert", width="100%"), rx.fragment()),
         rx.cond(S.confirming != "",
-                rx.vstack(rx.cond(S.confirm_refund_text != "", rx.text(S.confirm_refund_text, weight="bold"),
+                rx.vstack(rx.cond(S.texts["confirm"] != "", rx.text(S.texts["confirm"], weight="bold"),
                                   rx.fragment()),
                           confirm_box(S.cancel, S.keep), width="100%"),
                 rx.fragment()),
