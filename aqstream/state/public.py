@@ -104,7 +104,7 @@ class PublicEventState(AppState):
     _form_counted: bool = False
     # Payments (services/payments): the methods the event offers now and the one chosen for a paid order.
     _methods: list[str] = []
-    payment_method: str = ""
+    _payment_method: str = ""
 
     @rx.event
     def on_load(self):
@@ -140,7 +140,7 @@ class PublicEventState(AppState):
         buyable = [tt for tt in self._types_raw if tt["left"] > 0 and not tt["reason"]]
         # With one kind of ticket, one ticket is already chosen: the visitor only types name and email.
         self.quantities = {str(buyable[0]["id"]): buyable[0]["min"]} if len(buyable) == 1 else {}
-        self.payment_method = self._methods[0] if self._methods else ""
+        self._payment_method = self._methods[0] if self._methods else ""
         query = self.router.url.query_parameters
         self._traffic_event = 0 if self.preview else event.id
         self._traffic_utm = {key: str(query.get(key) or "")[:200] for key in traffic.UTM_KEYS}
@@ -285,12 +285,13 @@ class PublicEventState(AppState):
 
     @rx.var
     def payment_options(self) -> list[dict[str, str]]:
-        return [{"value": m, "label": t(f"payment.method.{m}", self.lang)} for m in self._methods]
+        return [{"value": m, "label": t(f"payment.method.{m}", self.lang), "checked": "1" if m == self._payment_method else ""}
+                for m in self._methods]
 
     @rx.event
     def choose_method(self, value: str):
         if value in self._methods:
-            self.payment_method = value
+            self._payment_method = value
             self.errors = {k: v for k, v in self.errors.items() if k != "payment_method"}
 
     @rx.var
@@ -378,7 +379,7 @@ class PublicEventState(AppState):
                 user_id=user_id,
                 idempotency_key=f"web-{self.form_key}",
                 locale=self.lang,
-                payment_method=(str(form.get("payment_method") or self.payment_method)[:20] or None)
+                payment_method=(str(form.get("payment_method") or self._payment_method)[:20] or None)
                 if self._paid_chosen() else None,
             ))
         except DomainError as exc:
@@ -479,7 +480,7 @@ class OrderState(AppState):
     status: str = ""
     # What the page shows: pending (awaiting payment), expired (a hold that ran out, even before the expiry job
     # came by), confirmed, cancelled.
-    phase: str = ""
+    _phase: str = ""
     _event_raw: dict[str, str] = {}
     tickets: list[dict[str, str]] = []
     confirming: str = ""  # "order", a ticket id, or "" while no cancellation is being asked
@@ -491,14 +492,14 @@ class OrderState(AppState):
     _token: str = ""
     # Payments: the order's price and how it is paid; a bank transfer's reference and the organization's
     # instructions; what was paid and given back; the event's refund policy for the attendee's own cancel.
-    paid_order: bool = False
-    method: str = ""
-    reference: str = ""
-    instructions: str = ""
+    _paid_order: bool = False
+    _method: str = ""
+    _reference: str = ""
+    _instructions: str = ""
     _unavailable: bool = False  # the provider did not answer when asked to start the payment
     paying: bool = False
     _watching: bool = False
-    refunded_notice: str = ""
+    _notice: str = ""
     _total: int = 0
     _currency: str = ""
     _expires: str = ""
@@ -510,7 +511,7 @@ class OrderState(AppState):
     @rx.event
     def on_load(self):
         self.found, self.tickets, self.loaded, self.confirming, self.error = True, [], True, "", ""
-        self.editing, self.name_errors, self.refunded_notice, self.paying = "", {}, "", False
+        self.editing, self.name_errors, self._notice, self.paying = "", {}, "", False
         self._load_user()
         self._token = self.router.page.params.get("token", "")
         query = self.router.url.query_parameters
@@ -552,22 +553,22 @@ class OrderState(AppState):
         if (self.page_locale, self.page_locale_path) != wanted:
             self.page_locale, self.page_locale_path = wanted
         expires = clock.as_utc(order.expires_at)
-        self.phase = order.status
+        self._phase = order.status
         if order.status == OrderStatus.PENDING and expires is not None and expires <= clock.utcnow():
-            self.phase = OrderStatus.EXPIRED  # its places go back with the next expiry run; it cannot be paid
-        self.paid_order, self.method = order.total_minor > 0, order.payment_method or ""
+            self._phase = OrderStatus.EXPIRED  # its places go back with the next expiry run; it cannot be paid
+        self._paid_order, self._method = order.total_minor > 0, order.payment_method or ""
         self._total, self._currency = order.total_minor, order.currency
         self._expires = expires.isoformat() if expires else ""
         money = payments.order_money(session, order.id)
         self._money = {"paid": money.paid_minor, "refunded": money.refunded_minor, "refunding": money.refunding_minor}
         bank = [p for p in payments.order_payments(session, order.id) if p.provider == "bank"]
-        self.reference = bank[-1].reference if bank else ""
-        self.instructions = (payment_settings.bank_instructions(session, order.organization_id)
-                             if self.method == "bank" and order.status == OrderStatus.PENDING else "")
-        percent = refunds.attendee_refund_terms(event) if self.paid_order else None
+        self._reference = bank[-1].reference if bank else ""
+        self._instructions = (payment_settings.bank_instructions(session, order.organization_id)
+                             if self._method == "bank" and order.status == OrderStatus.PENDING else "")
+        percent = refunds.attendee_refund_terms(event) if self._paid_order else None
         self._refund_percent = -1 if percent is None else percent
         self._refund_until = event.refund_until.isoformat() if percent is not None and event.refund_until else ""
-        prices = {tt.id: tt.price_minor for tt in list_ticket_types(session, event.id)} if self.paid_order else {}
+        prices = {tt.id: tt.price_minor for tt in list_ticket_types(session, event.id)} if self._paid_order else {}
         self._prices = {str(ticket.id): prices.get(ticket.ticket_type_id, 0) for ticket, _ in view.tickets}
 
     @rx.var
@@ -609,7 +610,7 @@ class OrderState(AppState):
 
     def _can_refund(self) -> bool:
         """A paid order's own cancel: only while the event's refund policy allows it."""
-        return self.paid_order and self._refund_percent >= 0
+        return self._paid_order and self._refund_percent >= 0
 
     def _back(self, ticket_ids: list[str]) -> int:
         """What cancelling these valid tickets gives back under the policy (as refunds.attendee_cancel counts)."""
@@ -632,20 +633,24 @@ class OrderState(AppState):
 
     @rx.var
     def texts(self) -> dict[str, str]:
-        """The payment's texts, in one var (the page's starting state stays small)."""
-        return {"amount": self._amount_text(), "hold": self._hold_text(), "unavailable": self._unavailable_text(),
-                "terms": self._refund_terms_text(), "cancel": self._cancel_paid_label(),
-                "confirm": self._confirm_refund_text(), "money": self._money_lines()}
-
-    @rx.var
-    def ticket_refund_labels(self) -> dict[str, str]:
-        if not self._can_refund():
+        """What the page shows of the order's payment, in one var (the page's starting state stays small): its
+        phase, method, a bank transfer's reference and details, the texts, and each valid ticket's refund label
+        (`t<ticket id>`)."""
+        if not self._phase:
             return {}
-        return {ticket["id"]: t("order.cancel_paid_ticket", self.lang, amount=self._format(self._back([ticket["id"]])))
-                for ticket in self.tickets if ticket["status"] == "valid"}
+        out = {"phase": self._phase, "paid": "1" if self._paid_order else "", "method": self._method,
+               "reference": self._reference, "instructions": self._instructions, "notice": self._notice,
+               "amount": self._amount_text(), "hold": self._hold_text(), "unavailable": self._unavailable_text(),
+               "terms": self._refund_terms_text(), "cancel": self._cancel_paid_label(),
+               "confirm": self._confirm_refund_text(), "money": self._money_lines()}
+        if self._can_refund():
+            out.update({"t" + ticket["id"]: t("order.cancel_paid_ticket", self.lang,
+                                              amount=self._format(self._back([ticket["id"]])))
+                        for ticket in self.tickets if ticket["status"] == "valid"})
+        return out
 
     def _confirm_refund_text(self) -> str:
-        if not self.paid_order or not self.confirming:
+        if not self._paid_order or not self.confirming:
             return ""
         ids = [ticket["id"] for ticket in self.tickets if ticket["status"] == "valid"] \
             if self.confirming == "order" else [self.confirming]
@@ -685,7 +690,7 @@ class OrderState(AppState):
         while asyncio.get_running_loop().time() - started < WATCH_FOR:
             await asyncio.sleep(POLL_SECONDS)
             async with self:
-                if not self._watching or self._token != token or self.phase != OrderStatus.PENDING:
+                if not self._watching or self._token != token or self._phase != OrderStatus.PENDING:
                     self._watching = False
                     return
             await asyncio.to_thread(self._ask_provider)
@@ -715,7 +720,7 @@ class OrderState(AppState):
 
     @rx.event
     def ask_cancel(self, what: str):
-        self.confirming, self.error, self.refunded_notice = what, "", ""
+        self.confirming, self.error, self._notice = what, "", ""
 
     @rx.event
     def keep(self):
@@ -727,10 +732,10 @@ class OrderState(AppState):
         try:
             ticket_id = None if what == "order" else int(what)
             with session_scope() as session:
-                if self.paid_order:  # as the event's refund policy allows, with its refund
+                if self._paid_order:  # as the event's refund policy allows, with its refund
                     result = refunds.attendee_cancel(session, self._token, ticket_id)
                     if result.amount_minor:
-                        self.refunded_notice = t("order.cancelled_refund", self.lang,
+                        self._notice = t("order.cancelled_refund", self.lang,
                                                  amount=self._format(result.amount_minor))
                 else:
                     orders.cancel_by_token(session, self._token, ticket_id)

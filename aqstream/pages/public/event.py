@@ -84,7 +84,7 @@ def method_choice(option: rx.Var) -> rx.Component:
     value = option["value"].to(str)
     return rx.el.label(
         # Uncontrolled: the choice shows at once on a slow phone; the form sends it, the state follows it.
-        rx.el.input(type="radio", name="payment_method", value=value, default_checked=S.payment_method == value,
+        rx.el.input(type="radio", name="payment_method", value=value, default_checked=option["checked"] == "1",
                     on_change=S.choose_method, style={"width": "20px", "height": "20px", "margin": 0}),
         rx.text(option["label"].to(str)),
         style=_CHOICE,

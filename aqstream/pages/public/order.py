@@ -82,14 +82,14 @@ def ticket_card(ticket: rx.Var) -> rx.Component:
                 rx.code(ticket["code"], size="4", class_name="ticket-code", word_break="break-all"),
                 rx.cond(valid, rx.fragment(), rx.badge(T("ticket.status.cancelled"), color_scheme="red")),
                 rx.cond(
-                    valid & (S.valid_count > 1) & ~S.paid_order,
+                    valid & (S.valid_count > 1) & (S.texts["paid"] == ""),
                     rx.button(T("confirmation.cancel_ticket"), variant="soft", color_scheme="red", size="2",
                               on_click=S.ask_cancel(ticket["id"]), min_height="44px"),
                     rx.fragment(),
                 ),
                 rx.cond(
                     valid & (S.valid_count > 1) & (S.texts["cancel"] != ""),
-                    rx.button(S.ticket_refund_labels[ticket["id"].to(str)], variant="soft", color_scheme="red",
+                    rx.button(S.texts["t" + ticket["id"].to(str)], variant="soft", color_scheme="red",
                               size="2", on_click=S.ask_cancel(ticket["id"]), min_height="44px"),
                     rx.fragment(),
                 ),
@@ -124,14 +124,14 @@ def awaiting_payment() -> rx.Component:
                         justify="between", align="center", width="100%", wrap="wrap", gap="2"),
                 rx.text(S.texts["hold"], id="order-hold"),
                 rx.cond(
-                    S.method == "bank",
+                    S.texts["method"] == "bank",
                     rx.vstack(
                         rx.heading(T("order.bank.title"), size="4", as_="h2"),
                         rx.cond(
-                            S.reference != "",
+                            S.texts["reference"] != "",
                             rx.vstack(
                                 rx.text(T("order.bank.reference"), size="2", color_scheme="gray"),
-                                rx.code(S.reference, size="5", id="bank-reference", word_break="break-all"),
+                                rx.code(S.texts["reference"], size="5", id="bank-reference", word_break="break-all"),
                                 rx.text(T("order.bank.reference_hint"), size="2"),
                                 spacing="1",
                                 width="100%",
@@ -139,7 +139,7 @@ def awaiting_payment() -> rx.Component:
                             rx.fragment(),
                         ),
                         rx.text(T("order.bank.instructions"), size="2", color_scheme="gray"),
-                        rx.box(rx.text(S.instructions, white_space="pre-line", id="bank-instructions"),
+                        rx.box(rx.text(S.texts["instructions"], white_space="pre-line", id="bank-instructions"),
                                padding="12px", border_left="4px solid var(--accent-9)",
                                background="var(--accent-a2)", width="100%"),
                         rx.text(T("order.bank.after"), size="2"),
@@ -149,7 +149,7 @@ def awaiting_payment() -> rx.Component:
                     rx.fragment(),
                 ),
                 rx.cond(
-                    (S.method != "bank") | (S.reference == ""),
+                    (S.texts["method"] != "bank") | (S.texts["reference"] == ""),
                     rx.button(rx.icon("credit-card", size=18), T("order.pay_now"), size="4", width="100%",
                               min_height="48px", loading=S.paying, on_click=S.pay, id="pay-now"),
                     rx.fragment(),
@@ -193,7 +193,7 @@ def order_cancel_button() -> rx.Component:
     return rx.cond(
         S.valid_count > 0,
         rx.cond(
-            S.paid_order,
+            (S.texts["paid"] != ""),
             rx.cond(
                 S.texts["cancel"] != "",
                 rx.vstack(
@@ -220,7 +220,7 @@ def registered() -> rx.Component:
             rx.callout(T("confirmation.title"), icon="circle_check", color_scheme="green", size="3",
                        width="100%", role="status", id="order-confirmed"),
         ),
-        rx.cond(S.paid_order & (S.status == "confirmed"),
+        rx.cond((S.texts["paid"] != "") & (S.status == "confirmed"),
                 rx.badge(rx.icon("circle_check", size=16), T("order.paid"), color_scheme="green", size="3",
                          id="order-paid"),
                 rx.fragment()),
@@ -229,7 +229,7 @@ def registered() -> rx.Component:
         rx.text(S.venue, color_scheme="gray"),
         rx.cond(S.status == "cancelled", rx.fragment(), rx.text(S.lead)),
         money_lines(),
-        rx.cond(S.refunded_notice != "", rx.callout(S.refunded_notice, icon="info", role="status", width="100%"),
+        rx.cond(S.texts["notice"] != "", rx.callout(S.texts["notice"], icon="info", role="status", width="100%"),
                 rx.fragment()),
         rx.cond(S.error != "", rx.callout(S.error, color_scheme="red", role="alert", width="100%"), rx.fragment()),
         rx.cond(S.confirming != "",
@@ -252,7 +252,7 @@ def order_page() -> rx.Component:
             S.found,
             rx.vstack(
                 rx.match(
-                    S.phase,
+                    S.texts["phase"],
                     ("pending", awaiting_payment()),
                     ("expired", reservation_expired()),
                     registered(),
