@@ -22,7 +22,7 @@ from aqstream.services.errors import DomainError, NotFound, PaymentUnavailable
 from aqstream.services.events import calendar, catalog, event_lifecycle, media, questions
 from aqstream.services.events.catalog import EventCard
 from aqstream.services.events.events import get_public_event, list_ticket_types, places_left
-from aqstream.services.lifecycle import OrderStatus
+from aqstream.services.lifecycle import OrderStatus, PaymentStatus
 from aqstream.services.org.permissions import Principal
 from aqstream.services.payments import payments, refunds
 from aqstream.services.payments import settings as payment_settings
@@ -561,7 +561,10 @@ class OrderState(AppState):
         self._expires = expires.isoformat() if expires else ""
         money = payments.order_money(session, order.id)
         self._money = {"paid": money.paid_minor, "refunded": money.refunded_minor, "refunding": money.refunding_minor}
-        bank = [p for p in payments.order_payments(session, order.id) if p.provider == "bank"]
+        # A transfer's reference once it was started (its instructions email sent): a first attempt only written by
+        # the registration shows "Pay now", which starts it.
+        bank = [p for p in payments.order_payments(session, order.id)
+                if p.provider == "bank" and p.status in (PaymentStatus.PENDING, PaymentStatus.SUCCEEDED)]
         self._reference = bank[-1].reference if bank else ""
         self._instructions = (payment_settings.bank_instructions(session, order.organization_id)
                              if self._method == "bank" and order.status == OrderStatus.PENDING else "")
