@@ -5,23 +5,27 @@ import asyncio
 import logging
 import re
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 import reflex as rx
 import segno
+from babel.dates import format_time
 
+from aqstream import config
 from aqstream.db import get_engine, session_scope
 from aqstream.i18n import format_datetime, format_money, format_number, format_range, local_time, t
 from aqstream.services import clock
 from aqstream.services.accounts import accounts
 from aqstream.services.checkin import signing
-from aqstream.services.errors import DomainError, NotFound
+from aqstream.services.errors import DomainError, NotFound, PaymentUnavailable
 from aqstream.services.events import calendar, catalog, event_lifecycle, media, questions
 from aqstream.services.events.catalog import EventCard
-from aqstream.services.events.events import get_public_event, places_left
-from aqstream.services.lifecycle import OrderStatus
+from aqstream.services.events.events import get_public_event, list_ticket_types, places_left
+from aqstream.services.lifecycle import OrderStatus, PaymentStatus
 from aqstream.services.org.permissions import Principal
+from aqstream.services.payments import payments, refunds
+from aqstream.services.payments import settings as payment_settings
 from aqstream.services.reports import traffic
 from aqstream.services.sales import orders, registration, registration_queue
 from aqstream.services.sales.registration import TicketRequest
@@ -98,6 +102,9 @@ class PublicEventState(AppState):
     _traffic_utm: dict[str, str] = {}
     _traffic_referrer: str = ""
     _form_counted: bool = False
+    # Payments (services/payments): the methods the event offers now and the one chosen for a paid order.
+    _methods: list[str] = []
+    _payment_method: str = ""
 
     @rx.event
     def on_load(self):
@@ -113,6 +120,7 @@ class PublicEventState(AppState):
                 org, event, types = self._find(session)
                 asked = questions.active_questions(session, event.id)
                 self._recommended = catalog.recommend_for_event(session, event.id, limit=3)
+                self._methods = list(payment_settings.offered(session, event))
         except NotFound:
             self.found = False
             return
@@ -132,6 +140,7 @@ class PublicEventState(AppState):
         buyable = [tt for tt in self._types_raw if tt["left"] > 0 and not tt["reason"]]
         # With one kind of ticket, one ticket is already chosen: the visitor only types name and email.
         self.quantities = {str(buyable[0]["id"]): buyable[0]["min"]} if len(buyable) == 1 else {}
+        self._payment_method = self._methods[0] if self._methods else ""
         query = self.router.url.query_parameters
         self._traffic_event = 0 if self.preview else event.id
         self._traffic_utm = {key: str(query.get(key) or "")[:200] for key in traffic.UTM_KEYS}
@@ -255,6 +264,36 @@ class PublicEventState(AppState):
             })
         return out
 
+    def _total(self) -> tuple[int, str]:
+        """What the chosen tickets cost, in minor units, and their currency."""
+        total, currency = 0, ""
+        for tt in self._types_raw:
+            n = self.quantities.get(str(tt["id"]), 0)
+            if n and tt["price"]:
+                total += tt["price"] * n
+                currency = currency or tt["currency"]
+        return total, currency
+
+    def _paid_chosen(self) -> bool:
+        """Whether the chosen tickets cost money: then a payment method is asked."""
+        return self._total()[0] > 0
+
+    @rx.var
+    def total_text(self) -> str:
+        total, currency = self._total()
+        return t("public.total", self.lang, amount=format_money(total, currency, self.lang)) if total else ""
+
+    @rx.var
+    def payment_options(self) -> list[dict[str, str]]:
+        return [{"value": m, "label": t(f"payment.method.{m}", self.lang), "checked": "1" if m == self._payment_method else ""}
+                for m in self._methods]
+
+    @rx.event
+    def choose_method(self, value: str):
+        if value in self._methods:
+            self._payment_method = value
+            self.errors = {k: v for k, v in self.errors.items() if k != "payment_method"}
+
     @rx.var
     def hidden_unlocked(self) -> bool:
         return any(tt["hidden"] for tt in self._types_raw)
@@ -340,6 +379,8 @@ class PublicEventState(AppState):
                 user_id=user_id,
                 idempotency_key=f"web-{self.form_key}",
                 locale=self.lang,
+                payment_method=(str(form.get("payment_method") or self._payment_method)[:20] or None)
+                if self._paid_chosen() else None,
             ))
         except DomainError as exc:
             self.errors = {form_field_name(k): v for k, v in self._errors_text(exc).items()}
@@ -356,9 +397,13 @@ class PublicEventState(AppState):
             self.errors = {"form": self.t("error.unavailable")}
             self.busy = False
             return
+        order = result.order
+        target = f"/order/{order.access_token}"
+        if order.status == OrderStatus.PENDING and order.total_minor > 0:
+            target = await asyncio.to_thread(start_payment, order.access_token)
         self.errors = {}
         self.busy = False
-        yield rx.redirect(f"/order/{result.order.access_token}")
+        yield rx.redirect(target)
         await asyncio.to_thread(self._count, "submitted")  # after the answer: counting never delays it
         if result.order.status == OrderStatus.CONFIRMED:
             await asyncio.to_thread(self._count, "confirmed")
@@ -391,9 +436,37 @@ class PublicEventState(AppState):
         self.quantities = {k: v for k, v in self.quantities.items() if left.get(k, 0) >= v}
 
 
+def start_payment(access_token: str, method: str | None = None) -> str:
+    """Start paying a pending order: the provider's page to send the browser to, or the order's own page (a bank
+    transfer shows its instructions there; a provider that does not answer is said there, `?unavailable=1`)."""
+    page = f"/order/{access_token}"
+    try:
+        with session_scope() as session:
+            checkout = payments.start(session, access_token, method, config.public_base_url())
+    except PaymentUnavailable:
+        return page + "?unavailable=1"
+    except DomainError:
+        return page  # expired meanwhile, or nothing to pay: the order page says what it is
+    return checkout.redirect_url or page
+
+
+def hold_end_text(expires: datetime | None, zone: str, lang: str, now: datetime | None = None) -> str:
+    """When a pending order's hold ends: its time of day when within a day, else date and time (the event's zone)."""
+    if expires is None:
+        return ""
+    now = now or clock.utcnow()
+    if expires - now < timedelta(hours=20):
+        return format_time(local_time(expires, zone), "short", locale=lang)
+    return format_datetime(expires, zone, lang)
+
+
 def qr_data_uri(text: str) -> str:
     """A ticket's QR text (signing.qr_payloads: its signed payload) as a QR image (SVG) to show at the door."""
     return segno.make(text, error="m").svg_data_uri(scale=5, border=2)
+
+
+POLL_SECONDS = 3  # how often an order page awaiting payment asks again
+WATCH_FOR = 2 * 3600  # and for how long at most (the page can be reloaded)
 
 
 class OrderState(AppState):
@@ -405,6 +478,9 @@ class OrderState(AppState):
     buyer_email: str = ""
     venue: str = ""
     status: str = ""
+    # What the page shows: pending (awaiting payment), expired (a hold that ran out, even before the expiry job
+    # came by), confirmed, cancelled.
+    _phase: str = ""
     _event_raw: dict[str, str] = {}
     tickets: list[dict[str, str]] = []
     confirming: str = ""  # "order", a ticket id, or "" while no cancellation is being asked
@@ -414,14 +490,35 @@ class OrderState(AppState):
     ics_url: str = ""
     google_url: str = ""
     _token: str = ""
+    # Payments: the order's price and how it is paid; a bank transfer's reference and the organization's
+    # instructions; what was paid and given back; the event's refund policy for the attendee's own cancel.
+    _paid_order: bool = False
+    _method: str = ""
+    _reference: str = ""
+    _instructions: str = ""
+    _unavailable: bool = False  # the provider did not answer when asked to start the payment
+    paying: bool = False
+    _watching: bool = False
+    _notice: str = ""
+    _total: int = 0
+    _currency: str = ""
+    _expires: str = ""
+    _money: dict[str, int] = {}
+    _refund_percent: int = -1  # -1: the attendee cannot cancel a paid order here now
+    _refund_until: str = ""
+    _prices: dict[str, int] = {}
 
     @rx.event
     def on_load(self):
         self.found, self.tickets, self.loaded, self.confirming, self.error = True, [], True, "", ""
-        self.editing, self.name_errors = "", {}
+        self.editing, self.name_errors, self._notice, self.paying = "", {}, "", False
         self._load_user()
         self._token = self.router.page.params.get("token", "")
+        query = self.router.url.query_parameters
+        self._unavailable = bool(query.get("unavailable"))
         self._load()
+        if query.get("paid") and self.found and self.status == OrderStatus.PENDING:
+            return OrderState.check_now  # back from the provider's page: ask it at once, not at the next tick
 
     def _load(self):
         try:
@@ -429,6 +526,7 @@ class OrderState(AppState):
                 view = registration.get_order_by_token(session, self._token)
                 payloads = signing.qr_payloads(session, view.event, [ticket for ticket, _ in view.tickets])
                 self._show(view, payloads)  # inside the session: signing may have reloaded what it read
+                self._show_payment(session, view)
         except NotFound:
             self.found = False
 
@@ -448,6 +546,34 @@ class OrderState(AppState):
         self.ics_url = f"/api/v1/public/orders/{self._token}/calendar.ics"
         self.google_url = calendar.google_calendar_url(view.event, page_url, view.organization.name)
 
+    def _show_payment(self, session, view):
+        order, event = view.order, view.event
+        # The page speaks the order's language to a visitor who has not chosen one (the buyer, from a link).
+        wanted = (order.locale, self.router.url.path) if order.locale else ("", "")
+        if (self.page_locale, self.page_locale_path) != wanted:
+            self.page_locale, self.page_locale_path = wanted
+        expires = clock.as_utc(order.expires_at)
+        self._phase = order.status
+        if order.status == OrderStatus.PENDING and expires is not None and expires <= clock.utcnow():
+            self._phase = OrderStatus.EXPIRED  # its places go back with the next expiry run; it cannot be paid
+        self._paid_order, self._method = order.total_minor > 0, order.payment_method or ""
+        self._total, self._currency = order.total_minor, order.currency
+        self._expires = expires.isoformat() if expires else ""
+        money = payments.order_money(session, order.id)
+        self._money = {"paid": money.paid_minor, "refunded": money.refunded_minor, "refunding": money.refunding_minor}
+        # A transfer's reference once it was started (its instructions email sent): a first attempt only written by
+        # the registration shows "Pay now", which starts it.
+        bank = [p for p in payments.order_payments(session, order.id)
+                if p.provider == "bank" and p.status in (PaymentStatus.PENDING, PaymentStatus.SUCCEEDED)]
+        self._reference = bank[-1].reference if bank else ""
+        self._instructions = (payment_settings.bank_instructions(session, order.organization_id)
+                             if self._method == "bank" and order.status == OrderStatus.PENDING else "")
+        percent = refunds.attendee_refund_terms(event) if self._paid_order else None
+        self._refund_percent = -1 if percent is None else percent
+        self._refund_until = event.refund_until.isoformat() if percent is not None and event.refund_until else ""
+        prices = {tt.id: tt.price_minor for tt in list_ticket_types(session, event.id)} if self._paid_order else {}
+        self._prices = {str(ticket.id): prices.get(ticket.ticket_type_id, 0) for ticket, _ in view.tickets}
+
     @rx.var
     def when(self) -> str:
         return when_text(self._event_raw, self.lang)
@@ -460,9 +586,144 @@ class OrderState(AppState):
     def valid_count(self) -> int:
         return sum(1 for ticket in self.tickets if ticket["status"] == "valid")
 
+    def _hold_end(self) -> str:
+        if not self._expires or not self._event_raw:
+            return ""
+        return hold_end_text(datetime.fromisoformat(self._expires), self._event_raw["tz"], self.lang)
+
+    def _format(self, amount: int) -> str:
+        return format_money(amount, self._currency or "EUR", self.lang)
+
+    def _amount_text(self) -> str:
+        return self._format(self._total) if self._total else ""
+
+    def _hold_text(self) -> str:
+        end = self._hold_end()
+        return t("order.held_until", self.lang, until=end) if end else ""
+
+    def _unavailable_text(self) -> str:
+        return t("order.payment_unavailable", self.lang, until=self._hold_end()) if self._unavailable else ""
+
+    def _money_lines(self) -> str:
+        """What the order paid and got back (or is getting back), for a confirmed or cancelled paid order."""
+        keys = (("paid", "order.paid_amount"), ("refunded", "order.refunded_amount"),
+                ("refunding", "order.refunding_amount"))
+        return "\n".join(t(key, self.lang, amount=self._format(self._money[name])) for name, key in keys
+                         if self._money.get(name))
+
+    def _can_refund(self) -> bool:
+        """A paid order's own cancel: only while the event's refund policy allows it."""
+        return self._paid_order and self._refund_percent >= 0
+
+    def _back(self, ticket_ids: list[str]) -> int:
+        """What cancelling these valid tickets gives back under the policy (as refunds.attendee_cancel counts)."""
+        if self._refund_percent < 0:
+            return 0
+        left = self._money.get("paid", 0) - self._money.get("refunded", 0) - self._money.get("refunding", 0)
+        return max(0, min(left, sum(self._prices.get(i, 0) for i in ticket_ids) * self._refund_percent // 100))
+
+    def _refund_terms_text(self) -> str:
+        if not self._can_refund() or not self._refund_until or not self._event_raw:
+            return ""
+        until = format_datetime(datetime.fromisoformat(self._refund_until), self._event_raw["tz"], self.lang)
+        return t("order.refund_terms", self.lang, until=until, percent=self._refund_percent)
+
+    def _cancel_paid_label(self) -> str:
+        if not self._can_refund():
+            return ""
+        valid = [ticket["id"] for ticket in self.tickets if ticket["status"] == "valid"]
+        return t("order.cancel_paid", self.lang, amount=self._format(self._back(valid)))
+
+    @rx.var
+    def texts(self) -> dict[str, str]:
+        """What the page shows of the order's payment, in one var (the page's starting state stays small): its
+        phase, method, a bank transfer's reference and details, the texts, and each valid ticket's refund label
+        (`t<ticket id>`)."""
+        if not self._phase:
+            return {}
+        out = {"phase": self._phase, "paid": "1" if self._paid_order else "", "method": self._method,
+               "reference": self._reference, "instructions": self._instructions, "notice": self._notice,
+               "amount": self._amount_text(), "hold": self._hold_text(), "unavailable": self._unavailable_text(),
+               "terms": self._refund_terms_text(), "cancel": self._cancel_paid_label(),
+               "confirm": self._confirm_refund_text(), "money": self._money_lines()}
+        if self._can_refund():
+            out.update({"t" + ticket["id"]: t("order.cancel_paid_ticket", self.lang,
+                                              amount=self._format(self._back([ticket["id"]])))
+                        for ticket in self.tickets if ticket["status"] == "valid"})
+        return out
+
+    def _confirm_refund_text(self) -> str:
+        if not self._paid_order or not self.confirming:
+            return ""
+        ids = [ticket["id"] for ticket in self.tickets if ticket["status"] == "valid"] \
+            if self.confirming == "order" else [self.confirming]
+        return t("order.cancel_paid_question", self.lang, amount=self._format(self._back(ids)))
+
+    # --- paying ----------------------------------------------------------------------------------------------
+
+    def _ask_provider(self) -> None:
+        """The order's open payments fetched from their provider and settled (never what the browser says)."""
+        try:
+            with session_scope() as session:
+                payments.refresh(session, self._token)
+        except DomainError:
+            pass
+        except Exception:  # the page keeps showing what it has; the next tick asks again
+            log.exception("refreshing an order's payment failed")
+
+    @rx.event
+    async def check_now(self):
+        await asyncio.to_thread(self._ask_provider)
+        self._load()
+
+    @rx.event
+    def stop_watching(self):
+        self._watching = False
+
+    @rx.event(background=True)
+    async def watch(self):
+        """While an order awaiting payment is open: its payment asked for again every POLL_SECONDS, so the page
+        turns to the tickets by itself once the money has come (or to the expired message)."""
+        async with self:
+            if self._watching:
+                return  # one loop per open page
+            self._watching = True
+            token = self._token
+        started = asyncio.get_running_loop().time()
+        while asyncio.get_running_loop().time() - started < WATCH_FOR:
+            await asyncio.sleep(POLL_SECONDS)
+            async with self:
+                if not self._watching or self._token != token or self._phase != OrderStatus.PENDING:
+                    self._watching = False
+                    return
+            await asyncio.to_thread(self._ask_provider)
+            async with self:
+                if self._token != token:
+                    return
+                self._load()
+        async with self:
+            self._watching = False
+
+    @rx.event
+    async def pay(self):
+        """Pay now: a new (or the still open) payment with the order's method; the provider's page opens."""
+        if self.paying:
+            return
+        self.paying, self.error = True, ""
+        yield
+        target = await asyncio.to_thread(start_payment, self._token)
+        self.paying = False
+        if target.startswith("/order/"):
+            self._unavailable = target.endswith("?unavailable=1")
+            self._load()
+            return
+        yield rx.redirect(target)
+
+    # --- cancelling ------------------------------------------------------------------------------------------
+
     @rx.event
     def ask_cancel(self, what: str):
-        self.confirming, self.error = what, ""
+        self.confirming, self.error, self._notice = what, "", ""
 
     @rx.event
     def keep(self):
@@ -472,8 +733,15 @@ class OrderState(AppState):
     def cancel(self):
         what, self.confirming = self.confirming, ""
         try:
+            ticket_id = None if what == "order" else int(what)
             with session_scope() as session:
-                orders.cancel_by_token(session, self._token, None if what == "order" else int(what))
+                if self._paid_order:  # as the event's refund policy allows, with its refund
+                    result = refunds.attendee_cancel(session, self._token, ticket_id)
+                    if result.amount_minor:
+                        self._notice = t("order.cancelled_refund", self.lang,
+                                                 amount=self._format(result.amount_minor))
+                else:
+                    orders.cancel_by_token(session, self._token, ticket_id)
         except (DomainError, ValueError) as exc:
             self.error = self.t(exc.message_key) if isinstance(exc, DomainError) else self.t("error.generic")
         self._load()

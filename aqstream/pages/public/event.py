@@ -76,6 +76,34 @@ def copy_buyer(part: str):
     return lambda value: [S.buyer_typed(part, value), rx.call_script(script)]
 
 
+_CHOICE = {"display": "flex", "align_items": "center", "gap": "10px", "min_height": "48px", "padding": "0 12px",
+           "border": "1px solid var(--gray-a6)", "border_radius": "8px", "cursor": "pointer", "width": "100%"}
+
+
+def method_choice(option: rx.Var) -> rx.Component:
+    value = option["value"].to(str)
+    return rx.el.label(
+        # Uncontrolled: the choice shows at once on a slow phone; the form sends it, the state follows it.
+        rx.el.input(type="radio", name="payment_method", value=value, default_checked=option["checked"] == "1",
+                    on_change=S.choose_method, style={"width": "20px", "height": "20px", "margin": 0}),
+        rx.text(option["label"].to(str)),
+        style=_CHOICE,
+        class_name="payment-choice",
+    )
+
+
+def payment_methods() -> rx.Component:
+    """How to pay, asked only when the chosen tickets cost money: the event's methods, one radio each."""
+    return rx.el.fieldset(
+        rx.el.legend(T("public.payment_method"), style={"font_weight": "600", "margin_bottom": "8px"}),
+        rx.vstack(rx.foreach(S.payment_options, method_choice), spacing="2", width="100%", role="radiogroup"),
+        error_text(S.errors, "payment_method", "f-payment_method"),
+        rx.text(T("public.pay_note"), size="2", color_scheme="gray"),
+        style={"border": "none", "padding": 0, "margin": 0, "width": "100%"},
+        id="payment-methods",
+    )
+
+
 def registration_form() -> rx.Component:
     return rx.form(
         rx.vstack(
@@ -89,6 +117,8 @@ def registration_form() -> rx.Component:
                 error_text(S.errors, "tickets", "f-tickets"),
                 style={"border": "none", "padding": 0, "margin": 0, "width": "100%"},
             ),
+            rx.cond(S.total_text != "", rx.text(S.total_text, weight="bold", size="4", id="order-total",
+                                                role="status"), rx.fragment()),
             rx.cond(
                 S.slots.length() > 0,
                 rx.vstack(
@@ -104,8 +134,9 @@ def registration_form() -> rx.Component:
                         rx.fragment(),
                     ),
                     rx.foreach(S.order_questions, lambda q: question_input(q, "", S.errors)),
-                    rx.button(T("public.register.button"), type="submit", size="4", width="100%", loading=S.busy,
-                              min_height="48px"),
+                    rx.cond((S.total_text != ""), payment_methods(), rx.fragment()),
+                    rx.button(rx.cond((S.total_text != ""), T("public.register.pay_button"), T("public.register.button")),
+                              type="submit", size="4", width="100%", loading=S.busy, min_height="48px"),
                     spacing="4",
                     width="100%",
                 ),

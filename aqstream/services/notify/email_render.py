@@ -14,8 +14,8 @@ import segno
 from sqlmodel import Session, select
 
 from aqstream import config
-from aqstream.i18n import LOCALES, format_datetime, format_range, t, tn
-from aqstream.models import Event, Order, Organization, OutboxMessage, Ticket, TicketType, User
+from aqstream.i18n import LOCALES, format_datetime, format_money, format_range, t, tn
+from aqstream.models import Event, Order, Organization, OutboxMessage, Payment, Refund, Ticket, TicketType, User
 from aqstream.services.checkin import signing
 from aqstream.services.errors import NotFound
 from aqstream.services.events import calendar, media
@@ -400,6 +400,84 @@ def _suspension(kind: str):
     return render
 
 
+def _money(payload: dict, row, lang: str) -> str:
+    """An amount as the payment or refund row has it (the payload's when the row is gone)."""
+    amount = row.amount_minor if row is not None else int(payload.get("amount_minor") or 0)
+    currency = row.currency if row is not None else str(payload.get("currency") or "EUR")
+    return format_money(amount, currency, lang)
+
+
+def _payment_order(session: Session, payload: dict, org: Organization | None):
+    """The order a payment email is about (cancelled or expired ones too: their money is the point), its event and
+    organization."""
+    order = _order(session, payload, org)
+    event = _event(session, order.event_id, org)
+    return order, event, org or session.get(Organization, event.organization_id)
+
+
+def _bank_transfer(session: Session, payload: dict, org: Organization | None):
+    """How to pay a pending order by bank transfer: amount, reference, the organization's instructions (as they
+    were when the transfer was chosen), the date to pay by, and the order's page (which shows it all too)."""
+    order, event, org = _payment_order(session, payload, org)
+    if order.status != OrderStatus.PENDING:
+        raise Obsolete(f"the order is {order.status}: no payment is awaited any more")
+    payment = session.get(Payment, payload["payment_id"]) if payload.get("payment_id") else None
+    lang = pick_locale(payload, event, org)
+    mail = _start(org, t("email.bank_transfer.subject", lang, title=event.title))
+    mail.heading(t("email.bank_transfer.heading", lang))
+    _greet(mail, order.buyer_name, lang)
+    mail.para(t("email.bank_transfer.intro", lang, title=event.title, organization=org.name))
+    until = order.expires_at
+    rows = [(t("email.payment.amount", lang), _money(payload, payment, lang)),
+            (t("email.bank_transfer.reference", lang), (payment.reference if payment else "") or
+             str(payload.get("reference") or ""))]
+    if until is not None:
+        rows.append((t("email.bank_transfer.pay_until", lang), format_datetime(until, event.time_zone, lang)))
+    rows.append((t("email.label.when", lang), _when(event, lang)))
+    mail.facts(rows)
+    mail.quote(t("email.bank_transfer.instructions", lang, organization=org.name), str(payload.get("instructions") or ""))
+    mail.para(t("email.bank_transfer.after", lang))
+    mail.button(t("email.order_page.button", lang), f"{_base()}/order/{order.access_token}")
+    mail.note(t("email.bank_transfer.expiry", lang))
+    return mail, lang
+
+
+def _refunded_late(session: Session, payload: dict, org: Organization | None):
+    """The apology: the payment came after the reservation expired, its places were taken, the money goes back."""
+    order, event, org = _payment_order(session, payload, org)
+    refund = session.get(Refund, payload["refund_id"]) if payload.get("refund_id") else None
+    lang = pick_locale(payload, event, org)
+    amount = _money(payload, refund, lang)
+    mail = _start(org, t("email.refunded_late.subject", lang, title=event.title))
+    mail.heading(t("email.refunded_late.heading", lang))
+    _greet(mail, order.buyer_name, lang)
+    # Most often the hold ran out and its places were sold; else the registration or the event was cancelled.
+    cancelled = order.status == OrderStatus.CANCELLED or event.status == EventStatus.CANCELLED
+    mail.para(t("email.refunded_late.intro_cancelled" if cancelled else "email.refunded_late.intro", lang,
+                title=event.title, amount=amount))
+    mail.facts([(t("email.refund.amount", lang), amount)])
+    mail.para(t("email.refund.when", lang))
+    mail.button(t("email.event_page.button", lang), calendar.event_page_url(org, event))
+    mail.note(t("email.refunded_late.sorry", lang, organization=org.name))
+    return mail, lang
+
+
+def _refund_done(session: Session, payload: dict, org: Organization | None):
+    """The money of a cancellation (the organizer's or the attendee's own) is on its way back."""
+    order, event, org = _payment_order(session, payload, org)
+    refund = session.get(Refund, payload["refund_id"]) if payload.get("refund_id") else None
+    lang = pick_locale(payload, event, org)
+    amount = _money(payload, refund, lang)
+    mail = _start(org, t("email.refund_done.subject", lang, title=event.title, amount=amount))
+    mail.heading(t("email.refund_done.heading", lang))
+    _greet(mail, order.buyer_name, lang)
+    mail.para(t("email.refund_done.intro", lang, title=event.title, organization=org.name, amount=amount))
+    mail.facts([(t("email.refund.amount", lang), amount)])
+    mail.para(t("email.refund.when", lang))
+    mail.button(t("email.order_page.button", lang), f"{_base()}/order/{order.access_token}")
+    return mail, lang
+
+
 _KINDS = {
     email_kinds.REGISTRATION_CONFIRMATION: _confirmation,
     email_kinds.ORDER_CANCELLED: _order_cancelled,
@@ -412,4 +490,7 @@ _KINDS = {
     email_kinds.PASSWORD_RESET: _password_reset,
     email_kinds.ORGANIZATION_SUSPENDED: _suspension("organization_suspended"),
     email_kinds.ORGANIZATION_REACTIVATED: _suspension("organization_reactivated"),
+    email_kinds.BANK_TRANSFER: _bank_transfer,
+    email_kinds.PAYMENT_REFUNDED_LATE: _refunded_late,
+    email_kinds.REFUND_DONE: _refund_done,
 }

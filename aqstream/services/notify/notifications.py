@@ -216,6 +216,43 @@ def ticket_renamed(session: Session, event: DomainEvent) -> None:
     _audit(session, event, "ticket.rename", "order", event.payload["order_id"], {"ticket": event.payload["ticket_id"]})
 
 
+# Payments: the buyer's emails (the audit entries are in AUDITED below; both handlers run) -------------------------
+
+
+@handler("payment.bank_transfer_started")
+def bank_transfer_started(session: Session, event: DomainEvent) -> None:
+    """How to pay by bank transfer: the amount, the reference, the organization's instructions, the date to pay
+    by and the order's link."""
+    p = event.payload
+    if p["buyer_email"]:
+        outbox.enqueue(session, kind=email_kinds.BANK_TRANSFER, recipient=p["buyer_email"],
+                       organization_id=event.organization_id,
+                       payload={k: p[k] for k in ("order_id", "payment_id", "access_token", "event_title", "amount_minor",
+                                                  "currency", "reference", "instructions", "pay_until", "locale")})
+
+
+@handler("payment.refunded_late")
+def payment_refunded_late(session: Session, event: DomainEvent) -> None:
+    """The apology: the payment came after the reservation expired and its places were taken; it is refunded."""
+    p = event.payload
+    if p["buyer_email"]:
+        outbox.enqueue(session, kind=email_kinds.PAYMENT_REFUNDED_LATE, recipient=p["buyer_email"],
+                       organization_id=event.organization_id,
+                       payload={k: p[k] for k in ("order_id", "payment_id", "refund_id", "access_token", "event_title",
+                                                  "amount_minor", "currency", "locale")})
+
+
+@handler("refund.done")
+def refund_done(session: Session, event: DomainEvent) -> None:
+    """The buyer is told their money is on its way back; a late payment's refund was announced by its apology."""
+    p = event.payload
+    if p["buyer_email"] and p["reason"] != "late_payment":
+        outbox.enqueue(session, kind=email_kinds.REFUND_DONE, recipient=p["buyer_email"],
+                       organization_id=event.organization_id,
+                       payload={k: p[k] for k in ("order_id", "refund_id", "access_token", "event_title", "amount_minor",
+                                                  "currency", "reason", "locale")})
+
+
 # Events whose only effect today is the audit entry: its action, object type, the payload key of the object and
 # the payload keys that are the entry's data (None: the rest of the payload).
 AUDITED: dict[str, tuple[str, str, str, tuple[str, ...] | None]] = {

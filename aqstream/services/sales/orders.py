@@ -129,6 +129,10 @@ def attendee_can_cancel(event_starts_at: datetime, order_status: str) -> bool:
 
 
 def _attendee_may_cancel(session: Session, order: Order) -> None:
+    """The free cancellation of an attendee's own order. An order that costs money is cancelled only as the
+    event's refund policy allows (services/payments/refunds.attendee_cancel), never here around it."""
+    if order.total_minor > 0:
+        raise Conflict("refund.use_policy")
     event = session.get(Event, order.event_id)
     if event.starts_at <= utcnow():
         raise Conflict("order.too_late_to_cancel")
