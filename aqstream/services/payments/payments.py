@@ -178,29 +178,33 @@ MISMATCH = "mismatch"  # the provider's amount or currency differs from the orde
 def settle(session: Session, payment_id: int, remote: Remote, now: datetime | None = None) -> str:
     """Apply what the provider says about a payment (fetched from the provider, never from the browser)."""
     now = now or utcnow()
-    payment = session.exec(select(Payment).where(Payment.id == payment_id)).first()
-    if payment is None:
-        raise NotFound()
     if remote.status == providers.REMOTE_FAILED:
+        if session.exec(select(Payment.id).where(Payment.id == payment_id)).first() is None:
+            raise NotFound()
         return FAILED if _mark(session, payment_id, PaymentStatus.FAILED, last_error="provider: failed") else ALREADY
     if remote.status != providers.REMOTE_SUCCEEDED:
         return WAITING
-    if remote.amount_minor != payment.amount_minor or remote.currency.upper() != payment.currency.upper():
-        log.error("payment %s: the provider reports %s %s for an order of %s %s; not confirmed", payment_id,
-                  remote.amount_minor, remote.currency, payment.amount_minor, payment.currency)
-        session.exec(update(Payment).where(Payment.id == payment_id).values(
-            last_error=f"amount mismatch: {remote.amount_minor} {remote.currency.upper()}"[:500]))
-        session.commit()
-        return MISMATCH
     begin_write(session)
     try:
         # The order row first (the inventory's lock order): the expiry job skips it, or has expired it already.
-        order = session.exec(select(Order).where(Order.id == payment.order_id).with_for_update()).one()
+        found = session.exec(select(Payment, Order, Event).join(Order, Order.id == Payment.order_id)
+                             .join(Event, Event.id == Order.event_id).where(Payment.id == payment_id)
+                             .with_for_update(of=Order)).first()
+        if found is None:
+            raise NotFound()
+        payment, order, event = found
+        if remote.amount_minor != payment.amount_minor or remote.currency.upper() != payment.currency.upper():
+            log.error("payment %s: the provider reports %s %s for an order of %s %s; not confirmed", payment_id,
+                      remote.amount_minor, remote.currency, payment.amount_minor, payment.currency)
+            session.exec(update(Payment).where(Payment.id == payment_id).values(
+                last_error=f"amount mismatch: {remote.amount_minor} {remote.currency.upper()}"[:500]))
+            session.commit()
+            return MISMATCH
         if not move(session, Payment, Payment.id == payment_id, to=PaymentStatus.SUCCEEDED, paid_at=now,
                     updated_at=now, last_error="").rowcount:
             session.rollback()
             return ALREADY
-        outcome = _apply(session, order, payment, now)
+        outcome = _apply(session, order, event, payment, now)
         domain_events.record(session, "payment.succeeded", {
             "payment_id": payment.id, "order_id": order.id, "event_id": order.event_id, "provider": payment.provider,
             "amount_minor": payment.amount_minor, "currency": payment.currency, "outcome": outcome,
@@ -212,9 +216,8 @@ def settle(session: Session, payment_id: int, remote: Remote, now: datetime | No
     return outcome
 
 
-def _apply(session: Session, order: Order, payment: Payment, now: datetime) -> str:
-    event_status = session.exec(select(Event.status).where(Event.id == order.event_id)).one()
-    if event_status == EventStatus.CANCELLED:  # the event's own refunds were made when it was cancelled
+def _apply(session: Session, order: Order, event: Event, payment: Payment, now: datetime) -> str:
+    if event.status == EventStatus.CANCELLED:  # the event's own refunds were made when it was cancelled
         _late_refund(session, order, payment, now)
         return REFUNDED
     if order.status == OrderStatus.PENDING:
@@ -285,11 +288,13 @@ def handle_notification(session: Session, provider_name: str, org_slug: str, bod
     from aqstream.models import Organization
     if provider_name not in (providers.STRIPE, providers.YOOKASSA):
         raise NotFound()
-    org_id = session.exec(select(Organization.id).where(Organization.slug == org_slug[:63])).first()
-    if org_id is None:
+    found = session.exec(select(Organization.id, PaymentSettings).outerjoin(
+        PaymentSettings, PaymentSettings.organization_id == Organization.id).where(Organization.slug == org_slug[:63])).first()
+    if found is None:
         raise NotFound()
+    org_id, row = found
     try:
-        provider = settings.provider_for(session, org_id, provider_name)
+        provider = settings.provider_for(session, org_id, provider_name, row or PaymentSettings(organization_id=org_id))
     except ProviderRefused as exc:
         raise NotFound() from exc
     items = provider.notification_ids(body, headers)

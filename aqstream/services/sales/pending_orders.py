@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from aqstream.db import begin_write
@@ -52,7 +53,7 @@ def confirm_in_transaction(session: Session, order: Order, now: datetime) -> Non
     the order's row lock and knows its places are still held (a payment that arrived; services/payments)."""
     if not move(session, Order, Order.id == order.id, to=OrderStatus.CONFIRMED, only_from=(OrderStatus.PENDING,)).rowcount:
         raise IllegalTransition("order.hold_expired", kind="OrderStatus", current=order.status, to=OrderStatus.CONFIRMED)
-    session.refresh(order)
+    set_committed_value(order, "status", OrderStatus.CONFIRMED)  # as just written: no second read, no second write
     _confirm_tickets(session, order)
 
 
