@@ -420,3 +420,33 @@ def test_the_fakes_checkout_page_pays_and_sends_the_buyer_back(stripe_fake):
     assert back.status_code == 303 and back.headers["location"] == f"{BASE}/order/t"
     assert provider.fetch_payment(cancelled.provider_payment_id).status == providers.REMOTE_PENDING
     assert 'id="pay"' not in httpx.get(paid.redirect_url).text  # paid: nothing more to pay
+
+
+def test_a_paid_webhook_finds_a_payment_whose_stripe_id_was_never_saved(make, session, stripe_fake):
+    """The process stopped between Stripe's answer and the write of its id: the signed webhook names our payment in
+    its metadata, and the order is confirmed all the same."""
+    owner, org, event, (tt,) = paid_event(make, session)
+    order = buy(session, org, event, [TR(tt.id)])
+    payments.start(session, order.access_token, None, BASE)
+    (payment,) = payment_rows(session, order.id)
+    sid = payment.provider_payment_id
+    session.exec(update(Payment).where(Payment.id == payment.id).values(provider_payment_id=None, status="created",
+                                                                        redirect_url=""))
+    session.commit()
+    stripe_fake.pay(sid)
+    assert deliver(session, org, stripe_fake, "checkout.session.completed", sid) == 1
+    assert order_row(session, order.id).status == OrderStatus.CONFIRMED
+    (payment,) = payment_rows(session, order.id)
+    assert payment.provider_payment_id == sid and payment.status == PaymentStatus.SUCCEEDED
+    # Another organization's payment, announced at this organization's address: its metadata is not taken here.
+    _, other_org, other_event, (other_tt,) = paid_event(make, session)
+    other = buy(session, other_org, other_event, [TR(other_tt.id)])
+    payments.start(session, other.access_token, None, BASE)
+    (theirs,) = payment_rows(session, other.id)
+    theirs_sid = theirs.provider_payment_id
+    session.exec(update(Payment).where(Payment.id == theirs.id).values(provider_payment_id=None, status="created"))
+    session.commit()
+    stripe_fake.pay(theirs_sid)
+    assert deliver(session, org, stripe_fake, "checkout.session.completed", theirs_sid) == 0
+    assert order_row(session, other.id).status == OrderStatus.PENDING
+    assert payment_rows(session, other.id)[0].provider_payment_id is None

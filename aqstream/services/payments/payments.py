@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Mapping
 
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -128,15 +128,22 @@ def start(session: Session, access_token: str, method: str | None, base_url: str
         _mark(session, payment_id, PaymentStatus.FAILED, last_error=f"create: {type(exc).__name__}: {exc}"[:500])
         raise PaymentUnavailable() from exc
     _mark(session, payment_id, PaymentStatus.PENDING, provider_payment_id=created.provider_payment_id,
-          redirect_url=created.redirect_url[:2000], test_mode=provider.test_mode, last_error="")
+          redirect_url=created.redirect_url[:2000], test_mode=provider.test_mode, last_error="",
+          flush_later=method != providers.BANK)
     if method == providers.BANK:
         _bank_instructions_queued(session, payment_id)
     return Checkout(payment_id, method, created.redirect_url, reference)
 
 
-def _mark(session: Session, payment_id: int, to: PaymentStatus, **values) -> bool:
+def _mark(session: Session, payment_id: int, to: PaymentStatus, *, flush_later: bool = False, **values) -> bool:
+    """Move a payment with a guarded write in a transaction of its own. `flush_later`: on PostgreSQL the commit does
+    not wait for the disk (synchronous_commit off for this transaction alone), for a write that may be lost in a
+    crash without harm: the provider's id of a payment, which a new start asks again under the same idempotency
+    key and a notification finds by the payment's own id in its metadata."""
     begin_write(session)
     try:
+        if flush_later and session.get_bind().dialect.name == "postgresql":
+            session.exec(text("SET LOCAL synchronous_commit TO OFF"))
         moved = move(session, Payment, Payment.id == payment_id, to=to, updated_at=utcnow(), **values).rowcount
     except BaseException:
         session.rollback()
@@ -304,6 +311,8 @@ def handle_notification(session: Session, provider_name: str, org_slug: str, bod
         row = session.exec(select(Payment.id, Payment.order_id).where(
             Payment.provider == provider_name, Payment.provider_payment_id == provider_payment_id[:255],
             Payment.organization_id == org_id)).first()
+        if row is None and isinstance(item, Remote):
+            row = _by_metadata(session, org_id, provider_name, item)
         if row is None:
             continue  # not ours (another installation's, or a payment made outside AqStream)
         if isinstance(item, Remote):
@@ -318,6 +327,23 @@ def handle_notification(session: Session, provider_name: str, org_slug: str, bod
         from aqstream.services.payments import refunds
         refunds.run_due(session, order_ids=refunded, limit=20)
     return count
+
+
+def _by_metadata(session: Session, org_id: int, provider_name: str, remote: Remote):
+    """A verified notification about a payment whose provider id was never saved (the process stopped between the
+    provider's answer and the write): found by our own id in its metadata, and given its provider id."""
+    try:
+        payment_id = int(remote.metadata.get("payment_id", ""))
+    except ValueError:
+        return None
+    begin_write(session)
+    moved = session.exec(update(Payment).where(
+        Payment.id == payment_id, Payment.organization_id == org_id, Payment.provider == provider_name,
+        Payment.provider_payment_id.is_(None)).values(provider_payment_id=remote.provider_payment_id[:255]))
+    session.commit()
+    if not moved.rowcount:
+        return None
+    return session.exec(select(Payment.id, Payment.order_id).where(Payment.id == payment_id)).first()
 
 
 def refresh(session: Session, access_token: str) -> str:
