@@ -79,7 +79,7 @@ async def register(
     payment = {}
     if result.order.status == "pending" and result.order.payment_method:
         # The payment is started in the same request (a replay gets the same open payment back).
-        payment = await run_in_threadpool(_start_payment, result.order.access_token)
+        payment = await run_in_threadpool(_start_payment, result.order.access_token, result.first_payment)
     return schemas.RegistrationOut(
         **order_out(result.order, result.tickets),
         confirmation_url=f"{config.public_base_url()}/order/{result.order.access_token}",
@@ -87,10 +87,13 @@ async def register(
     )
 
 
-def _start_payment(access_token: str) -> dict:
+def _start_payment(access_token: str, first=None) -> dict:
     with session_scope() as session:
         try:
-            checkout = payments.start(session, access_token, None, config.public_base_url())
+            if first is not None:
+                checkout = payments.start_first(session, first, access_token, config.public_base_url())
+            else:
+                checkout = payments.start(session, access_token, None, config.public_base_url())
         except PaymentUnavailable:
             return {"payment_error": PaymentUnavailable.code}
         except DomainError as exc:  # expired or closed meanwhile: the order says so

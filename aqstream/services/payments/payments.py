@@ -121,6 +121,30 @@ def start(session: Session, access_token: str, method: str | None, base_url: str
         session.commit()
     request = providers.CheckoutRequest(payment_id=payment_id, idempotency_key=records.key(base_key, ask["order_id"],
                                                                                           attempt), **ask)
+    return _ask(session, provider, request, method, reference)
+
+
+def start_first(session: Session, first: records.FirstAttempt, access_token: str, base_url: str) -> Checkout:
+    """`start` for an order registration has just written, from what it wrote (no read): the provider is asked for
+    the first attempt under the registration's Idempotency-Key. PaymentUnavailable as `start`."""
+    now = utcnow()
+    provider = settings.provider_for(session, first.organization_id, first.method, first.settings)
+    order_page = f"{base_url.rstrip('/')}/order/{access_token}"
+    request = providers.CheckoutRequest(
+        order_id=first.order_id, payment_id=first.payment_id, amount_minor=first.amount_minor, currency=first.currency,
+        description=first.description, buyer_email=first.buyer_email, return_url=f"{order_page}?paid=1",
+        cancel_url=order_page, idempotency_key=first.idempotency_key,
+        lines=tuple(providers.Line(name, price) for name, price in first.lines), locale=first.locale,
+        expires_in_seconds=max(60, int(((first.expires_at or now) - now).total_seconds())),
+        receipt=bool(first.settings.receipts_enabled) and first.method == providers.YOOKASSA,
+        vat_code=first.settings.receipt_vat_code)
+    return _ask(session, provider, request, first.method, first.reference)
+
+
+def _ask(session: Session, provider: providers.Provider, request: providers.CheckoutRequest, method: str,
+         reference: str) -> Checkout:
+    """Ask the provider for a payment already written (created), then record its answer."""
+    payment_id = request.payment_id
     try:
         created = provider.create_payment(request)
     except (ProviderUnavailable, ProviderRefused) as exc:

@@ -4,7 +4,9 @@ provider) and a bank transfer's reference. Registration writes an order's first 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from aqstream.services.lifecycle import PaymentStatus
 
@@ -31,3 +33,23 @@ def first_attempt(*, organization_id: int, event_id: int, order_id: int, method:
                 idempotency_key=key(idempotency_key, order_id, 1), redirect_url="",
                 reference=reference(order_id) if method == BANK else "", test_mode=False, created_at=now,
                 updated_at=now, paid_at=None, last_error="")
+
+
+@dataclass
+class FirstAttempt:
+    """An order's first attempt as registration wrote it, with what asking the provider needs (payments.start_first)."""
+
+    payment_id: int
+    method: str
+    organization_id: int
+    order_id: int
+    amount_minor: int
+    currency: str
+    idempotency_key: str
+    reference: str
+    description: str
+    buyer_email: str
+    locale: str
+    expires_at: datetime | None
+    lines: tuple[tuple[str, int], ...]  # (ticket type, price) per paid ticket
+    settings: Any  # the organization's payment settings as read with the event

@@ -71,6 +71,9 @@ class RegistrationResult:
     order: Order
     tickets: list[Ticket]
     replayed: bool = False  # True when an earlier request with the same Idempotency-Key made the order
+    # A paid order's first payment attempt as written with it: payments.start_first asks the provider with no
+    # second read (None for a free order, a replay, or an organizer's addition).
+    first_payment: payment_records.FirstAttempt | None = None
 
 
 def new_secret() -> str:
@@ -177,6 +180,7 @@ class _Context:
     asked: list[Any]
     removed: set[str]
     methods: tuple[str, ...] = ()  # the payment methods the event offers now
+    payment_settings: Any = None  # a copy of the organization's payment settings, when the event sells paid tickets
 
 
 @dataclass
@@ -372,8 +376,10 @@ def _load_context(session: Session, request: Request) -> _Context:
     org, event, types = get_public_event(session, request.org_slug, request.event_slug, include_hidden=True,
                                          include_drafts=request.by_organizer)
     asked, removed = questions.for_registration(session, event.id)
-    methods = payment_settings.offered(session, event) if any(tt.price_minor > 0 for tt in types) else ()
-    return _Context(_copy(org), _copy(event), [_copy(tt) for tt in types], [_copy(q) for q in asked], removed, methods)
+    row = payment_settings.settings_row(session, event.organization_id) if any(tt.price_minor > 0 for tt in types) else None
+    methods = payment_settings.offered(session, event, row) if row is not None else ()
+    return _Context(_copy(org), _copy(event), [_copy(tt) for tt in types], [_copy(q) for q in asked], removed, methods,
+                    _copy(row) if row is not None else None)
 
 
 def _copy(row) -> Any:
@@ -647,12 +653,25 @@ def _write(session: Session, ctx: _Context, plans: list[_Plan], now) -> list[Reg
     if answer_rows:
         conn.execute(insert(Answer.__table__), answer_rows)
     # A paid order's first payment attempt, in the same transaction: starting the payment then only asks the provider.
-    payment_rows = [payment_records.first_attempt(
-        organization_id=org_id, event_id=event_id, order_id=order_id, method=plan.method, amount_minor=row["total_minor"],
-        currency=row["currency"], idempotency_key=plan.request.key, now=now)
-        for plan, order_id, row in zip(plans, order_ids, order_rows) if plan.method and row["status"] == OrderStatus.PENDING]
-    if payment_rows:
-        conn.execute(insert(Payment.__table__), payment_rows)
+    paying = [(plan, order_id, row, result) for plan, order_id, row, result in zip(plans, order_ids, order_rows, results)
+              if plan.method and row["status"] == OrderStatus.PENDING]
+    if paying:
+        table = Payment.__table__
+        payment_rows = [payment_records.first_attempt(
+            organization_id=org_id, event_id=event_id, order_id=order_id, method=plan.method,
+            amount_minor=row["total_minor"], currency=row["currency"], idempotency_key=plan.request.key, now=now)
+            for plan, order_id, row, _ in paying]
+        payment_ids = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                   payment_rows).scalars().all()
+        for (plan, order_id, row, result), payment_id, payment_row in zip(paying, payment_ids, payment_rows):
+            result.first_payment = payment_records.FirstAttempt(
+                payment_id=payment_id, method=plan.method, organization_id=org_id, order_id=order_id,
+                amount_minor=row["total_minor"], currency=row["currency"], idempotency_key=payment_row["idempotency_key"],
+                reference=payment_row["reference"], description=f"{ctx.event.title} #{order_id}"[:128],
+                buyer_email=row["buyer_email"], locale=row["locale"], expires_at=row["expires_at"],
+                lines=tuple((plan.offered[type_id].name, plan.offered[type_id].price_minor)
+                            for type_id, _, _ in plan.request.lines if plan.offered[type_id].price_minor > 0),
+                settings=ctx.payment_settings)
     # Their handlers (services/notify/notifications.py) write the audit entries and queue the emails.
     domain_events.record_all(session, [
         domain_events.New(name, payload, org_id, actor, o.buyer_email)
