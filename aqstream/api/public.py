@@ -18,6 +18,7 @@ from aqstream.db import get_engine, session_scope
 from aqstream.services.errors import DomainError, PaymentUnavailable
 from aqstream.services.events import calendar, events, questions
 from aqstream.services.payments import payments
+from aqstream.services.payments import settings as payment_settings
 from aqstream.services.sales import orders, registration, registration_queue
 
 router = APIRouter(prefix=PREFIX, tags=["public"])
@@ -36,6 +37,7 @@ def read_public_event(org_slug: str, event_slug: str, code: Optional[str] = Quer
         registration_closed_reason=reason,
         ticket_types=[ticket_type_out(tt, event) for tt in registration.offered_types(types, code)],
         questions=[question_out(q) for q in questions.active_questions(session, event.id)],
+        payment_methods=list(payment_settings.offered(session, event)),
     )
 
 

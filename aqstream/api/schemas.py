@@ -246,6 +246,8 @@ class PublicEventOut(EventFields):
     registration_closed_reason: Optional[str] = None
     ticket_types: list[TicketTypeOut]
     questions: list[QuestionOut]
+    payment_methods: list[str] = Field(default_factory=list, description="What paid tickets can be paid with now: "
+                                       "stripe, yookassa, bank (empty: paid tickets are not on sale)")
 
 
 AnswerValue = Union[bool, str, list[str]]

@@ -221,7 +221,8 @@ class PublicEventState(AppState):
         self._types_raw = [
             {"id": tt.id, "name": tt.name, "description": tt.description, "left": places_left(event, tt),
              "min": tt.min_per_order, "max": tt.max_per_order, "hidden": tt.hidden,
-             "reason": registration.sales_state(tt) or "", "price": tt.price_minor, "currency": tt.currency,
+             "reason": registration.sales_state(tt, methods=self._methods) or "", "price": tt.price_minor,
+             "currency": tt.currency,
              "opens": tt.sales_start_at.isoformat() if tt.sales_start_at else "", "tz": event.time_zone}
             for tt in registration.offered_types(types, self.unlock_code)
         ]
@@ -429,6 +430,7 @@ class PublicEventState(AppState):
         try:
             with session_scope() as session:
                 _org, event, types = get_public_event(session, self.org_slug, self.event_slug, include_hidden=True)
+                self._methods = list(payment_settings.offered(session, event))
         except NotFound:
             return
         self._set_types(event, types)

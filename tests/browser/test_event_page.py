@@ -11,14 +11,13 @@ from html import escape as html_escape
 import pytest
 from PIL import Image
 from playwright.sync_api import expect
-from sqlalchemy import update
 
 from aqstream.db import make_engine, session_scope
-from aqstream.models import TicketType
 from aqstream.services.accounts import accounts
 from aqstream.services.events import event_lifecycle, events, questions, sharing
 from aqstream.services.org import organizations
 from aqstream.services.org.permissions import Principal
+from aqstream.services.payments import settings
 from tests.browser.conftest import DESKTOP, PHONE, axe_violations, no_horizontal_scroll, shot
 from tests.browser.test_flows import sign_up
 from tests.served_html import (
@@ -42,8 +41,8 @@ def cover_png() -> bytes:
 
 @pytest.fixture(scope="module")
 def seeded(app_url, app_data):
-    """An organization with a published event (cover, Markdown, a paid and a not-yet-on-sale ticket type, a
-    question) and a second event whose page is in Russian; written through the services into the app's database."""
+    """An organization with a published event (cover, Markdown, a free, a paid (bank transfer) and a not-yet-on-sale
+    ticket type, a question) and a second event whose page is in Russian; written through the services into the app's database."""
     mp = pytest.MonkeyPatch()
     mp.setenv("AQSTREAM_DATA_DIR", str(app_data))
     engine = make_engine(f"sqlite:///{app_data / 'aqstream.db'}")
@@ -59,16 +58,17 @@ def seeded(app_url, app_data):
                 time_zone="Europe/Berlin", venue="Kantstraße 17", city="Berlin", tags="jazz, music",
                 description="An evening of **modern jazz** with the house trio.\n\n"
                             "<img class='raw-html' src='/nothing' onerror='window.pwned = 1'>",
-                ticket_types=[events.TicketTypeInput("Standard", 40),
+                pay_bank=True,
+                ticket_types=[events.TicketTypeInput("Guest list", 30),
+                              events.TicketTypeInput("Standard", 40, price_minor=1500),
                               events.TicketTypeInput("Balcony", 10, sales_start_local="2031-06-01T10:00")])
+            settings.update_settings(session, me, org.id, settings.SettingsInput(
+                bank_enabled=True, bank_instructions="IBAN DE89 3704 0044 0532 0130 00"))
             event = events.create_event(session, me, org.id, data)
             event_lifecycle.set_cover(session, me, org.id, event.id, cover_png())
             questions.add_question(session, me, org.id, event.id,
                                    questions.QuestionInput(label="Dietary needs", kind="short_text"))
             events.publish_event(session, me, org.id, event.id)
-            session.exec(update(TicketType).where(TicketType.event_id == event.id, TicketType.name == "Standard")
-                         .values(price_minor=1500, currency="EUR"))
-            session.commit()  # paid tickets arrive with payments; the price is set directly until then
             ru = events.create_event(session, me, org.id, events.EventInput(
                 title="Джаз по-русски", starts_local="2031-08-01T19:00", ends_local="2031-08-01T21:00",
                 time_zone="Europe/Berlin", online_url="https://stream.example.com/live", locale="ru",

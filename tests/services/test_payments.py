@@ -254,3 +254,16 @@ def test_a_cancelled_event_gives_every_payment_back_and_takes_no_more(make, sess
     assert payments.settle(session, payment.id, card.fetch_payment(payment.provider_payment_id)) == payments.REFUNDED
     assert session.get(Order, waiting.id).status == "cancelled"
     assert session.exec(select(Refund.reason).where(Refund.order_id == waiting.id)).all() == ["late_payment"]
+
+
+def test_a_paid_type_is_not_on_sale_while_the_event_offers_no_method(make, session, card):
+    _, org, event, tt = paid_event(make, session)
+    tt = session.get(TicketType, tt.id)
+    assert registration.sales_state(tt, methods=settings.offered(session, event)) is None
+    session.exec(update(Event).where(Event.id == event.id).values(pay_stripe=False, pay_bank=False))
+    session.commit()
+    event = session.get(Event, event.id)
+    assert settings.offered(session, event) == ()
+    assert registration.sales_state(tt, methods=()) == "registration.no_payment_methods"
+    free = TicketType(event_id=event.id, name="Free", quantity=1, price_minor=0)
+    assert registration.sales_state(free, methods=()) is None

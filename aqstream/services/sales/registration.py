@@ -105,8 +105,11 @@ def registration_closed_reason(event: Event, org: Organization | None = None) ->
     return _registration_state(event, utcnow())
 
 
-def sales_state(tt: TicketType, now=None) -> str | None:
-    """Why a ticket type cannot be bought now (a message key), or None."""
+def sales_state(tt: TicketType, now=None, methods: tuple[str, ...] | list[str] | None = None) -> str | None:
+    """Why a ticket type cannot be bought now (a message key), or None. `methods`: the payment methods the event
+    offers (payment_settings.offered), when known: a paid type cannot be bought while there is none."""
+    if methods is not None and tt.price_minor > 0 and not methods:
+        return "registration.no_payment_methods"
     now = now or utcnow()
     if tt.sales_start_at and now < tt.sales_start_at:
         return "registration.sales_not_started"
