@@ -91,7 +91,8 @@ def test_owner_connects_stripe_and_sells_a_paid_ticket(app_url, app_data, new_pa
     assert no_horizontal_scroll(page)
     assert (found := axe_violations(page)) == [], "\n".join(found)
     shot(page, "payment-settings-desktop")
-    (stored,) = db_rows(app_data, "SELECT stripe_secret_key, bank_enabled FROM payment_settings")
+    (stored,) = db_rows(app_data, "SELECT s.stripe_secret_key, s.bank_enabled FROM payment_settings s JOIN organization o "
+                                  "ON o.id = s.organization_id WHERE o.slug = ?", slug)
     assert STRIPE_KEY not in stored[0] and stored[1] == 1  # encrypted at rest
 
     # A new event with a paid ticket type, offering Stripe.
