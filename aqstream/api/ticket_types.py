@@ -17,6 +17,7 @@ router = APIRouter(prefix=PREFIX)
 
 def ticket_type_input(body: schemas.TicketTypeIn) -> events.TicketTypeInput:
     return events.TicketTypeInput(
+        set_price="price_minor" in body.model_fields_set,  # an update that leaves the price out keeps it
         name=body.name,
         quantity=body.quantity,
         description=body.description,

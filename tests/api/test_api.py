@@ -226,3 +226,16 @@ def test_registration_through_the_api_keeps_a_blank_attendee_name_blank(client, 
     made = client.post(url, json=body)
     assert made.status_code == 201, made.text
     assert [t["attendee_name"] for t in made.json()["tickets"]] == ["Anna Petrova", ""]
+
+
+def test_a_ticket_type_update_changes_the_price_only_when_one_is_given(client, login, make):
+    owner, org = make.org()
+    event, (tt,) = make.event(owner, org)
+    auth = login(owner)
+    url = f"/api/v1/events/{event.id}/ticket-types/{tt.id}"
+    priced = client.put(url, json={"name": "Standard", "quantity": 10, "price_minor": 2500}, headers=auth)
+    assert priced.status_code == 200 and priced.json()["price_minor"] == 2500
+    renamed = client.put(url, json={"name": "Standard seat", "quantity": 10}, headers=auth)
+    assert renamed.status_code == 200 and renamed.json()["price_minor"] == 2500  # left out: kept
+    free = client.put(url, json={"name": "Standard seat", "quantity": 10, "price_minor": 0}, headers=auth)
+    assert free.json()["price_minor"] == 0

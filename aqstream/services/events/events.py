@@ -52,6 +52,7 @@ class TicketTypeInput:
     hidden: bool = False
     sort_order: int | str | None = None
     price: str | None = None  # the price as typed in a form ("15.50", major units); given, it wins over price_minor
+    set_price: bool = False  # an update changes the price only when one is given (`price`, or this and price_minor)
 
 
 DEFAULT_REMINDER_HOURS = fields.get("reminder_hours").default
@@ -338,7 +339,7 @@ def update_ticket_type(
     )
     if clean.sort_order is not None:
         values["sort_order"] = clean.sort_order
-    if data.price is not None:  # a form's price ("15.50"); orders already placed keep what they cost
+    if data.price is not None or data.set_price:  # orders already placed keep what they cost
         values["price_minor"] = clean.price_minor
     if not inventory.resize_ticket_type(session, event.id, ticket_type_id, clean.quantity, **values):
         exists = session.exec(
