@@ -18,6 +18,7 @@ from aqstream.api import schemas
 from aqstream.api.deps import PREFIX, client_address, db, identity
 from aqstream.services.org.api_tokens import ApiIdentity
 from aqstream.services.payments import payments, providers, refunds, settings
+from aqstream.services.sales import registration
 
 router = APIRouter(prefix=PREFIX)
 PAYMENTS = ["payments"]
@@ -58,7 +59,7 @@ def start_payment(access_token: str, request: Request, body: PaymentStartIn | No
 def refresh_payment(access_token: str, session: Session = Depends(db)):
     """The order's payment as the provider has it now (fetched from the provider, never taken from the browser)."""
     status = payments.refresh(session, access_token[:64])
-    order = payments.registration.get_order_by_token(session, access_token[:64]).order
+    order = registration.get_order_by_token(session, access_token[:64]).order
     money = payments.order_money(session, order.id)
     return OrderPaymentOut(status=status, paid_minor=money.paid_minor, refunded_minor=money.refunded_minor,
                            refunding_minor=money.refunding_minor, currency=order.currency)
@@ -141,12 +142,11 @@ class PaymentSettingsIn(schemas.Input):
 
 def _settings_out(session: Session, organization_id: int, view: settings.SettingsView) -> PaymentSettingsOut:
     from aqstream.models import Organization
-    slug = session.get(Organization, organization_id).slug
-    base = config.public_base_url().rstrip("/")
+    urls = settings.notification_urls(config.public_base_url(), session.get(Organization, organization_id).slug)
     return PaymentSettingsOut(**{k: getattr(view, k) for k in PaymentSettingsOut.model_fields
                                  if hasattr(view, k) and k != "methods"}, methods=list(view.methods),
-                              stripe_webhook_url=f"{base}{PREFIX}/payments/stripe/{slug}/webhook",
-                              yookassa_notification_url=f"{base}{PREFIX}/payments/yookassa/{slug}/notification")
+                              stripe_webhook_url=urls[providers.STRIPE],
+                              yookassa_notification_url=urls[providers.YOOKASSA])
 
 
 @router.get("/payment-settings", response_model=PaymentSettingsOut, tags=PAYMENTS)

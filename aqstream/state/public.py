@@ -21,10 +21,10 @@ from aqstream.services.checkin import signing
 from aqstream.services.errors import DomainError, NotFound, PaymentUnavailable
 from aqstream.services.events import calendar, catalog, event_lifecycle, media, questions
 from aqstream.services.events.catalog import EventCard
-from aqstream.services.events.events import get_public_event, list_ticket_types, places_left
+from aqstream.services.events.events import get_public_event, places_left
 from aqstream.services.lifecycle import OrderStatus, PaymentStatus
 from aqstream.services.org.permissions import Principal
-from aqstream.services.payments import payments, refunds
+from aqstream.services.payments import payments, providers, refunds
 from aqstream.services.payments import settings as payment_settings
 from aqstream.services.reports import traffic
 from aqstream.services.sales import orders, registration, registration_queue
@@ -508,7 +508,8 @@ class OrderState(AppState):
     _money: dict[str, int] = {}
     _refund_percent: int = -1  # -1: the attendee cannot cancel a paid order here now
     _refund_until: str = ""
-    _prices: dict[str, int] = {}
+    _refund_each: dict[str, int] = {}  # what the attendee's own cancel gives back, per valid ticket
+    _refund_all: int = 0
 
     @rx.event
     def on_load(self):
@@ -566,15 +567,16 @@ class OrderState(AppState):
         # A transfer's reference once it was started (its instructions email sent): a first attempt only written by
         # the registration shows "Pay now", which starts it.
         bank = [p for p in payments.order_payments(session, order.id)
-                if p.provider == "bank" and p.status in (PaymentStatus.PENDING, PaymentStatus.SUCCEEDED)]
+                if p.provider == providers.BANK and p.status in (PaymentStatus.PENDING, PaymentStatus.SUCCEEDED)]
         self._reference = bank[-1].reference if bank else ""
         self._instructions = (payment_settings.bank_instructions(session, order.organization_id)
-                             if self._method == "bank" and order.status == OrderStatus.PENDING else "")
+                             if self._method == providers.BANK and order.status == OrderStatus.PENDING else "")
         percent = refunds.attendee_refund_terms(event) if self._paid_order else None
         self._refund_percent = -1 if percent is None else percent
         self._refund_until = event.refund_until.isoformat() if percent is not None and event.refund_until else ""
-        prices = {tt.id: tt.price_minor for tt in list_ticket_types(session, event.id)} if self._paid_order else {}
-        self._prices = {str(ticket.id): prices.get(ticket.ticket_type_id, 0) for ticket, _ in view.tickets}
+        quote = refunds.attendee_quote(session, order.id, percent) if percent is not None else None
+        self._refund_each = {str(k): v for k, v in quote.per_ticket.items()} if quote else {}
+        self._refund_all = quote.whole if quote else 0
 
     @rx.var
     def when(self) -> str:
@@ -617,12 +619,6 @@ class OrderState(AppState):
         """A paid order's own cancel: only while the event's refund policy allows it."""
         return self._paid_order and self._refund_percent >= 0
 
-    def _back(self, ticket_ids: list[str]) -> int:
-        """What cancelling these valid tickets gives back under the policy (as refunds.attendee_cancel counts)."""
-        if self._refund_percent < 0:
-            return 0
-        left = self._money.get("paid", 0) - self._money.get("refunded", 0) - self._money.get("refunding", 0)
-        return max(0, min(left, sum(self._prices.get(i, 0) for i in ticket_ids) * self._refund_percent // 100))
 
     def _refund_terms_text(self) -> str:
         if not self._can_refund() or not self._refund_until or not self._event_raw:
@@ -633,8 +629,7 @@ class OrderState(AppState):
     def _cancel_paid_label(self) -> str:
         if not self._can_refund():
             return ""
-        valid = [ticket["id"] for ticket in self.tickets if ticket["status"] == "valid"]
-        return t("order.cancel_paid", self.lang, amount=self._format(self._back(valid)))
+        return t("order.cancel_paid", self.lang, amount=self._format(self._refund_all))
 
     @rx.var
     def texts(self) -> dict[str, str]:
@@ -650,16 +645,15 @@ class OrderState(AppState):
                "confirm": self._confirm_refund_text(), "money": self._money_lines()}
         if self._can_refund():
             out.update({"t" + ticket["id"]: t("order.cancel_paid_ticket", self.lang,
-                                              amount=self._format(self._back([ticket["id"]])))
+                                              amount=self._format(self._refund_each.get(ticket["id"], 0)))
                         for ticket in self.tickets if ticket["status"] == "valid"})
         return out
 
     def _confirm_refund_text(self) -> str:
         if not self._paid_order or not self.confirming:
             return ""
-        ids = [ticket["id"] for ticket in self.tickets if ticket["status"] == "valid"] \
-            if self.confirming == "order" else [self.confirming]
-        return t("order.cancel_paid_question", self.lang, amount=self._format(self._back(ids)))
+        amount = self._refund_all if self.confirming == "order" else self._refund_each.get(self.confirming, 0)
+        return t("order.cancel_paid_question", self.lang, amount=self._format(amount))
 
     # --- paying ----------------------------------------------------------------------------------------------
 

@@ -9,8 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from aqstream.services.lifecycle import PaymentStatus
-
-BANK = "bank"
+from aqstream.services.payments.providers import BANK
 
 
 def key(idempotency_key: str | None, order_id: int, attempt: int) -> str:

@@ -17,7 +17,7 @@ from aqstream.db import begin_write
 from aqstream.models import Event, Order, Payment, Refund, Ticket, TicketType
 from aqstream.services.clock import utcnow
 from aqstream.services.errors import Conflict, NotFound, ValidationError
-from aqstream.services.lifecycle import OrderStatus, PaymentStatus, RefundStatus, move
+from aqstream.services.lifecycle import OrderStatus, PaymentStatus, RefundStatus, TicketStatus, move
 from aqstream.services.notify import domain_events
 from aqstream.services.org.permissions import MANAGE_EVENTS, Principal, access
 from aqstream.services.payments import settings
@@ -128,6 +128,30 @@ def attendee_refund_terms(event: Event, now: datetime | None = None) -> int | No
     return event.refund_percent
 
 
+def _policy_share(prices_minor: int, percent: int, left: int) -> int:
+    """The event's refund policy in money: its percentage of the tickets' prices, never more than is left."""
+    return max(0, min(left, prices_minor * percent // 100))
+
+
+@dataclass(frozen=True)
+class AttendeeQuote:
+    """What an attendee's own cancel gives back now: per valid ticket, and for all of them."""
+
+    per_ticket: dict[int, int]
+    whole: int
+
+
+def attendee_quote(session: Session, order_id: int, percent: int) -> AttendeeQuote:
+    """For the order page: what `attendee_cancel` would give back for each valid ticket and for the whole order."""
+    payment = _paid_payment(session, order_id)
+    left = refundable(session, payment.id) if payment else 0
+    prices = dict(session.exec(select(Ticket.id, TicketType.price_minor)
+                               .join(TicketType, TicketType.id == Ticket.ticket_type_id)
+                               .where(Ticket.order_id == order_id, Ticket.status == TicketStatus.VALID)).all())
+    return AttendeeQuote({tid: _policy_share(price, percent, left) for tid, price in prices.items()},
+                         _policy_share(sum(prices.values()), percent, left))
+
+
 def attendee_cancel(session: Session, access_token: str, ticket_id: int | None = None) -> RefundResult:
     """The attendee cancels a paid order (or one ticket) from its link, as the event's refund policy allows: until
     its date, getting back its percentage of what the tickets cost."""
@@ -152,8 +176,10 @@ def attendee_cancel(session: Session, access_token: str, ticket_id: int | None =
             raise Conflict("order.nothing_to_cancel")
         refund = None
         if payment is not None:
-            prices = sum(_ticket_price(session, f.ticket_id) for f in flipped)
-            amount = min(refundable(session, payment.id), prices * percent // 100)
+            prices = session.exec(select(func.coalesce(func.sum(TicketType.price_minor), 0))
+                                  .join(Ticket, Ticket.ticket_type_id == TicketType.id)
+                                  .where(Ticket.id.in_([f.ticket_id for f in flipped]))).one()
+            amount = _policy_share(int(prices), percent, refundable(session, payment.id))
             if amount > 0:
                 refund = add(session, payment, amount, reason=ATTENDEE, ticket_id=ticket_id,
                              actor_user_id=order.user_id)

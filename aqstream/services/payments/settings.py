@@ -210,11 +210,6 @@ def _built(name: str, first: str, second: str, test_mode: bool, _base: str, _tim
     return YooKassaProvider(first, keys.decrypt(second), test_mode=test_mode)
 
 
-def receipts(session: Session, organization_id: int) -> tuple[bool, int]:
-    row = _row(session, organization_id)
-    return row.receipts_enabled, row.receipt_vat_code
-
-
 def connected_methods(session: Session, principal: Principal, organization_id: int) -> tuple[str, ...]:
     """The methods an event of this organization may offer now, for those who edit events (who may not see the
     settings themselves): the event form says which of its choices still need connecting."""

@@ -686,7 +686,7 @@ def _payment_hold(event: Any, method: str) -> timedelta | None:
     """How long a paid order holds its places: the event's card hold, or its days for a bank transfer."""
     if not method:
         return None
-    if method == "bank":
+    if method == payment_records.BANK:
         return timedelta(days=event.bank_transfer_days)
     return timedelta(minutes=event.hold_minutes)
 
